@@ -1,0 +1,53 @@
+# make install: set up .venv, front-end packages and catalogs. make run: serve with demo data.
+# make test: set up, then run the whole suite (TEST_DATABASE_URL=postgresql://... for PostgreSQL).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: install run test lint format translations clean
+
+install: $(VENV)/.installed static/vendor/.installed catalogs
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Front-end files come from npm; only these copies are served (never committed, never a CDN).
+static/vendor/.installed: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.jade.min.css static/vendor/pico.min.css
+	touch $@
+
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract every user-facing string and merge it into the catalogs; then translate in the .po files.
+translations:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o app/translations/messages.pot .
+	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel compile -d app/translations
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,89 @@
+"""Byg Op intranet: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import Config
+from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def select_locale() -> str:
+    """Danish unless the user chose English with the language switch."""
+    lang = session.get("lang")
+    if lang in ("da", "en"):
+        return lang
+    return "da"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure the app: Config defaults, then the environment, then `config`."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    app.config.update(Config.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    logging.getLogger(__name__).setLevel(logging.INFO)
+
+    from app import access, admin, auth, cli, core, errors, projects, templating
+
+    app.before_request(access.enforce_access)
+    auth.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(core.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(projects.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers["Content-Language"] = str(get_locale() or "da")
+        if request.endpoint != "static":
+            response.vary.add("Cookie")
+        return response
+
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked'."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

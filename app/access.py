@@ -1,0 +1,107 @@
+"""Access control in one place.
+
+Every endpoint declares who may call it (`@public`, `@signed_in`, `@roles(...)`); a
+before-request hook refuses anything else, so a view without a rule is denied by default.
+Every project query goes through `scoped_projects()`: an object out of a user's scope
+answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from app.extensions import db, login_manager
+from app.models import STAFF_ROLES, Project, ProjectCompany, Role
+
+F = TypeVar("F", bound=Callable)
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+# Endpoints registered by Flask itself rather than by a view we wrote.
+BUILTIN_PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def public(view: F) -> F:
+    """Anyone, signed in or not, may call this view."""
+    view.access_rule = PUBLIC
+    return view
+
+
+def signed_in(view: F) -> F:
+    """Any signed-in user may call this view (it scopes its own data)."""
+    view.access_rule = SIGNED_IN
+    return view
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Only users with one of these roles may call this view."""
+
+    def decorate(view: F) -> F:
+        view.access_rule = frozenset(allowed)
+        return view
+
+    return decorate
+
+
+staff_only = roles(*STAFF_ROLES)
+admin_only = roles(Role.ADMIN)
+
+
+def access_rule_for(app: Flask, endpoint: str):
+    if endpoint in BUILTIN_PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def enforce_access():
+    """Refuse the request unless the endpoint's rule admits the current user."""
+    if request.endpoint is None:  # no route matched: Flask answers 404/405 itself
+        return None
+    rule = access_rule_for(current_app, request.endpoint)
+    if rule is None:
+        current_app.logger.error("Endpoint %s has no access rule; denied", request.endpoint)
+        abort(403)
+    if rule == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if rule == SIGNED_IN or current_user.role in rule:
+        return None
+    abort(403)
+
+
+def project_scope_clause(user):
+    """The WHERE clause that limits projects to what this user may see."""
+    if user.role in STAFF_ROLES:
+        return None
+    if user.role == Role.CLIENT and user.organisation_id:
+        return Project.client_id == user.organisation_id
+    if user.role == Role.CONTRACTOR and user.organisation_id:
+        return Project.id.in_(
+            select(ProjectCompany.project_id).where(
+                ProjectCompany.company_id == user.organisation_id
+            )
+        )
+    return or_(False)  # a role or account we do not know sees nothing
+
+
+def scoped_projects(user=None) -> Select:
+    """A select of the projects `user` (default: the current user) may see."""
+    user = user or current_user
+    query = select(Project)
+    clause = project_scope_clause(user)
+    return query if clause is None else query.where(clause)
+
+
+def get_project_or_404(project_id: int, user=None) -> Project:
+    """The project if it exists and is in scope; 404 otherwise, the same in both cases."""
+    project = db.session.scalar(scoped_projects(user).where(Project.id == project_id))
+    if project is None:
+        abort(404)
+    return project

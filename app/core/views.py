@@ -1,0 +1,46 @@
+from flask import jsonify, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from app.access import public, scoped_projects, signed_in
+from app.auth.views import safe_next
+from app.core import bp
+from app.extensions import db
+from app.models import Phase, Project
+from app.web import render
+
+
+@bp.route("/")
+@signed_in
+def home():
+    """Show the user's projects counted by phase, with the newest first."""
+    scoped = scoped_projects(current_user).subquery()
+    counts = dict(
+        db.session.execute(select(scoped.c.phase, func.count()).group_by(scoped.c.phase)).all()
+    )
+    recent = db.session.scalars(
+        scoped_projects(current_user).order_by(Project.updated_at.desc()).limit(5)
+    ).all()
+    return render("core/home.html", counts=counts, phases=list(Phase), recent=recent)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Switch the interface language and go back to the page the user was on."""
+    lang = request.form.get("lang")
+    if lang in ("da", "en"):
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("core.home"), code=303)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Report whether the app and its database answer (for load balancers and monitoring)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy", never a 500
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")

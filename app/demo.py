@@ -1,0 +1,121 @@
+"""Demo data: a few housing associations in Aarhus, projects in every phase, one user per role.
+
+The associations, companies and people are fictional; the housing areas are real places.
+"""
+
+from datetime import date
+
+from app.extensions import db
+from app.models import (
+    CompanyRole,
+    HousingArea,
+    Organisation,
+    OrganisationKind,
+    Phase,
+    Project,
+    ProjectCompany,
+    User,
+)
+
+DEMO_PASSWORD = "byg-op-demo-2026"
+
+ASSOCIATIONS = {
+    "Boligforeningen Vestbo": ["Gellerupparken", "Toveshøj"],
+    "Aarhus Almene Boliger": ["Bispehaven", "Herredsvang", "Rosenhøj"],
+    "Østbo Boligselskab": ["Skovgårdsparken", "Trigeparken"],
+}
+COMPANIES = [
+    ("Nordbyg Entreprise A/S", "31415926"),
+    ("Jysk Murer & Facade ApS", "27182818"),
+    ("Aarhus El-Service ApS", "16180339"),
+    ("Kystens VVS ApS", "14142135"),
+    ("Kraftværk Totalentreprise A/S", "17320508"),
+]
+# email, name, role, organisation name
+DEMO_USERS = [
+    ("koordinator@bygop.demo", "Karen Koordinator", "coordinator", None),
+    ("admin@bygop.demo", "Anders Admin", "admin", None),
+    ("bygherre@vestbo.demo", "Birgitte Bygherre", "client", "Boligforeningen Vestbo"),
+    ("entreprenor@nordbyg.demo", "Erik Entreprenør", "contractor", "Nordbyg Entreprise A/S"),
+]
+
+
+def load_demo() -> None:
+    """Add the demo organisations, projects and users (expects an empty database)."""
+    orgs: dict[str, Organisation] = {}
+    areas: dict[str, HousingArea] = {}
+    for name, area_names in ASSOCIATIONS.items():
+        org = Organisation(kind=OrganisationKind.ASSOCIATION, name=name)
+        for area_name in area_names:
+            area = HousingArea(name=area_name)
+            org.areas.append(area)
+            areas[area_name] = area
+        orgs[name] = org
+        db.session.add(org)
+    for name, cvr in COMPANIES:
+        orgs[name] = Organisation(kind=OrganisationKind.COMPANY, name=name, cvr=cvr)
+        db.session.add(orgs[name])
+
+    def project(name, address, client, area_names, phase, start=None, end=None, main=None, subs=()):
+        p = Project(
+            name=name,
+            address=address,
+            client=orgs[client],
+            phase=phase,
+            execution_start=start,
+            execution_end=end,
+            areas=[areas[a] for a in area_names],
+        )
+        if main:
+            p.companies.append(ProjectCompany(company=orgs[main], role=CompanyRole.MAIN))
+        for sub in subs:
+            p.companies.append(ProjectCompany(company=orgs[sub], role=CompanyRole.SUB))
+        db.session.add(p)
+        return p
+
+    project(
+        "Helhedsplan Gellerupparken, etape 2",
+        "Gudrunsvej 10, 8220 Brabrand",
+        "Boligforeningen Vestbo",
+        ["Gellerupparken", "Toveshøj"],
+        Phase.EXECUTION,
+        date(2026, 3, 1),
+        date(2028, 6, 30),
+        main="Nordbyg Entreprise A/S",
+        subs=["Jysk Murer & Facade ApS", "Aarhus El-Service ApS"],
+    )
+    project(
+        "Renovering af Toveshøj, blok 4-7",
+        "Edwin Rahrs Vej 40, 8220 Brabrand",
+        "Boligforeningen Vestbo",
+        ["Toveshøj"],
+        Phase.TENDER,
+    )
+    project(
+        "Ny boligblok i Bispehaven",
+        "Bispehavevej 1, 8210 Aarhus V",
+        "Aarhus Almene Boliger",
+        ["Bispehaven"],
+        Phase.AWARDED,
+        date(2027, 2, 1),
+        date(2028, 12, 31),
+        main="Kraftværk Totalentreprise A/S",
+        subs=["Kystens VVS ApS"],
+    )
+    project(
+        "Facaderenovering Skovgårdsparken",
+        "Hans Broges Gade 1, 8220 Brabrand",
+        "Østbo Boligselskab",
+        ["Skovgårdsparken"],
+        Phase.COMPLETED,
+        date(2024, 4, 1),
+        date(2025, 10, 31),
+        main="Nordbyg Entreprise A/S",
+        subs=["Kystens VVS ApS"],
+    )
+
+    for email, name, role, org_name in DEMO_USERS:
+        user = User(email=email, name=name, role=role, organisation=orgs.get(org_name))
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    db.session.commit()

@@ -1,0 +1,272 @@
+"""Core models: organisations, housing areas, users and projects.
+
+Feature issues add their own tables (agreements, meetings, candidates, placements) that hang off
+`Project`, `Organisation` and `User`; nothing here needs to change for them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.i18n import N_
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+    CLIENT = "client"
+    CONTRACTOR = "contractor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.COORDINATOR: N_("Coordinator"),
+    Role.ADMIN: N_("Administrator"),
+    Role.CLIENT: N_("Client (housing association)"),
+    Role.CONTRACTOR: N_("Contractor"),
+}
+
+# Staff roles see and edit everything; admin adds user management.
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class OrganisationKind(enum.StrEnum):
+    ASSOCIATION = "association"  # boligforening / boligorganisation: the client
+    COMPANY = "company"  # entreprenør: main contractor or subcontractor
+
+    @property
+    def label(self) -> str:
+        return ORG_KIND_LABELS[self]
+
+
+ORG_KIND_LABELS = {
+    OrganisationKind.ASSOCIATION: N_("Housing association"),
+    OrganisationKind.COMPANY: N_("Company"),
+}
+
+
+class Phase(enum.StrEnum):
+    TENDER = "tender"  # udbud
+    AWARDED = "awarded"  # tildelt
+    EXECUTION = "execution"  # udførelse
+    COMPLETED = "completed"  # afsluttet
+
+    @property
+    def label(self) -> str:
+        return PHASE_LABELS[self]
+
+
+PHASE_LABELS = {
+    Phase.TENDER: N_("Tender"),
+    Phase.AWARDED: N_("Awarded"),
+    Phase.EXECUTION: N_("Execution"),
+    Phase.COMPLETED: N_("Completed"),
+}
+
+
+class CompanyRole(enum.StrEnum):
+    MAIN = "main"  # hovedentreprenør / totalentreprenør
+    SUB = "sub"  # underentreprenør
+
+
+class Organisation(db.Model):
+    """A housing association (client) or a company (contractor)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    cvr: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    areas: Mapped[list[HousingArea]] = relationship(
+        back_populates="association", order_by="HousingArea.name", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("kind", "name", name="uq_organisations_kind_name"),)
+
+    @property
+    def kind_enum(self) -> OrganisationKind:
+        return OrganisationKind(self.kind)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind} {self.name!r}>"
+
+
+class HousingArea(db.Model):
+    """A housing area (boligområde) of one association; candidates live in one."""
+
+    __tablename__ = "housing_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    association: Mapped[Organisation] = relationship(back_populates="areas")
+
+    __table_args__ = (
+        UniqueConstraint("association_id", "name", name="uq_housing_areas_association_name"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<HousingArea {self.id} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change and sign-out everywhere: sessions carrying an older
+    # number are no longer valid.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+    # Flask-Login: the session carries id and session version together.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+project_areas = Table(
+    "project_areas",
+    db.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("housing_areas.id"), primary_key=True),
+)
+
+
+class Project(db.Model):
+    """A construction project (byggesag) tendered by a housing association."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.TENDER, index=True)
+    execution_start: Mapped[date | None] = mapped_column(Date)
+    execution_end: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    # Optimistic locking: an edit based on an older version is refused, never overwrites.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    client: Mapped[Organisation] = relationship()
+    areas: Mapped[list[HousingArea]] = relationship(
+        secondary=project_areas, order_by="HousingArea.name"
+    )
+    companies: Mapped[list[ProjectCompany]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectCompany.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Project {self.id} {self.name!r} {self.phase}>"
+
+    @property
+    def phase_enum(self) -> Phase:
+        return Phase(self.phase)
+
+    @property
+    def main_contractor(self) -> Organisation | None:
+        return next((pc.company for pc in self.companies if pc.role == CompanyRole.MAIN), None)
+
+    @property
+    def subcontractors(self) -> list[Organisation]:
+        return [pc.company for pc in self.companies if pc.role == CompanyRole.SUB]
+
+
+class ProjectCompany(db.Model):
+    """A company taking part in a project, as main contractor or subcontractor."""
+
+    __tablename__ = "project_companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    joined_on: Mapped[date | None] = mapped_column(Date)
+
+    project: Mapped[Project] = relationship(back_populates="companies")
+    company: Mapped[Organisation] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "company_id", name="uq_project_companies_project_company"),
+        # At most one main contractor per project.
+        Index(
+            "uq_project_companies_one_main",
+            "project_id",
+            unique=True,
+            sqlite_where=Column("role") == "main",
+            postgresql_where=Column("role") == "main",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ProjectCompany p{self.project_id} c{self.company_id} {self.role}>"

@@ -1,0 +1,199 @@
+from flask import current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.access import get_project_or_404, scoped_projects, signed_in, staff_only
+from app.extensions import db
+from app.models import (
+    CompanyRole,
+    HousingArea,
+    Organisation,
+    OrganisationKind,
+    Phase,
+    Project,
+    ProjectCompany,
+    utcnow,
+)
+from app.projects import bp
+from app.projects.forms import ProjectForm
+from app.web import redirect_after_write, render
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _like(term: str) -> str:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@bp.get("/")
+@signed_in
+def index():
+    """List the projects the user may see, filtered by phase and association, searchable."""
+    q = request.args.get("q", "").strip()[:100]
+    phase = request.args.get("phase", "")
+    client_id = _int_arg("client_id")
+    page = max(_int_arg("page") or 1, 1)
+
+    query = scoped_projects(current_user)
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            or_(
+                func.lower(Project.name).like(pattern, escape="\\"),
+                func.lower(Project.address).like(pattern, escape="\\"),
+            )
+        )
+    if phase in set(Phase):
+        query = query.where(Project.phase == phase)
+    if client_id:
+        query = query.where(Project.client_id == client_id)
+    query = query.options(
+        joinedload(Project.client),
+        selectinload(Project.companies).joinedload(ProjectCompany.company),
+    ).order_by(Project.name, Project.id)
+    pagination = db.paginate(
+        query, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    associations = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.ASSOCIATION)
+        .where(
+            Organisation.id.in_(scoped_projects(current_user).with_only_columns(Project.client_id))
+        )
+        .order_by(Organisation.name)
+    ).all()
+    return render(
+        "projects/index.html",
+        block="results",
+        pagination=pagination,
+        projects=pagination.items,
+        q=q,
+        phase=phase,
+        client_id=client_id,
+        phases=list(Phase),
+        associations=associations,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_only
+def new():
+    """Create a project; inline on the list page with htmx, a page of its own without."""
+    form = ProjectForm()
+    if form.validate_on_submit():
+        project = Project(client_id=form.client_id.data)
+        _apply(form, project)
+        db.session.add(project)
+        db.session.flush()
+        _sync_companies(form, project)
+        db.session.commit()
+        flash(_("The project “%(name)s” was created.", name=project.name), "success")
+        return redirect_after_write(url_for("projects.detail", project_id=project.id))
+    status = 422 if form.is_submitted() else 200
+    return render("projects/new.html", block="project_form", form=form, status=status)
+
+
+@bp.get("/<int:project_id>")
+@signed_in
+def detail(project_id: int):
+    """Show one project."""
+    project = get_project_or_404(project_id)
+    return render("projects/detail.html", block="details", project=project)
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@staff_only
+def edit(project_id: int):
+    """Edit a project in place; an edit based on an outdated version is refused."""
+    project = get_project_or_404(project_id)
+    form = ProjectForm(obj=project) if request.method == "GET" else ProjectForm()
+    if request.method == "GET":
+        _fill(form, project)
+        return render("projects/edit.html", block="project_form", form=form, project=project)
+
+    if form.validate_on_submit():
+        if str(project.version) != (form.version.data or ""):
+            return _conflict(form, project)
+        _apply(form, project)
+        _sync_companies(form, project)
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            project = get_project_or_404(project_id)
+            return _conflict(form, project)
+        flash(_("The project was saved."), "success")
+        if request.htmx:
+            response = render("projects/detail.html", block="details", project=project)
+            response.headers["HX-Trigger"] = "projectSaved"
+            return response
+        return redirect_after_write(url_for("projects.detail", project_id=project.id))
+    return render(
+        "projects/edit.html", block="project_form", form=form, project=project, status=422
+    )
+
+
+def _conflict(form: ProjectForm, project: Project):
+    """Someone saved first: keep the user's text in the form and say so; overwrite nothing."""
+    form.version.data = str(project.version)
+    return render(
+        "projects/edit.html",
+        block="project_form",
+        form=form,
+        project=project,
+        conflict=True,
+        status=409,
+    )
+
+
+def _fill(form: ProjectForm, project: Project) -> None:
+    form.area_ids.data = [a.id for a in project.areas]
+    main = project.main_contractor
+    form.main_contractor_id.data = main.id if main else 0
+    form.subcontractor_ids.data = [c.id for c in project.subcontractors]
+    form.version.data = str(project.version)
+
+
+def _apply(form: ProjectForm, project: Project) -> None:
+    project.name = form.name.data.strip()
+    project.address = (form.address.data or "").strip()
+    project.description = (form.description.data or "").strip()
+    project.client_id = form.client_id.data
+    project.phase = form.phase.data
+    project.execution_start = form.execution_start.data
+    project.execution_end = form.execution_end.data
+    project.updated_at = utcnow()  # bumps the version even when only areas or companies change
+    ids = form.area_ids.data or []
+    project.areas = (
+        list(db.session.scalars(select(HousingArea).where(HousingArea.id.in_(ids)))) if ids else []
+    )
+
+
+def _sync_companies(form: ProjectForm, project: Project) -> None:
+    """Make the project's companies match the form: one main contractor, any subcontractors."""
+    wanted: dict[int, str] = {c: CompanyRole.SUB for c in form.subcontractor_ids.data or []}
+    if form.main_contractor_id.data:
+        wanted[form.main_contractor_id.data] = CompanyRole.MAIN
+    current = {pc.company_id: pc for pc in project.companies}
+    # Remove and demote first, then promote and add, so there is never a moment with
+    # two main contractors (a unique index forbids it).
+    for company_id, pc in current.items():
+        if company_id not in wanted:
+            project.companies.remove(pc)
+        elif wanted[company_id] == CompanyRole.SUB and pc.role != CompanyRole.SUB:
+            pc.role = CompanyRole.SUB
+    db.session.flush()
+    for company_id, role in wanted.items():
+        if company_id in current and current[company_id] in project.companies:
+            current[company_id].role = role
+        else:
+            project.companies.append(ProjectCompany(company_id=company_id, role=role))

@@ -1,0 +1,34 @@
+"""Rendering helpers: one place decides between a whole page and an htmx fragment."""
+
+from __future__ import annotations
+
+from flask import get_flashed_messages, make_response, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def wants_fragment() -> bool:
+    """True for an htmx request that is neither boosted navigation nor a history restore."""
+    hx = request.htmx
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """Render the page, or only `block` of it (plus pending flashes, out of band) for htmx."""
+    if block and wants_fragment():
+        html = render_block(template, block, **context)
+        if flashes := get_flashed_messages(with_categories=True):
+            html += render_template("_flashes.html", flashes=flashes, oob=True)
+    else:
+        html = render_template(template, **context)
+    response = make_response(html, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_after_write(location: str):
+    """After a successful write: a 303 for plain forms, a client-side redirect for htmx."""
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=303)

@@ -1,0 +1,123 @@
+"""Test fixtures: one app per session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL).
+
+The schema is built by running the real Alembic migrations once; every test starts from
+empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+from tests.factories import Factories
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / 'test.sqlite'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = _database_url(tmp_path_factory.mktemp("db"))
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        upgrade()  # the real migrations, on the database under test
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Empty every table after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that use the models directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app, ctx):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(ctx) -> Factories:
+    return Factories()
+
+
+@pytest.fixture
+def login(client):
+    """Sign `user` in on the test client (the password check is tested in test_auth)."""
+
+    def _login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return _login
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def htmx_headers():
+    return dict(HTMX)

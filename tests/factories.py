@@ -1,0 +1,97 @@
+"""Factories for test data: small functions that create and commit one object each."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from functools import lru_cache
+
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models import (
+    CompanyRole,
+    HousingArea,
+    Organisation,
+    OrganisationKind,
+    Phase,
+    Project,
+    ProjectCompany,
+    Role,
+    User,
+)
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    # Hashing is slow on purpose; compute the test password's hash once per run.
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+class Factories:
+    def association(self, name: str | None = None, areas=("Gellerupparken",)) -> Organisation:
+        n = next(_seq)
+        org = Organisation(kind=OrganisationKind.ASSOCIATION, name=name or f"Boligforening {n}")
+        for area in areas:
+            org.areas.append(HousingArea(name=area))
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def company(self, name: str | None = None) -> Organisation:
+        org = Organisation(
+            kind=OrganisationKind.COMPANY, name=name or f"Entreprenør {next(_seq)} A/S"
+        )
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def user(self, role: Role | str = Role.COORDINATOR, organisation=None, **kw) -> User:
+        n = next(_seq)
+        role = Role(role)
+        if organisation is None and role == Role.CLIENT:
+            organisation = self.association()
+        if organisation is None and role == Role.CONTRACTOR:
+            organisation = self.company()
+        user = User(
+            email=kw.pop("email", f"user{n}@example.dk"),
+            name=kw.pop("name", f"Bruger {n}"),
+            role=role,
+            organisation=organisation,
+            password_hash=_password_hash(),
+            **kw,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def project(
+        self,
+        client: Organisation | None = None,
+        name: str | None = None,
+        phase: Phase = Phase.TENDER,
+        main: Organisation | None = None,
+        subs=(),
+        **kw,
+    ) -> Project:
+        client = client or self.association()
+        project = Project(
+            name=name or f"Byggesag {next(_seq)}",
+            client=client,
+            phase=phase,
+            areas=list(client.areas[:1]),
+            **kw,
+        )
+        if phase in (Phase.EXECUTION, Phase.COMPLETED) and project.execution_start is None:
+            project.execution_start = date(2026, 1, 1)
+            project.execution_end = date(2027, 12, 31)
+        if main is not None:
+            project.companies.append(ProjectCompany(company=main, role=CompanyRole.MAIN))
+        for sub in subs:
+            project.companies.append(ProjectCompany(company=sub, role=CompanyRole.SUB))
+        db.session.add(project)
+        db.session.commit()
+        return project
