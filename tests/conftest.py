@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask_babel import refresh as refresh_babel
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -56,6 +58,14 @@ def app(database_url, tmp_path_factory):
     )
     with app.app_context():
         upgrade()  # the real migrations, on the database under test
+
+    @app.teardown_request
+    def _forget_signed_in_user(exc):
+        # Tests hold an app context open, so `g` outlives a request; Flask-Login caches the
+        # user there. Forget it, as a real server does between requests.
+        g.pop("_login_user", None)
+        refresh_babel()  # likewise the locale Flask-Babel caches per context
+
     yield app
     with app.app_context():
         db.engine.dispose()

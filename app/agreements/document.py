@@ -1,0 +1,434 @@
+"""Draft an agreement: the drafter's choices, their validation, and rendering to a document.
+
+Values are data, never code: every text value is *protected* before it enters a template (its
+braces and brackets swapped for reserved Unicode noncharacters, and a marker put in front), so
+a value can neither be evaluated by Jinja, nor look like a placeholder, a ``[[marker]]`` or a
+bullet, and the renderer can still prove that the *template* left nothing unfilled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from jinja2 import TemplateError, TemplateSyntaxError
+
+from app.agreements import danish
+from app.agreements.library import MARKERS, VALUE_START, Library, undeclared_names
+from app.agreements.model import (
+    AgreementDocument,
+    Block,
+    Bullets,
+    LadderTable,
+    Paragraph,
+    Section,
+    SignatureParty,
+    Signatures,
+    SubHeading,
+    to_html,
+    to_text,
+)
+from app.agreements.variables import (
+    HOURS_PER_AARSVAERK,
+    ILLEGAL_CHARS,
+    INPUT_VARIABLES,
+    LADDER_RUNGS,
+    N_,
+    VARIABLES,
+    Message,
+    coerce_value,
+    default_values,
+)
+
+__all__ = [
+    "AgreementDocument",
+    "ClauseChoice",
+    "Draft",
+    "RenderError",
+    "default_draft",
+    "render",
+    "to_html",
+    "to_text",
+    "validate_draft",
+]
+
+# Written where a main contractor has not been chosen yet (before the award).
+UNKNOWN_CONTRACTOR = "den vindende hovedentreprenør"
+# Character sequences that would mean a template left something unfilled.
+PLACEHOLDER_TOKENS = ("{{", "}}", "{%", "%}", "{#", "#}", "[[", "]]")
+MAX_OVERRIDE = 20_000
+_PROTECT = str.maketrans({"{": "\ufdd0", "}": "\ufdd1", "[": "\ufdd2", "]": "\ufdd3"})
+_UNPROTECT = str.maketrans({"\ufdd0": "{", "\ufdd1": "}", "\ufdd2": "[", "\ufdd3": "]"})
+_ALWAYS_USED = frozenset({"project_name", "client_name", "main_contractor_name"})
+
+
+class RenderError(Exception):
+    """The library or an override produced text that cannot go into an agreement."""
+
+
+@dataclass
+class ClauseChoice:
+    key: str
+    enabled: bool = True
+    override: str | None = None  # replaces the clause body; same markup and placeholders
+
+
+@dataclass
+class Draft:
+    values: dict[str, Any]
+    clauses: list[ClauseChoice] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict (dates as ISO strings) for storing the draft."""
+        values = {
+            name: value.isoformat() if hasattr(value, "isoformat") else value
+            for name, value in self.values.items()
+        }
+        clauses = [
+            {"key": c.key, "enabled": c.enabled, "override": c.override} for c in self.clauses
+        ]
+        return {"values": values, "clauses": clauses}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        return cls(
+            values=dict(data.get("values", {})),
+            clauses=[ClauseChoice(**choice) for choice in data.get("clauses", [])],
+        )
+
+
+def default_draft(library: Library, **known_values: Any) -> Draft:
+    """Return a draft with every default value and the library's clauses in library order."""
+    unknown = set(known_values) - set(INPUT_VARIABLES)
+    if unknown:
+        raise ValueError(f"unknown variables: {', '.join(sorted(unknown))}")
+    values = default_values() | known_values
+    clauses = [ClauseChoice(c.key, c.default_enabled, None) for c in library.clauses]
+    return Draft(values=values, clauses=clauses)
+
+
+def add_new_clauses(library: Library, draft: Draft) -> Draft:
+    """Return the draft with clauses added to the library since it was saved (at their place)."""
+    present = {choice.key for choice in draft.clauses}
+    clauses = list(draft.clauses)
+    for clause in library.clauses:
+        if clause.key in present:
+            continue
+        position = next(
+            (
+                index
+                for index, choice in enumerate(clauses)
+                if (other := library.get(choice.key)) and other.order > clause.order
+            ),
+            len(clauses),
+        )
+        clauses.insert(position, ClauseChoice(clause.key, clause.default_enabled, None))
+    return replace(draft, clauses=clauses)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def validate_draft(library: Library, draft: Draft) -> dict[str, list[Message]]:
+    """Return problems by field: a variable name, ``override:<key>`` or ``clauses``.
+
+    Each problem is a ``Message``; show it with ``message.format(gettext)``. An empty dict
+    means ``render`` will succeed.
+    """
+    errors: dict[str, list[Message]] = {}
+
+    def add(name: str, message: Message) -> None:
+        errors.setdefault(name, []).append(message)
+
+    values: dict[str, Any] = {}
+    for name, spec in INPUT_VARIABLES.items():
+        value, problem = coerce_value(spec, draft.values.get(name, spec.default))
+        values[name] = value
+        if problem:
+            add(name, problem)
+    for name in draft.values:
+        if name not in INPUT_VARIABLES:
+            add(name, Message(N_("Unknown field %(name)s."), {"name": name}))
+
+    _validate_clauses(library, draft, add)
+    used = set(_ALWAYS_USED)
+    for choice in draft.clauses:
+        clause = library.get(choice.key)
+        if clause and choice.enabled:
+            used.update(clause.variables)
+            if choice.override and choice.override.strip():
+                used.update(_override_names(library, choice.override))
+
+    for name, spec in INPUT_VARIABLES.items():
+        if spec.required and name in used and name not in errors and _empty(values[name]):
+            if spec.kind == "areas":
+                add(name, Message(N_("Enter at least one housing area.")))
+            else:
+                add(name, Message(N_("This field is required.")))
+
+    _cross_checks(values, add)
+    _validate_overrides(library, draft, values, add)
+    return errors
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _validate_clauses(library: Library, draft: Draft, add) -> None:
+    seen: set[str] = set()
+    for choice in draft.clauses:
+        clause = library.get(choice.key)
+        if clause is None:
+            add("clauses", Message(N_("Unknown clause %(clause)s."), {"clause": choice.key}))
+        elif choice.key in seen:
+            add(
+                "clauses",
+                Message(N_("The clause %(clause)s appears twice."), {"clause": clause.title}),
+            )
+        elif clause.required and not choice.enabled:
+            add(
+                "clauses",
+                Message(
+                    N_("The clause %(clause)s is required and cannot be switched off."),
+                    {"clause": clause.title},
+                ),
+            )
+        seen.add(choice.key)
+    for clause in library.clauses:
+        if clause.required and clause.key not in seen:
+            add(
+                "clauses",
+                Message(N_("The required clause %(clause)s is missing."), {"clause": clause.title}),
+            )
+
+
+def _cross_checks(values: dict[str, Any], add) -> None:
+    apprenticeships, courses = values["apprenticeships_min"], values["courses_min"]
+    if apprenticeships is not None and courses is not None and courses < apprenticeships:
+        add(
+            "courses_min",
+            Message(
+                N_(
+                    "Every apprenticeship is also a course, so the course target cannot be "
+                    "below the apprenticeship target."
+                )
+            ),
+        )
+    low, high = values["internship_weeks_min"], values["internship_weeks_max"]
+    if low is not None and high is not None and low > high:
+        add(
+            "internship_weeks_max",
+            Message(N_("The longest internship cannot be shorter than the shortest.")),
+        )
+    start, end = values["execution_start"], values["execution_end"]
+    if start is not None and end is not None and end < start:
+        add("execution_end", Message(N_("The execution phase cannot end before it starts.")))
+
+
+def _override_names(library: Library, text: str) -> set[str]:
+    try:
+        return {name for name, _ in undeclared_names(library.env.parse(text))}
+    except TemplateSyntaxError:
+        return set()
+
+
+def _validate_overrides(library: Library, draft: Draft, values: dict[str, Any], add) -> None:
+    context = None
+    for choice in draft.clauses:
+        text = choice.override
+        if not text or not text.strip() or library.get(choice.key) is None:
+            continue
+        name = f"override:{choice.key}"
+        if ILLEGAL_CHARS.search(text):
+            add(name, Message(N_("The text contains characters a Word document cannot hold.")))
+            continue
+        if len(text) > MAX_OVERRIDE:
+            add(name, Message(N_("Enter at most %(max)s characters."), {"max": MAX_OVERRIDE}))
+            continue
+        try:
+            ast = library.env.parse(text)
+        except TemplateSyntaxError as exc:
+            add(
+                name,
+                Message(
+                    N_("Placeholder error on line %(line)s: %(error)s"),
+                    {"line": exc.lineno, "error": exc.message},
+                ),
+            )
+            continue
+        unknown = [n for n, _ in undeclared_names(ast) if n not in VARIABLES]
+        if unknown:
+            for variable in unknown:
+                add(
+                    name,
+                    Message(N_("Unknown placeholder {{ %(name)s }}."), {"name": variable}),
+                )
+            continue
+        if context is None:
+            context = build_context(values)
+        try:
+            _render_body(library, text, context)
+        except RenderError as exc:
+            add(name, Message(N_("The text cannot be filled in: %(error)s"), {"error": str(exc)}))
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def protect(text: str) -> str:
+    """Mark a drafter's value so templates treat it as inert text (see module docstring)."""
+    if not text:
+        return ""
+    text = " ".join(text.replace("\r\n", "\n").split("\n"))
+    return VALUE_START + text.translate(_PROTECT)
+
+
+def unprotect(text: str) -> str:
+    return text.replace(VALUE_START, "").translate(_UNPROTECT)
+
+
+def residents_needed(apprenticeships: int, courses: int) -> int:
+    """Fewest residents who meet both targets if each climbs all four rungs of the ladder."""
+    return max(apprenticeships, math.ceil(courses / LADDER_RUNGS))
+
+
+def build_context(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the template context from coerced values: protected text plus derived values."""
+    context: dict[str, Any] = {}
+    for name, spec in INPUT_VARIABLES.items():
+        value = values.get(name)
+        if spec.kind == "text":
+            context[name] = protect(value or "")
+        elif spec.kind == "areas":
+            context[name] = [protect(area) for area in value or []]
+        elif spec.kind == "date":
+            context[name] = danish.format_date(value) if value else ""
+        elif spec.kind == "int":
+            context[name] = value if isinstance(value, int) else (spec.default or 0)
+        else:
+            context[name] = value if value is not None else spec.default
+    context["main_contractor_known"] = bool(context["main_contractor_name"])
+    if not context["main_contractor_name"]:
+        context["main_contractor_name"] = UNKNOWN_CONTRACTOR
+    needed = residents_needed(context["apprenticeships_min"], context["courses_min"])
+    context["residents_needed"] = needed
+    context["ladder_rungs"] = LADDER_RUNGS
+    context["full_ladder_courses"] = needed * LADDER_RUNGS
+    context["aarsvaerk_hours"] = HOURS_PER_AARSVAERK
+    context["apprentice_hours"] = context["apprentice_aarsvaerk"] * HOURS_PER_AARSVAERK
+    return context
+
+
+def render(library: Library, draft: Draft) -> AgreementDocument:
+    """Render the enabled clauses, numbered 1..n in the drafter's order.
+
+    Call ``validate_draft`` first: values that do not coerce fall back to defaults here, and a
+    broken override or library template raises ``RenderError``.
+    """
+    if library.document is None:
+        raise RenderError("the clause library has no valid document.toml")
+    values = {
+        name: coerce_value(spec, draft.values.get(name, spec.default))[0]
+        for name, spec in INPUT_VARIABLES.items()
+    }
+    context = build_context(values)
+    parts = library.document
+    sections = []
+    for choice in draft.clauses:
+        clause = library.get(choice.key)
+        if clause is None or not choice.enabled:
+            continue
+        if choice.override and choice.override.strip():
+            blocks = _render_body(library, choice.override, context)
+        else:
+            blocks = _render_body(library, clause.template, context)
+        sections.append(Section(len(sections) + 1, clause.key, clause.title, blocks))
+    return AgreementDocument(
+        title=_render_line(parts.title, context),
+        subtitle=_render_line(parts.subtitle, context),
+        header=_render_line(parts.header, context),
+        sections=tuple(sections),
+    )
+
+
+def _fill(template, context: dict[str, Any]) -> str:
+    try:
+        text = template.render(context)
+    except TemplateError as exc:
+        raise RenderError(str(exc)) from exc
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        raise RenderError(f"{type(exc).__name__}: {exc}") from exc
+    return text
+
+
+def _check_unfilled(text: str) -> None:
+    for token in PLACEHOLDER_TOKENS:
+        if token in text:
+            raise RenderError(f"unfilled placeholder {token!r} in the output")
+
+
+def _render_line(template, context: dict[str, Any]) -> str:
+    text = _fill(template, context)
+    _check_unfilled(text)
+    return unprotect(" ".join(line.strip(" \t") for line in text.split("\n") if line.strip()))
+
+
+def _render_body(library: Library, template, context: dict[str, Any]) -> tuple[Block, ...]:
+    if isinstance(template, str):
+        try:
+            template = library.compile(template)
+        except TemplateSyntaxError as exc:
+            raise RenderError(f"line {exc.lineno}: {exc.message}") from exc
+    text = _fill(template, context)
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    bullets: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Paragraph(unprotect(" ".join(paragraph))))
+            paragraph.clear()
+        if bullets:
+            blocks.append(Bullets(tuple(unprotect(item) for item in bullets)))
+            bullets.clear()
+
+    for raw in text.split("\n"):
+        line = raw.strip(" \t")
+        if not line:
+            flush()
+        elif line in MARKERS:
+            flush()
+            blocks.append(_marker_block(library, line, context))
+        else:
+            _check_unfilled(line)
+            if line.startswith("- ") or line == "-":
+                if paragraph:
+                    flush()
+                bullets.append(line[2:])
+            elif line.startswith("### "):
+                flush()
+                blocks.append(SubHeading(unprotect(line[4:])))
+            elif bullets:
+                bullets[-1] += " " + line  # a wrapped bullet continues on the next line
+            else:
+                paragraph.append(line)
+    flush()
+    if not blocks:
+        raise RenderError("the clause text is empty")
+    return tuple(blocks)
+
+
+def _marker_block(library: Library, marker: str, context: dict[str, Any]) -> Block:
+    parts = library.document
+    if marker == "[[ladder_table]]":
+        rows = tuple(
+            tuple(_render_line(cell, context) for cell in row) for row in parts.ladder_rows
+        )
+        return LadderTable(parts.ladder_header, rows)
+    parties = tuple(
+        SignatureParty(_render_line(role, context), _render_line(name, context))
+        for role, name in parts.signature_parties
+    )
+    return Signatures(parties, parts.signature_lines)

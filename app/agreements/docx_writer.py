@@ -1,0 +1,197 @@
+"""Write an AgreementDocument as a Word (.docx) file, fast.
+
+The base package (styles, numbering, header, footer) is built once per process by
+docx_base.py and zipped once. Each agreement then copies those zipped bytes and appends only
+the three parts that change: word/document.xml, the page header and docProps/core.xml. The
+body XML is written directly as text with every drafter-supplied string escaped, which is why
+text such as ``<w:p>`` or ``]]>`` in a value arrives in Word literally.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+import zipfile
+
+from app.agreements.docx_base import HEADER_PLACEHOLDER, LANGUAGE, Base, build_base_docx, split_base
+from app.agreements.model import (
+    AgreementDocument,
+    Block,
+    Bullets,
+    LadderTable,
+    Paragraph,
+    Signatures,
+    SubHeading,
+    signature_line,
+)
+from app.agreements.variables import ILLEGAL_CHARS
+
+_LADDER_WIDTHS = (700, 2600, 2670, 3100)
+_SIGNATURE_WIDTH = 4535
+_lock = threading.Lock()
+_cache: tuple[Base, bytes] | None = None
+
+
+def _base() -> tuple[Base, bytes]:
+    """Return the split base and a zip holding its static parts (built once per process)."""
+    global _cache
+    with _lock:
+        if _cache is None:
+            base = split_base(build_base_docx())
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+                # [Content_Types].xml first, as Office writes it.
+                for name in sorted(base.static_parts, key=lambda n: n != "[Content_Types].xml"):
+                    package.writestr(name, base.static_parts[name])
+            _cache = (base, buffer.getvalue())
+        return _cache
+
+
+def to_docx(
+    doc: AgreementDocument,
+    *,
+    title: str | None = None,
+    subject: str = "Social partnerskabsaftale",
+    author: str = "Byg Op",
+    version_label: str = "",
+    project_name: str = "",
+) -> bytes:
+    """Return the agreement as .docx bytes; metadata goes into the file's core properties."""
+    base, static_zip = _base()
+    body = [base.document_start]
+    body.append(_paragraph(doc.title, "Heading1"))
+    body.append(_paragraph(doc.subtitle, "Subtitle"))
+    for section in doc.sections:
+        # The number comes from the Heading 2 numbering, so Word renumbers if clauses move.
+        body.append(_paragraph(section.title, "Heading2"))
+        for block in section.blocks:
+            body.append(_block(block))
+    body.append(base.document_end)
+    header = base.header_template.replace(HEADER_PLACEHOLDER, _escape(doc.header))
+    core = _core_xml(
+        title=title if title is not None else f"{doc.title} – {doc.subtitle}",
+        subject=subject,
+        author=author,
+        version=version_label,
+        keywords="; ".join(item for item in ("social partnerskabsaftale", project_name) if item),
+    )
+    buffer = io.BytesIO(static_zip)
+    buffer.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+        package.writestr("word/document.xml", "".join(body))
+        package.writestr(base.header_name, header)
+        package.writestr("docProps/core.xml", core)
+    return buffer.getvalue()
+
+
+def _escape(text: str) -> str:
+    text = ILLEGAL_CHARS.sub("", text)
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def _runs(text: str, bold: bool = False) -> str:
+    rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    pieces = _escape(text).split("\t")
+    inner = f'</w:t></w:r><w:r>{rpr}<w:tab/><w:t xml:space="preserve">'.join(pieces)
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{inner}</w:t></w:r>'
+
+
+def _paragraph(text: str, style: str | None = None, *, bold=False, extra_ppr: str = "") -> str:
+    style_xml = f'<w:pStyle w:val="{style}"/>' if style else ""
+    ppr = f"<w:pPr>{style_xml}{extra_ppr}</w:pPr>" if style_xml or extra_ppr else ""
+    return f"<w:p>{ppr}{_runs(text, bold)}</w:p>"
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return _paragraph(block.text)
+    if isinstance(block, SubHeading):
+        return _paragraph(block.text, "Heading3")
+    if isinstance(block, Bullets):
+        return "".join(_paragraph(item, "ListBullet") for item in block.items)
+    if isinstance(block, LadderTable):
+        return _ladder(block)
+    if isinstance(block, Signatures):
+        return _signatures(block)
+    raise TypeError(f"unknown block {block!r}")
+
+
+def _cell(content: str, width: int, fill: str = "") -> str:
+    shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr>{content}</w:tc>'
+
+
+_CELL_PPR = '<w:spacing w:before="40" w:after="40"/>'
+
+
+def _ladder(table: LadderTable) -> str:
+    widths = _LADDER_WIDTHS if len(table.header) == len(_LADDER_WIDTHS) else None
+    if widths is None:
+        widths = (9070 // max(1, len(table.header)),) * len(table.header)
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    head = "".join(
+        _cell(_paragraph(text, bold=True, extra_ppr=_CELL_PPR), w, "D9E2F3")
+        for text, w in zip(table.header, widths, strict=False)
+    )
+    rows = [f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr>"]
+    for row in table.rows:
+        cells = "".join(
+            _cell(_paragraph(text, extra_ppr=_CELL_PPR), w)
+            for text, w in zip(row, widths, strict=False)
+        )
+        rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
+    return (
+        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+        # Word needs a paragraph between a table and what follows; keep it small.
+        '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>'
+    )
+
+
+def _signatures(block: Signatures) -> str:
+    cells = []
+    for party in block.parties:
+        content = _paragraph(party.role, bold=True, extra_ppr="<w:keepNext/>")
+        content += _paragraph(party.name, extra_ppr="<w:keepNext/>")
+        for label in block.lines:
+            content += _paragraph(
+                signature_line(label), extra_ppr='<w:keepNext/><w:spacing w:before="480"/>'
+            )
+        cells.append(_cell(content, _SIGNATURE_WIDTH))
+    grid = f'<w:gridCol w:w="{_SIGNATURE_WIDTH}"/>' * len(block.parties)
+    return (
+        '<w:tbl><w:tblPr><w:tblW w:w="5000" w:type="pct"/><w:tblBorders>'
+        '<w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/>'
+        '<w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders>'
+        '<w:tblLook w:val="0000"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>"
+        f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr></w:tbl>"
+        "<w:p/>"
+    )
+
+
+def _core_xml(*, title: str, subject: str, author: str, version: str, keywords: str) -> str:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{_escape(title)}</dc:title>"
+        f"<dc:subject>{_escape(subject)}</dc:subject>"
+        f"<dc:creator>{_escape(author)}</dc:creator>"
+        f"<cp:keywords>{_escape(keywords)}</cp:keywords>"
+        f"<dc:language>{LANGUAGE}</dc:language>"
+        f"<cp:lastModifiedBy>{_escape(author)}</cp:lastModifiedBy>"
+        "<cp:revision>1</cp:revision>"
+        f"<cp:version>{_escape(version)}</cp:version>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )

@@ -1,0 +1,160 @@
+"""The rendered agreement as plain data, and its plain-text and HTML forms.
+
+The Word writer (docx_writer.py), the plain-text export and the live HTML preview all read the
+same ``AgreementDocument``, so the three always carry the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+SIGNATURE_RULE = "_" * 28
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class SubHeading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LadderTable:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class SignatureParty:
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Signatures:
+    parties: tuple[SignatureParty, ...]
+    lines: tuple[str, ...]  # labels of the lines each party fills in: date, name, signature
+
+
+Block = Paragraph | SubHeading | Bullets | LadderTable | Signatures
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    key: str
+    title: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+@dataclass(frozen=True)
+class AgreementDocument:
+    title: str
+    subtitle: str
+    header: str
+    sections: tuple[Section, ...]
+
+
+def signature_line(label: str) -> str:
+    return f"{label}: {SIGNATURE_RULE}"
+
+
+def iter_strings(doc: AgreementDocument):
+    """Yield every piece of text in the document, in reading order."""
+    yield doc.title
+    yield doc.subtitle
+    for section in doc.sections:
+        yield section.heading
+        for block in section.blocks:
+            if isinstance(block, Paragraph | SubHeading):
+                yield block.text
+            elif isinstance(block, Bullets):
+                yield from block.items
+            elif isinstance(block, LadderTable):
+                yield from block.header
+                for row in block.rows:
+                    yield from row
+            elif isinstance(block, Signatures):
+                for party in block.parties:
+                    yield party.role
+                    yield party.name
+                    for label in block.lines:
+                        yield signature_line(label)
+
+
+def to_text(doc: AgreementDocument) -> str:
+    """Return the agreement as plain text for pasting into an e-mail or a tender portal."""
+    out = [doc.title, doc.subtitle, ""]
+    for section in doc.sections:
+        out += [section.heading, ""]
+        for block in section.blocks:
+            if isinstance(block, Paragraph | SubHeading):
+                out += [block.text, ""]
+            elif isinstance(block, Bullets):
+                out += [f"• {item}" for item in block.items] + [""]
+            elif isinstance(block, LadderTable):
+                out += [" | ".join(block.header)]
+                out += [" | ".join(row) for row in block.rows] + [""]
+            elif isinstance(block, Signatures):
+                for party in block.parties:
+                    out += [party.role, party.name]
+                    out += [signature_line(label) for label in block.lines] + [""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def to_html(doc: AgreementDocument) -> str:
+    """Return an escaped HTML fragment (no <html>/<body>) for the live preview."""
+    out = [
+        '<article class="agreement" lang="da">',
+        f"<h1>{escape(doc.title)}</h1>",
+        f'<p class="agreement-subtitle">{escape(doc.subtitle)}</p>',
+    ]
+    for section in doc.sections:
+        out.append(f'<section class="agreement-clause" id="clause-{escape(section.key)}">')
+        out.append(f"<h2>{escape(section.heading)}</h2>")
+        for block in section.blocks:
+            out.append(_block_html(block))
+        out.append("</section>")
+    out.append("</article>")
+    return "\n".join(out)
+
+
+def _block_html(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{escape(block.text)}</p>"
+    if isinstance(block, SubHeading):
+        return f"<h3>{escape(block.text)}</h3>"
+    if isinstance(block, Bullets):
+        items = "".join(f"<li>{escape(item)}</li>" for item in block.items)
+        return f"<ul>{items}</ul>"
+    if isinstance(block, LadderTable):
+        head = "".join(f'<th scope="col">{escape(cell)}</th>' for cell in block.header)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in block.rows
+        )
+        return (
+            f'<table class="agreement-ladder"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+    parties = []
+    for party in block.parties:
+        lines = "".join(f"<p>{escape(signature_line(label))}</p>" for label in block.lines)
+        parties.append(
+            f'<div class="agreement-signature"><p><strong>{escape(party.role)}</strong></p>'
+            f"<p>{escape(party.name)}</p>{lines}</div>"
+        )
+    return f'<div class="agreement-signatures">{"".join(parties)}</div>'

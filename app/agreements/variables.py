@@ -1,0 +1,270 @@
+"""The variables an agreement text can use: kinds, labels, defaults and value checks.
+
+Labels, help texts and validation messages are English msgids wrapped in ``N_`` (a no-op): the
+Flask layer translates them with gettext, and ``pybabel extract -k N_`` finds them here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for translation without translating it (translated at display time)."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Message:
+    """A user-facing message: an English msgid plus its %-format parameters.
+
+    Show it with ``message.format(gettext)`` so the msgid is translated before the parameters
+    are filled in; ``str(message)`` gives the English text.
+    """
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def format(self, gettext=None) -> str:
+        text = gettext(self.msgid) if gettext is not None else self.msgid
+        return text % self.params if self.params else text
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+KINDS = ("int", "text", "date", "areas", "choice", "derived")
+MAX_INT = 10_000
+MAX_TEXT = 2_000
+
+# Characters a Word document (XML 1.0) cannot hold, plus the Unicode noncharacters, which the
+# renderer reserves for internal use (see document.py, "protect").
+ILLEGAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    kind: str
+    label: str
+    required: bool = False
+    default: Any = None
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def derived(self) -> bool:
+        return self.kind == "derived"
+
+
+# Hours in one apprentice årsværk (full-time year), used by the optional årsværk clause.
+HOURS_PER_AARSVAERK = 1924
+# Rungs on the progression ladder; each rung climbed counts as one course.
+LADDER_RUNGS = 4
+
+VARIABLES: dict[str, VariableSpec] = {
+    "project_name": VariableSpec(
+        "text", N_("Project name"), True, "", N_("The building project, as named in the tender.")
+    ),
+    "project_address": VariableSpec(
+        "text", N_("Project address"), False, "", N_("Street address of the site (optional).")
+    ),
+    "client_name": VariableSpec(
+        "text", N_("Client"), True, "", N_("The housing association tendering the project.")
+    ),
+    "main_contractor_name": VariableSpec(
+        "text",
+        N_("Main contractor"),
+        False,
+        "",
+        N_("Leave empty before the award; the text then says 'the winning main contractor'."),
+    ),
+    "housing_areas": VariableSpec(
+        "areas",
+        N_("Housing areas"),
+        True,
+        [],
+        N_("The housing areas the local candidates come from, one per line."),
+    ),
+    "apprenticeships_min": VariableSpec(
+        "int", N_("Minimum apprenticeships"), True, 2, N_("Apprenticeships the contractor creates.")
+    ),
+    "courses_min": VariableSpec(
+        "int",
+        N_("Minimum employment courses"),
+        True,
+        8,
+        N_("Internships, wage subsidy jobs, ordinary jobs and apprenticeships all count."),
+    ),
+    "internship_weeks_min": VariableSpec(
+        "int", N_("Internship, shortest (weeks)"), True, 4, N_("Usual shortest company internship.")
+    ),
+    "internship_weeks_max": VariableSpec(
+        "int", N_("Internship, longest (weeks)"), True, 6, N_("Usual longest company internship.")
+    ),
+    "wage_subsidy_months": VariableSpec(
+        "int", N_("Wage subsidy (months)"), True, 3, N_("Usual length of a wage subsidy job.")
+    ),
+    "ordinary_months_min": VariableSpec(
+        "int",
+        N_("Ordinary employment, at least (months)"),
+        True,
+        4,
+        N_("Shortest ordinary employment on the ladder."),
+    ),
+    "count_rule": VariableSpec(
+        "choice",
+        N_("When a course counts"),
+        True,
+        "started",
+        N_("Count a rung when it starts, or only once it has lasted its minimum duration."),
+        (
+            ("started", N_("When it starts")),
+            ("min_duration", N_("When it has lasted its minimum duration")),
+        ),
+    ),
+    "coordinator_name": VariableSpec(
+        "text",
+        N_("Coordinating unit"),
+        True,
+        "Byg Op",
+        N_("The unit that carries the client's duties."),
+    ),
+    "coordinator_contact": VariableSpec(
+        "text",
+        N_("Coordinator contact"),
+        False,
+        "",
+        N_("Name, phone or e-mail of the coordinator (optional)."),
+    ),
+    "execution_start": VariableSpec(
+        "date", N_("Execution phase starts"), False, None, N_("Expected start on site (optional).")
+    ),
+    "execution_end": VariableSpec(
+        "date", N_("Execution phase ends"), False, None, N_("Expected handover (optional).")
+    ),
+    "apprentice_aarsvaerk": VariableSpec(
+        "int",
+        N_("Apprentice full-time years"),
+        True,
+        2,
+        N_("Used by the optional clause that states the target in årsværk (1,924 hours each)."),
+    ),
+    # Derived: computed by the renderer from the values above; clause templates may use them.
+    "residents_needed": VariableSpec(
+        "derived",
+        N_("Residents needed"),
+        help=N_("Fewest residents who meet both targets by climbing the whole ladder."),
+    ),
+    "full_ladder_courses": VariableSpec(
+        "derived",
+        N_("Courses from full climbs"),
+        help=N_("Courses counted when the residents needed climb all four rungs."),
+    ),
+    "ladder_rungs": VariableSpec(
+        "derived", N_("Rungs on the ladder"), help=N_("Always 4; each rung counts one course.")
+    ),
+    "main_contractor_known": VariableSpec(
+        "derived",
+        N_("Main contractor known"),
+        help=N_("True once a main contractor name is filled in."),
+    ),
+    "aarsvaerk_hours": VariableSpec(
+        "derived", N_("Hours per full-time year"), help=N_("1,924 hours in one årsværk.")
+    ),
+    "apprentice_hours": VariableSpec(
+        "derived",
+        N_("Apprentice hours"),
+        help=N_("apprentice_aarsvaerk times 1,924 hours."),
+    ),
+}
+
+INPUT_VARIABLES = {name: spec for name, spec in VARIABLES.items() if not spec.derived}
+
+
+def default_values() -> dict[str, Any]:
+    """Return the registry defaults for every input variable (fresh lists each call)."""
+    return {
+        name: list(spec.default) if isinstance(spec.default, list) else spec.default
+        for name, spec in INPUT_VARIABLES.items()
+    }
+
+
+def coerce_value(spec: VariableSpec, raw: Any) -> tuple[Any, Message | None]:
+    """Turn a raw form or stored value into the variable's type, or explain why it cannot."""
+    if spec.kind == "int":
+        return _coerce_int(raw)
+    if spec.kind == "date":
+        return _coerce_date(raw)
+    if spec.kind == "areas":
+        return _coerce_areas(raw)
+    if spec.kind == "choice":
+        if raw in (None, ""):
+            return None, None
+        if raw not in {value for value, _ in spec.choices}:
+            return None, Message(N_("Choose one of the listed options."))
+        return raw, None
+    # text
+    if raw is None:
+        return "", None
+    if not isinstance(raw, str):
+        return "", Message(N_("Enter text."))
+    return raw.strip(), _text_problem(raw)
+
+
+def _text_problem(text: str) -> Message | None:
+    if ILLEGAL_CHARS.search(text):
+        return Message(N_("The text contains characters a Word document cannot hold."))
+    if len(text) > MAX_TEXT:
+        return Message(N_("Enter at most %(max)s characters."), {"max": MAX_TEXT})
+    return None
+
+
+def _coerce_int(raw: Any) -> tuple[int | None, Message | None]:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    if isinstance(raw, bool):
+        return None, Message(N_("Enter a whole number."))
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, str) and re.fullmatch(r"\s*-?\d+\s*", raw):
+        raw = int(raw)
+    if not isinstance(raw, int):
+        return None, Message(N_("Enter a whole number."))
+    if raw < 0:
+        return None, Message(N_("Enter a whole number of 0 or more."))
+    if raw > MAX_INT:
+        return None, Message(N_("Enter a number no larger than %(max)s."), {"max": MAX_INT})
+    return raw, None
+
+
+def _coerce_date(raw: Any) -> tuple[dt.date | None, Message | None]:
+    if raw is None or raw == "":
+        return None, None
+    if isinstance(raw, dt.datetime):
+        return raw.date(), None
+    if isinstance(raw, dt.date):
+        return raw, None
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw.strip()), None
+        except ValueError:
+            pass
+    return None, Message(N_("Enter a date as YYYY-MM-DD."))
+
+
+def _coerce_areas(raw: Any) -> tuple[list[str], Message | None]:
+    if raw is None:
+        return [], None
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, str) for item in raw):
+        return [], Message(N_("Enter one housing area per line."))
+    areas = [item.strip() for item in raw if item.strip()]
+    for area in areas:
+        problem = _text_problem(area)
+        if problem:
+            return areas, problem
+    return areas, None
