@@ -2,6 +2,7 @@
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -12,7 +13,7 @@ ORG_KIND_FOR_ROLE = {
     Role.CONTRACTOR: OrganisationKind.COMPANY,
 }
 
-users_cli = click.Group("users", help="Create, list, disable and enable users.")
+users_cli = AppGroup("users", help="Create, list, disable and enable users.")
 
 
 @users_cli.command("create")
@@ -85,6 +86,7 @@ def enable_user(email):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no users.")
 def demo_command(if_empty):
     """Load the demo data and print the demo sign-ins."""

@@ -5,6 +5,7 @@ from flask import Flask
 
 from app import create_app
 from app.access import PUBLIC, access_rule_for
+from app.extensions import db
 from app.models import Phase, Role
 
 
@@ -27,6 +28,8 @@ def test_a_route_without_a_rule_is_denied(app: Flask, make):
     with client.session_transaction() as session:
         session["_user_id"] = admin.get_id()
     response = client.get("/__no_rule")
+    with probe_app.app_context():
+        db.engine.dispose()
     assert response.status_code == 403
     assert b"secret" not in response.data
 

@@ -229,3 +229,21 @@ def test_main_contractor_cannot_also_be_subcontractor(client, make, coordinator)
 def test_missing_project_is_404(client, coordinator):
     assert client.get("/projects/424242").status_code == 404
     assert client.get("/projects/424242/edit").status_code == 404
+
+
+def test_area_options_follow_the_chosen_association(client, make, coordinator):
+    vestbo = make.association("Vestbo", areas=["Gellerupparken", "Toveshøj"])
+    make.association("Østbo", areas=["Skovgårdsparken"])
+    html = client.get(
+        "/projects/area-options", query_string={"client_id": vestbo.id}, headers=HX
+    ).get_data(as_text=True)
+    assert "<html" not in html and 'id="area-options"' in html
+    assert "Gellerupparken" in html and "Toveshøj" in html
+    assert "Skovgårdsparken" not in html
+    everything = client.get("/projects/area-options", headers=HX).get_data(as_text=True)
+    assert "Østbo: Skovgårdsparken" in everything
+
+
+def test_area_options_are_staff_only(client, make, login):
+    login(make.user(Role.CLIENT))
+    assert client.get("/projects/area-options").status_code == 403

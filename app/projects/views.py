@@ -102,6 +102,15 @@ def new():
     return render("projects/new.html", block="project_form", form=form, status=status)
 
 
+@bp.get("/area-options")
+@staff_only
+def area_options():
+    """The target-area checkboxes for the association chosen in the project form."""
+    form = ProjectForm(formdata=request.args)
+    response = render("projects/_area_options.html", form=form)
+    return response
+
+
 @bp.get("/<int:project_id>")
 @signed_in
 def detail(project_id: int):

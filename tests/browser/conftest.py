@@ -1,0 +1,110 @@
+"""Browser fixtures: the app served on a free local port, and Playwright driving the system
+Chromium (never a downloaded browser). Without Chromium the tests skip, except under CI."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.demo import DEMO_PASSWORD, load_demo
+from app.extensions import db
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def _require_chromium():
+    if Path(CHROMIUM).exists() and shutil.which(CHROMIUM):
+        return
+    message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(message + "; browser tests are required under CI")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve a second app instance (CSRF on, as in production) on the test database."""
+    served = create_app(
+        {
+            "TESTING": False,
+            "SECRET_KEY": "browser-test",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+    )
+    with served.app_context():
+        load_demo()
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with served.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server, locale="da-DK", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: _record_console_error(msg, errors))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors in the browser: {errors}"
+
+
+# The browser logs every non-2xx response; these are answers the app gives on purpose
+# (a form with errors, an edit conflict, a wrong password) and htmx swaps them in.
+EXPECTED_STATUSES = re.compile(r"status of (401|409|422) ")
+
+
+def _record_console_error(msg, errors: list[str]) -> None:
+    if msg.type == "error" and not EXPECTED_STATUSES.search(msg.text):
+        errors.append(msg.text)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Adgangskode").fill(password)
+    page.locator("main").get_by_role("button", name="Log ind").click()
+    page.wait_for_url("**/")
