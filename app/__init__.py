@@ -46,17 +46,22 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     logging.getLogger(__name__).setLevel(logging.INFO)
 
-    from app import access, admin, auth, cli, core, errors, projects, templating
+    from app import access, admin, agreements, auth, cli, core, errors, projects, templating
+    from app.agreements import cli as agreements_cli
+    from app.agreements import service as agreements_service
 
     app.before_request(access.enforce_access)
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    agreements_cli.init_app(app)
+    agreements_service.init_app(app)
     app.register_blueprint(core.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(agreements.bp)
 
     @app.after_request
     def security_headers(response):

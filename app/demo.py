@@ -73,7 +73,7 @@ def load_demo() -> None:
         db.session.add(p)
         return p
 
-    project(
+    gellerup = project(
         "Helhedsplan Gellerupparken, etape 2",
         "Gudrunsvej 10, 8220 Brabrand",
         "Boligforeningen Vestbo",
@@ -84,7 +84,7 @@ def load_demo() -> None:
         main="Nordbyg Entreprise A/S",
         subs=["Jysk Murer & Facade ApS", "Aarhus El-Service ApS"],
     )
-    project(
+    toveshoj = project(
         "Renovering af Toveshøj, blok 4-7",
         "Edwin Rahrs Vej 40, 8220 Brabrand",
         "Boligforeningen Vestbo",
@@ -102,7 +102,7 @@ def load_demo() -> None:
         main="Kraftværk Totalentreprise A/S",
         subs=["Kystens VVS ApS"],
     )
-    project(
+    skovgaard = project(
         "Facaderenovering Skovgårdsparken",
         "Hans Broges Gade 1, 8220 Brabrand",
         "Østbo Boligselskab",
@@ -114,8 +114,38 @@ def load_demo() -> None:
         subs=["Kystens VVS ApS"],
     )
 
+    users = {}
     for email, name, role, org_name in DEMO_USERS:
         user = User(email=email, name=name, role=role, organisation=orgs.get(org_name))
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
+        users[role] = user
     db.session.commit()
+    _demo_agreements(users, gellerup, toveshoj, skovgaard)
+
+
+def _demo_agreements(users, gellerup, toveshoj, skovgaard) -> None:
+    """The handbook's example agreement (2 apprenticeships, 8 courses), approved; a second
+    project with a draft waiting for approval; a finished project's agreement."""
+    from app.agreements import service
+
+    coordinator, client = users["coordinator"], users["client"]
+    contact = "Karen Koordinator, tlf. 87 00 00 00"
+
+    draft = service.draft_for_editing(gellerup)
+    draft.values.update(coordinator_contact=contact)
+    service.save_version(gellerup, draft, coordinator, 0, "Første udkast fra klausulbiblioteket")
+    draft.values.update(count_rule="min_duration")
+    v2 = service.save_version(
+        gellerup, draft, coordinator, 1, "Et trin tæller efter mindstevarighed"
+    )
+    service.approve(v2, client)
+
+    draft = service.draft_for_editing(toveshoj)
+    draft.values.update(apprenticeships_min=1, courses_min=4, coordinator_contact=contact)
+    service.save_version(toveshoj, draft, coordinator, 0, "Udkast til udbuddet")
+
+    draft = service.draft_for_editing(skovgaard)
+    draft.values.update(apprenticeships_min=1, courses_min=6)
+    old = service.save_version(skovgaard, draft, coordinator, 0, "")
+    service.approve(old, users["admin"])

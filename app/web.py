@@ -12,10 +12,19 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-def render(template: str, block: str | None = None, status: int = 200, **context):
-    """Render the page, or only `block` of it (plus pending flashes, out of band) for htmx."""
+def render(
+    template: str,
+    block: str | None = None,
+    status: int = 200,
+    oob_blocks: tuple[str, ...] = (),
+    **context,
+):
+    """Render the page, or only `block` of it for htmx, followed by `oob_blocks` (which mark
+    themselves hx-swap-oob when `oob` is set) and pending flashes, out of band."""
     if block and wants_fragment():
         html = render_block(template, block, **context)
+        for extra in oob_blocks:
+            html += render_block(template, extra, oob=True, **context)
         if flashes := get_flashed_messages(with_categories=True):
             html += render_template("_flashes.html", flashes=flashes, oob=True)
     else:

@@ -13,7 +13,6 @@ from app.agreements.document import (
     PLACEHOLDER_TOKENS,
     ClauseChoice,
     Draft,
-    RenderError,
     add_new_clauses,
     default_draft,
     render,
@@ -23,6 +22,7 @@ from app.agreements.document import (
     validate_draft,
 )
 from app.agreements.library import load_library
+from app.agreements.model import LadderTable
 from app.agreements.samples import DEMO_VALUES, HOSTILE_TEXTS, hostile_values
 from app.agreements.variables import ILLEGAL_CHARS, Message
 
@@ -169,25 +169,31 @@ def test_values_of_switched_off_clauses_are_not_required(library):
 
 
 @pytest.mark.parametrize(
-    ("override", "message"),
+    "override",
     [
-        ("Vi mødes {{ ugedag }}.", "Unknown placeholder {{ ugedag }}."),
-        ("Linje et\n{% if project_name %}\nuafsluttet", "Placeholder error on line 3:"),
-        ("Tuborg }} for meget", "The text cannot be filled in:"),
-        ("Se [[bilag]] her", "The text cannot be filled in:"),
-        ("{{ ''.__class__.__mro__ }}", "The text cannot be filled in:"),
-        ("{{ 'x' * 1000000000 }}", "The text cannot be filled in:"),
-        ("{{ project_name.upper.__globals__ }}", "The text cannot be filled in:"),
+        "Vi mødes {{ ugedag }}.",
+        "Linje et\n{% if project_name %}\nuafsluttet",
+        "Tuborg }} for meget",
+        "Se [[bilag]] her",
+        "{{ ''.__class__.__mro__ }}",
+        "{{ 'x' * 1000000000 }}",
+        "{{ project_name.upper.__globals__ }}",
     ],
 )
-def test_broken_overrides_are_field_errors_not_exceptions(library, override, message):
+def test_overrides_are_the_drafters_words_taken_literally(library, override):
     draft = demo_draft(library)
     next(c for c in draft.clauses if c.key == "kickoff").override = override
-    found = problems(library, draft)
-    assert list(found) == ["override:kickoff"]
-    assert found["override:kickoff"][0].startswith(message)
-    with pytest.raises(RenderError):
-        render(library, draft)
+    assert validate_draft(library, draft) == {}
+    section = next(s for s in render(library, draft).sections if s.key == "kickoff")
+    assert " ".join(b.text for b in section.blocks) == " ".join(override.split())
+
+
+def test_an_override_with_characters_word_cannot_hold_is_a_field_error(library):
+    draft = demo_draft(library)
+    next(c for c in draft.clauses if c.key == "kickoff").override = "Bip\x07"
+    assert [str(m) for m in validate_draft(library, draft)["override:kickoff"]] == [
+        "The text contains characters a Word document cannot hold."
+    ]
 
 
 def test_message_is_translated_before_parameters_are_filled():
@@ -220,14 +226,15 @@ def test_drafters_order_decides_numbering(library):
     assert doc.sections[1].heading == "2. Parter og projekt"
 
 
-def test_override_replaces_the_clause_text_and_may_use_placeholders(library):
+def test_override_replaces_the_clause_text_with_bullets_and_a_marker(library):
     draft = demo_draft(library)
     choice = next(c for c in draft.clauses if c.key == "kickoff")
-    choice.override = "Mødet holdes i {{ project_name }}.\n\n- punkt et\n- punkt to"
+    choice.override = "Mødet holdes på pladsen.\n\n- punkt et\n- punkt to\n\n[[ladder_table]]"
     assert validate_draft(library, draft) == {}
     section = next(s for s in render(library, draft).sections if s.key == "kickoff")
-    assert section.blocks[0].text == "Mødet holdes i Renovering af Skovparken, etape 2."
+    assert section.blocks[0].text == "Mødet holdes på pladsen."
     assert section.blocks[1].items == ("punkt et", "punkt to")
+    assert isinstance(section.blocks[2], LadderTable)
 
 
 def test_unknown_main_contractor_reads_as_a_neutral_phrase(library):

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from app.agreements import danish
-from app.agreements.library import MARKERS, VALUE_START, Library, undeclared_names
+from app.agreements.library import MARKERS, VALUE_START, Library
 from app.agreements.model import (
     AgreementDocument,
     Block,
@@ -35,7 +35,6 @@ from app.agreements.variables import (
     INPUT_VARIABLES,
     LADDER_RUNGS,
     N_,
-    VARIABLES,
     Message,
     coerce_value,
     default_values,
@@ -157,8 +156,6 @@ def validate_draft(library: Library, draft: Draft) -> dict[str, list[Message]]:
         clause = library.get(choice.key)
         if clause and choice.enabled:
             used.update(clause.variables)
-            if choice.override and choice.override.strip():
-                used.update(_override_names(library, choice.override))
 
     for name, spec in INPUT_VARIABLES.items():
         if spec.required and name in used and name not in errors and _empty(values[name]):
@@ -227,14 +224,9 @@ def _cross_checks(values: dict[str, Any], add) -> None:
         add("execution_end", Message(N_("The execution phase cannot end before it starts.")))
 
 
-def _override_names(library: Library, text: str) -> set[str]:
-    try:
-        return {name for name, _ in undeclared_names(library.env.parse(text))}
-    except TemplateSyntaxError:
-        return set()
-
-
 def _validate_overrides(library: Library, draft: Draft, values: dict[str, Any], add) -> None:
+    """Overrides are the drafter's own words, taken literally (only the bullet markup and the
+    ``[[...]]`` marker lines have a meaning); check that Word can hold them."""
     context = None
     for choice in draft.clauses:
         text = choice.override
@@ -247,31 +239,12 @@ def _validate_overrides(library: Library, draft: Draft, values: dict[str, Any], 
         if len(text) > MAX_OVERRIDE:
             add(name, Message(N_("Enter at most %(max)s characters."), {"max": MAX_OVERRIDE}))
             continue
-        try:
-            ast = library.env.parse(text)
-        except TemplateSyntaxError as exc:
-            add(
-                name,
-                Message(
-                    N_("Placeholder error on line %(line)s: %(error)s"),
-                    {"line": exc.lineno, "error": exc.message},
-                ),
-            )
-            continue
-        unknown = [n for n, _ in undeclared_names(ast) if n not in VARIABLES]
-        if unknown:
-            for variable in unknown:
-                add(
-                    name,
-                    Message(N_("Unknown placeholder {{ %(name)s }}."), {"name": variable}),
-                )
-            continue
         if context is None:
             context = build_context(values)
         try:
-            _render_body(library, text, context)
-        except RenderError as exc:
-            add(name, Message(N_("The text cannot be filled in: %(error)s"), {"error": str(exc)}))
+            _render_body(library, literal_template(text), context)
+        except RenderError:
+            add(name, Message(N_("Write the clause's text, or leave the field empty.")))
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -283,6 +256,15 @@ def protect(text: str) -> str:
         return ""
     text = " ".join(text.replace("\r\n", "\n").split("\n"))
     return VALUE_START + text.translate(_PROTECT)
+
+
+def literal_template(text: str) -> str:
+    """A drafter's override as a template that prints it literally: braces and brackets are
+    protected on every line except the marker lines (``[[ladder_table]]``, ``[[signatures]]``)."""
+    return "\n".join(
+        line if line.strip(" \t") in MARKERS else line.translate(_PROTECT)
+        for line in text.replace("\r\n", "\n").split("\n")
+    )
 
 
 def unprotect(text: str) -> str:
@@ -341,7 +323,7 @@ def render(library: Library, draft: Draft) -> AgreementDocument:
         if clause is None or not choice.enabled:
             continue
         if choice.override and choice.override.strip():
-            blocks = _render_body(library, choice.override, context)
+            blocks = _render_body(library, literal_template(choice.override), context)
         else:
             blocks = _render_body(library, clause.template, context)
         sections.append(Section(len(sections) + 1, clause.key, clause.title, blocks))

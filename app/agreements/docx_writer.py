@@ -27,7 +27,7 @@ from app.agreements.model import (
 )
 from app.agreements.variables import ILLEGAL_CHARS
 
-_LADDER_WIDTHS = (700, 2600, 2670, 3100)
+_LADDER_WIDTHS = (950, 2450, 2570, 3100)
 _SIGNATURE_WIDTH = 4535
 _lock = threading.Lock()
 _cache: tuple[Base, bytes] | None = None

@@ -1,0 +1,296 @@
+"""Agreement drafting for the web layer: drafts from forms, versions, approval, downloads.
+
+The text itself is drafted by the plain-Python modules (library, document, docx_writer); this
+module connects them to projects, users and the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.agreements.document import (
+    ClauseChoice,
+    Draft,
+    RenderError,
+    add_new_clauses,
+    default_draft,
+    render,
+    validate_draft,
+)
+from app.agreements.docx_writer import to_docx
+from app.agreements.library import DEFAULT_DIR, Library, load_library
+from app.agreements.model import (
+    AgreementDocument,
+    Bullets,
+    LadderTable,
+    Paragraph,
+    Section,
+    SignatureParty,
+    Signatures,
+    SubHeading,
+    to_text,
+)
+from app.agreements.models import AgreementVersion
+from app.agreements.variables import INPUT_VARIABLES, coerce_value
+from app.extensions import db
+from app.models import Project, User, utcnow
+
+
+class VersionConflict(Exception):
+    """Someone saved a newer version after the user started editing."""
+
+    def __init__(self, latest: AgreementVersion | None):
+        super().__init__("a newer version exists")
+        self.latest = latest
+
+
+def init_app(app) -> None:
+    """Load the clause library once; report broken clause files but keep running."""
+    library = load_library(app.config.get("AGREEMENT_LIBRARY") or DEFAULT_DIR)
+    for error in library.errors:
+        app.logger.warning("Clause library: %s", error)
+    app.extensions["agreement_library"] = library
+
+
+def library() -> Library:
+    return current_app.extensions["agreement_library"]
+
+
+def versions(project: Project) -> list[AgreementVersion]:
+    return list(
+        db.session.scalars(
+            select(AgreementVersion)
+            .where(AgreementVersion.project_id == project.id)
+            .order_by(AgreementVersion.number.desc())
+        )
+    )
+
+
+def latest_version(project: Project) -> AgreementVersion | None:
+    return db.session.scalar(
+        select(AgreementVersion)
+        .where(AgreementVersion.project_id == project.id)
+        .order_by(AgreementVersion.number.desc())
+        .limit(1)
+    )
+
+
+def approved_version(project: Project) -> AgreementVersion | None:
+    """The agreement in force: the most recently approved version."""
+    return db.session.scalar(
+        select(AgreementVersion)
+        .where(AgreementVersion.project_id == project.id, AgreementVersion.approved_at.is_not(None))
+        .order_by(AgreementVersion.approved_at.desc(), AgreementVersion.number.desc())
+        .limit(1)
+    )
+
+
+def get_version(project: Project, number: int) -> AgreementVersion | None:
+    return db.session.scalar(
+        select(AgreementVersion).where(
+            AgreementVersion.project_id == project.id, AgreementVersion.number == number
+        )
+    )
+
+
+def project_values(project: Project) -> dict:
+    """Values the project already knows: names, areas, dates."""
+    main = project.main_contractor
+    return {
+        "project_name": project.name,
+        "project_address": project.address or "",
+        "client_name": project.client.name,
+        "main_contractor_name": main.name if main else "",
+        "housing_areas": [area.name for area in project.areas],
+        "execution_start": project.execution_start,
+        "execution_end": project.execution_end,
+    }
+
+
+def draft_for_editing(project: Project) -> Draft:
+    """The latest version's draft (with clauses added to the library since), or a new one."""
+    latest = latest_version(project)
+    if latest is None:
+        return default_draft(library(), **project_values(project))
+    return add_new_clauses(library(), Draft.from_dict(latest.content))
+
+
+def draft_from_form(form) -> Draft:
+    """Read the editor's fields: values `v_<name>`, clause order `clause`, `on_<key>`,
+    `override_<key>`. Unknown clause keys are kept so validation can name them."""
+    values = {}
+    for name, spec in INPUT_VARIABLES.items():
+        raw = form.get(f"v_{name}")
+        values[name] = raw.splitlines() if spec.kind == "areas" and raw is not None else raw
+    clauses = []
+    for key in form.getlist("clause"):
+        override = form.get(f"override_{key}", "")
+        clauses.append(
+            ClauseChoice(
+                key=key,
+                enabled=bool(form.get(f"on_{key}")),
+                override=override if override.strip() else None,
+            )
+        )
+    return Draft(values=values, clauses=clauses)
+
+
+def move_clause(draft: Draft, key: str, direction: str) -> Draft:
+    """Move one clause up or down in the drafter's order."""
+    keys = [c.key for c in draft.clauses]
+    if key not in keys:
+        return draft
+    i = keys.index(key)
+    j = i - 1 if direction == "up" else i + 1
+    if not 0 <= j < len(keys):
+        return draft
+    clauses = list(draft.clauses)
+    clauses[i], clauses[j] = clauses[j], clauses[i]
+    return replace(draft, clauses=clauses)
+
+
+def check(draft: Draft) -> dict:
+    return validate_draft(library(), draft)
+
+
+_BLOCKS = {cls.__name__: cls for cls in (Paragraph, SubHeading, Bullets, LadderTable, Signatures)}
+
+
+def document_to_data(doc: AgreementDocument) -> dict:
+    """The rendered document as JSON-safe data, so a saved version keeps its exact words even
+    when the clause library is edited later."""
+    return {
+        "title": doc.title,
+        "subtitle": doc.subtitle,
+        "header": doc.header,
+        "sections": [
+            {
+                "number": s.number,
+                "key": s.key,
+                "title": s.title,
+                "blocks": [{"type": type(b).__name__, **asdict(b)} for b in s.blocks],
+            }
+            for s in doc.sections
+        ],
+    }
+
+
+def _block(data: dict):
+    data = dict(data)
+    kind = _BLOCKS[data.pop("type")]
+    if kind is Bullets:
+        return Bullets(tuple(data["items"]))
+    if kind is LadderTable:
+        return LadderTable(tuple(data["header"]), tuple(tuple(r) for r in data["rows"]))
+    if kind is Signatures:
+        parties = tuple(SignatureParty(**p) for p in data["parties"])
+        return Signatures(parties, tuple(data["lines"]))
+    return kind(**data)
+
+
+def document_from_data(data: dict) -> AgreementDocument:
+    sections = tuple(
+        Section(s["number"], s["key"], s["title"], tuple(_block(b) for b in s["blocks"]))
+        for s in data["sections"]
+    )
+    return AgreementDocument(data["title"], data["subtitle"], data["header"], sections)
+
+
+def document_for(version: AgreementVersion) -> AgreementDocument:
+    """A saved version's document, exactly as it was when saved."""
+    return document_from_data(version.content["document"])
+
+
+def library_wording(draft: Draft) -> dict[str, str]:
+    """Each clause's library wording, filled in with the draft's values, written in the
+    editor's markup: a starting point the drafter can copy into an override."""
+    lib = library()
+    plain = replace(draft, clauses=[replace(c, enabled=True, override=None) for c in draft.clauses])
+    try:
+        doc = render(lib, plain)
+    except RenderError:
+        return {}
+    return {section.key: blocks_as_markup(section.blocks) for section in doc.sections}
+
+
+def blocks_as_markup(blocks) -> str:
+    out = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append(block.text)
+        elif isinstance(block, SubHeading):
+            out.append(f"### {block.text}")
+        elif isinstance(block, Bullets):
+            out.append("\n".join(f"- {item}" for item in block.items))
+        elif isinstance(block, LadderTable):
+            out.append("[[ladder_table]]")
+        elif isinstance(block, Signatures):
+            out.append("[[signatures]]")
+    return "\n\n".join(out)
+
+
+def save_version(
+    project: Project, draft: Draft, author: User, base_number: int, note: str = ""
+) -> AgreementVersion:
+    """Save the draft as the next version; refuse if someone saved since `base_number`."""
+    lib = library()
+    latest = latest_version(project)
+    current = latest.number if latest else 0
+    if current != base_number:
+        raise VersionConflict(latest)
+    values = {
+        name: coerce_value(spec, draft.values.get(name))[0]
+        for name, spec in INPUT_VARIABLES.items()
+    }
+    clean = replace(draft, values=values)
+    doc = render(lib, clean)
+    version = AgreementVersion(
+        project_id=project.id,
+        number=current + 1,
+        content={**clean.to_dict(), "document": document_to_data(doc)},
+        text=to_text(doc),
+        note=note.strip()[:300],
+        apprenticeships_min=values["apprenticeships_min"],
+        courses_min=values["courses_min"],
+        count_rule=values["count_rule"],
+        author_id=author.id,
+    )
+    db.session.add(version)
+    try:
+        db.session.commit()
+    except IntegrityError:  # saved at the same moment by someone else: same number taken
+        db.session.rollback()
+        raise VersionConflict(latest_version(project)) from None
+    return version
+
+
+def approve(version: AgreementVersion, user: User) -> None:
+    version.approved_at = utcnow()
+    version.approved_by_id = user.id
+    db.session.commit()
+
+
+def docx_for(version: AgreementVersion) -> bytes:
+    doc = document_for(version)
+    return to_docx(
+        doc,
+        title=doc.title,
+        author=version.author.name,
+        version_label=version.label,
+        project_name=version.project.name,
+    )
+
+
+def download_name(version: AgreementVersion, extension: str) -> str:
+    safe = "".join(ch for ch in version.project.name if ch not in '\\/:*?"<>|').strip()
+    return f"Partnerskabsaftale - {safe} - {version.label}.{extension}"
+
+
+def version_count(project: Project) -> int:
+    return db.session.scalar(
+        select(func.count(AgreementVersion.id)).where(AgreementVersion.project_id == project.id)
+    )

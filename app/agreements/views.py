@@ -1,0 +1,286 @@
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.access import get_project_or_404, roles, signed_in
+from app.agreements import bp, service
+from app.agreements.diff import inline_diff
+from app.agreements.document import RenderError
+from app.agreements.model import to_html, to_text
+from app.agreements.variables import INPUT_VARIABLES
+from app.forms import EmptyForm
+from app.i18n import N_
+from app.models import STAFF_ROLES, Project, Role
+from app.web import render
+
+DRAFTERS = (*STAFF_ROLES, Role.CLIENT)
+
+# The editor's field groups, in the order a drafter fills them in.
+FIELD_GROUPS = (
+    (
+        N_("Parties and project"),
+        ("project_name", "project_address", "client_name", "main_contractor_name", "housing_areas"),
+    ),
+    (N_("Targets"), ("apprenticeships_min", "courses_min", "count_rule", "apprentice_aarsvaerk")),
+    (
+        N_("The ladder"),
+        (
+            "internship_weeks_min",
+            "internship_weeks_max",
+            "wage_subsidy_months",
+            "ordinary_months_min",
+        ),
+    ),
+    (
+        N_("Contacts and dates"),
+        ("coordinator_name", "coordinator_contact", "execution_start", "execution_end"),
+    ),
+)
+
+
+def can_draft(project: Project) -> bool:
+    """Staff draft every agreement; a client user drafts their own association's."""
+    if current_user.is_staff:
+        return True
+    return current_user.role == Role.CLIENT and project.client_id == current_user.organisation_id
+
+
+def can_approve(project: Project) -> bool:
+    return current_user.role == Role.CLIENT and project.client_id == current_user.organisation_id
+
+
+def _draftable_project(project_id: int) -> Project:
+    project = get_project_or_404(project_id)
+    if not can_draft(project):
+        abort(403)
+    return project
+
+
+def _visible_version(project: Project, number: int):
+    """A version the user may read: drafters see every version, others the approved one."""
+    version = service.get_version(project, number)
+    if version is None:
+        abort(404)
+    if not can_draft(project):
+        approved = service.approved_version(project)
+        if approved is None or approved.id != version.id:
+            abort(404)
+    return version
+
+
+def _translate(errors: dict) -> dict[str, list[str]]:
+    return {field: [m.format(_) for m in messages] for field, messages in errors.items()}
+
+
+def _editor_context(project, draft, errors, base_number, **extra):
+    lib = service.library()
+    preview, preview_errors = _preview(draft, errors)
+    return dict(
+        project=project,
+        draft=draft,
+        values=draft.values,
+        errors=errors,
+        base_number=base_number,
+        clauses=[(choice, lib.get(choice.key)) for choice in draft.clauses],
+        wording=service.library_wording(draft),
+        variables=INPUT_VARIABLES,
+        groups=FIELD_GROUPS,
+        preview=preview,
+        preview_errors=preview_errors,
+        **extra,
+    )
+
+
+def _preview(draft, errors):
+    if errors:
+        return None, errors
+    try:
+        return Markup(to_html(service.render(service.library(), draft))), {}
+    except RenderError:
+        return None, {"clauses": [_("The text could not be rendered. Check the adapted clauses.")]}
+
+
+@bp.get("/<int:project_id>")
+@signed_in
+def overview(project_id: int):
+    """Show the project's agreement: the approved version, the versions, and what to do next."""
+    project = get_project_or_404(project_id)
+    drafter = can_draft(project)
+    approved = service.approved_version(project)
+    versions = service.versions(project) if drafter else ([approved] if approved else [])
+    return render(
+        "agreements/overview.html",
+        project=project,
+        versions=versions,
+        approved=approved,
+        drafter=drafter,
+        approver=can_approve(project),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:project_id>/draft", methods=["GET", "POST"])
+@roles(*DRAFTERS)
+def draft(project_id: int):
+    """Edit the draft beside a live preview; saving creates a new numbered version."""
+    project = _draftable_project(project_id)
+    if request.method == "GET":
+        latest = service.latest_version(project)
+        draft = service.draft_for_editing(project)
+        context = _editor_context(project, draft, {}, latest.number if latest else 0)
+        return render("agreements/draft.html", **context)
+
+    draft = service.draft_from_form(request.form)
+    base_number = _int(request.form.get("base_number"))
+    if move := request.form.get("move"):
+        key, _sep, direction = move.partition(":")
+        draft = service.move_clause(draft, key, direction)
+        errors = _translate(service.check(draft))
+        context = _editor_context(project, draft, errors, base_number, moved=key)
+        return render("agreements/draft.html", block="editor", oob_blocks=("preview",), **context)
+
+    errors = _translate(service.check(draft))
+    if errors:
+        context = _editor_context(project, draft, errors, base_number)
+        return render("agreements/draft.html", status=422, **context)
+    try:
+        version = service.save_version(
+            project, draft, current_user, base_number, request.form.get("note", "")
+        )
+    except service.VersionConflict as conflict:
+        latest = conflict.latest
+        # Keep the user's text; a second save, now based on the newer version, goes through.
+        context = _editor_context(project, draft, {}, latest.number, conflict=latest)
+        return render("agreements/draft.html", status=409, **context)
+    flash(_("Version %(number)d was saved.", number=version.number), "success")
+    return redirect(
+        url_for("agreements.version", project_id=project.id, number=version.number), code=303
+    )
+
+
+@bp.post("/<int:project_id>/preview")
+@roles(*DRAFTERS)
+def preview(project_id: int):
+    """Render the preview of the draft as typed so far (htmx, debounced)."""
+    project = _draftable_project(project_id)
+    draft = service.draft_from_form(request.form)
+    errors = _translate(service.check(draft))
+    preview, preview_errors = _preview(draft, errors)
+    return render(
+        "agreements/draft.html",
+        block="preview",
+        project=project,
+        preview=preview,
+        preview_errors=preview_errors,
+        variables=INPUT_VARIABLES,
+    )
+
+
+@bp.get("/<int:project_id>/v<int:number>")
+@signed_in
+def version(project_id: int, number: int):
+    """Show one version as it reads, with its downloads and approval."""
+    project = get_project_or_404(project_id)
+    version = _visible_version(project, number)
+    approved = service.approved_version(project)
+    return render(
+        "agreements/version.html",
+        project=project,
+        version=version,
+        html=Markup(to_html(service.document_for(version))),
+        approved=approved,
+        drafter=can_draft(project),
+        approver=can_approve(project),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/<int:project_id>/v<int:number>.docx")
+@signed_in
+def docx(project_id: int, number: int):
+    """Download a version as a Word file for the tender."""
+    project = get_project_or_404(project_id)
+    version = _visible_version(project, number)
+    return _download(
+        service.docx_for(version),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        service.download_name(version, "docx"),
+    )
+
+
+@bp.get("/<int:project_id>/v<int:number>.txt")
+@signed_in
+def text(project_id: int, number: int):
+    """Download a version as plain text, for pasting into other tender material."""
+    project = get_project_or_404(project_id)
+    version = _visible_version(project, number)
+    body = to_text(service.document_for(version))
+    return _download(
+        body.encode("utf-8"), "text/plain; charset=utf-8", service.download_name(version, "txt")
+    )
+
+
+@bp.post("/<int:project_id>/v<int:number>/approve")
+@roles(Role.CLIENT)
+def approve(project_id: int, number: int):
+    """Approve a version on behalf of the client; it becomes the agreement in force."""
+    project = get_project_or_404(project_id)
+    if not can_approve(project):
+        abort(403)
+    version = _visible_version(project, number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if version.is_approved:
+        flash(_("Version %(number)d is already approved.", number=number), "info")
+    else:
+        service.approve(version, current_user)
+        flash(
+            _("Version %(number)d is approved and is now the agreement in force.", number=number),
+            "success",
+        )
+    return redirect(url_for("agreements.version", project_id=project.id, number=number), code=303)
+
+
+@bp.get("/<int:project_id>/compare")
+@roles(*DRAFTERS)
+def compare(project_id: int):
+    """Compare two versions word by word: additions and deletions marked inline."""
+    project = _draftable_project(project_id)
+    versions = service.versions(project)
+    if len(versions) < 2:
+        flash(_("There must be at least two versions to compare."), "info")
+        return redirect(url_for("agreements.overview", project_id=project.id), code=303)
+    by_number = {v.number: v for v in versions}
+    old = by_number.get(_int(request.args.get("from")), versions[1])
+    new = by_number.get(_int(request.args.get("to")), versions[0])
+    diff, added, removed = inline_diff(old.text, new.text)
+    return render(
+        "agreements/compare.html",
+        project=project,
+        versions=versions,
+        old=old,
+        new=new,
+        diff=diff,
+        added=added,
+        removed=removed,
+    )
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    from urllib.parse import quote
+
+    response = Response(data, mimetype=mimetype)
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
