@@ -1,7 +1,6 @@
 """A client user drafts the agreement, watches the preview follow the typing, saves two
 versions, compares them, approves one and downloads the Word file."""
 
-import io
 import os
 import shutil
 import subprocess
