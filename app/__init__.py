@@ -46,7 +46,19 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     logging.getLogger(__name__).setLevel(logging.INFO)
 
-    from app import access, admin, agreements, auth, cli, core, errors, projects, templating
+    from app import (
+        access,
+        admin,
+        agreements,
+        auth,
+        cli,
+        core,
+        errors,
+        meetings,
+        openings,
+        projects,
+        templating,
+    )
     from app.agreements import cli as agreements_cli
     from app.agreements import service as agreements_service
 
@@ -62,6 +74,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(projects.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(agreements.bp)
+    app.register_blueprint(meetings.bp)
+    app.register_blueprint(openings.bp)
 
     @app.after_request
     def security_headers(response):

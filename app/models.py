@@ -90,6 +90,31 @@ PHASE_LABELS = {
 }
 
 
+class Rung(enum.StrEnum):
+    """The rungs of the progression ladder, lowest first; each rung started is one course."""
+
+    INTERNSHIP = "internship"  # virksomhedspraktik, 4-6 weeks
+    WAGE_SUBSIDY = "wage_subsidy"  # løntilskud, 3 months
+    ORDINARY = "ordinary"  # ordinær ansættelse, at least 4 months
+    APPRENTICESHIP = "apprenticeship"  # læreplads, at least a partial agreement
+
+    @property
+    def label(self) -> str:
+        return RUNG_LABELS[self]
+
+    @property
+    def step(self) -> int:
+        return list(Rung).index(self) + 1
+
+
+RUNG_LABELS = {
+    Rung.INTERNSHIP: N_("Company internship"),
+    Rung.WAGE_SUBSIDY: N_("Wage subsidy"),
+    Rung.ORDINARY: N_("Ordinary employment"),
+    Rung.APPRENTICESHIP: N_("Apprenticeship"),
+}
+
+
 class CompanyRole(enum.StrEnum):
     MAIN = "main"  # hovedentreprenør / totalentreprenør
     SUB = "sub"  # underentreprenør

@@ -1,0 +1,7 @@
+"""Meetings: the kickoff meeting with its Q&A and briefing, and the monthly follow-ups."""
+
+from flask import Blueprint
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+from app.meetings import models, views  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Views for meetings (being written)."""

@@ -1,0 +1,1 @@
+"""Views for openings (being written)."""
