@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from app.agreements import cli as agreements_cli
     from app.agreements import service as agreements_service
+    from app.meetings import kickoff as kickoff_service
 
     app.before_request(access.enforce_access)
     auth.init_app(app)
@@ -69,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     agreements_cli.init_app(app)
     agreements_service.init_app(app)
+    kickoff_service.init_app(app)
     app.register_blueprint(core.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(projects.bp)

@@ -91,7 +91,7 @@ def load_demo() -> None:
         ["Toveshøj"],
         Phase.TENDER,
     )
-    project(
+    bispehaven = project(
         "Ny boligblok i Bispehaven",
         "Bispehavevej 1, 8210 Aarhus V",
         "Aarhus Almene Boliger",
@@ -122,6 +122,7 @@ def load_demo() -> None:
         users[role] = user
     db.session.commit()
     _demo_agreements(users, gellerup, toveshoj, skovgaard)
+    _demo_kickoffs(users, gellerup, bispehaven, orgs)
 
 
 def _demo_agreements(users, gellerup, toveshoj, skovgaard) -> None:
@@ -149,3 +150,71 @@ def _demo_agreements(users, gellerup, toveshoj, skovgaard) -> None:
     draft.values.update(apprenticeships_min=1, courses_min=6)
     old = service.save_version(skovgaard, draft, coordinator, 0, "")
     service.approve(old, users["admin"])
+
+
+def _demo_kickoffs(users, gellerup, bispehaven, orgs) -> None:
+    """A held kickoff with minutes and a contractor's question on the project in execution,
+    openings the contractor reported, and a coming kickoff on the newly awarded project."""
+    from datetime import datetime, timedelta
+
+    from app.meetings import kickoff
+    from app.meetings.calendar import COPENHAGEN
+    from app.models import Rung
+    from app.openings.models import JobFunction, Opening
+
+    coordinator, contractor = users["coordinator"], users["contractor"]
+    held = kickoff.plan(
+        gellerup,
+        datetime(2026, 2, 16, 9, 0, tzinfo=COPENHAGEN),
+        90,
+        "Skurvognen, Gudrunsvej 10",
+        "",
+        coordinator,
+    )
+    question = kickoff.ask(
+        gellerup, "Kan en lærling gå på skole, mens byggeriet står på?", contractor
+    )
+    kickoff.answer(
+        question,
+        "Ja. Skoleperioderne aftales med skolen, og vi hjælper med at planlægge dem, "
+        "så de passer med byggeriet.",
+        coordinator,
+    )
+    for q in kickoff.questions(gellerup)[:4]:
+        q.discussed = True
+    held.minutes = (
+        "Aftalen og stigen blev gennemgået. Nordbyg melder stillinger løbende på intranettet."
+    )
+    held.decisions = "Månedligt opfølgningsmøde første tirsdag i måneden kl. 8.30 i skurvognen."
+
+    today = datetime.now(COPENHAGEN).date()
+    db.session.add_all(
+        [
+            Opening(
+                project_id=gellerup.id,
+                company_id=orgs["Nordbyg Entreprise A/S"].id,
+                function=JobFunction.SITE_LABOURER,
+                trade="",
+                expected_start=today + timedelta(days=14),
+                rung=Rung.INTERNSHIP,
+                note="Oprydning og materialehåndtering, 37 timer om ugen.",
+                reported_by_id=contractor.id,
+            ),
+            Opening(
+                project_id=gellerup.id,
+                company_id=orgs["Jysk Murer & Facade ApS"].id,
+                function=JobFunction.BRICKLAYER_HELPER,
+                trade="Murer",
+                expected_start=today + timedelta(days=35),
+                rung=Rung.WAGE_SUBSIDY,
+                note="",
+                reported_by_id=contractor.id,
+            ),
+        ]
+    )
+    db.session.commit()
+
+    start = datetime.combine(today + timedelta(days=10), datetime.min.time(), COPENHAGEN)
+    kickoff.plan(
+        bispehaven, start.replace(hour=10), 90, "Bispehavevej 1, mødelokalet", "", coordinator
+    )

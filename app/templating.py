@@ -20,7 +20,12 @@ def init_app(app):
     def datetime_filter(value: datetime | None, style: str = "medium") -> str:
         if value is None:
             return "–"
-        return format_datetime(value, "dd.MM.yyyy HH:mm" if style == "short" else style)
+        patterns = {
+            "short": "dd.MM.yyyy HH:mm",
+            # "torsdag 10. januar 2027, kl. 09.00" in Danish; Babel localises the names.
+            "meeting": "EEEE d. MMMM y, HH:mm",
+        }
+        return format_datetime(value, patterns.get(style, style))
 
     @app.template_filter("number")
     def number_filter(value) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import get_flashed_messages, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
@@ -41,3 +43,15 @@ def redirect_after_write(location: str):
         response.headers["HX-Redirect"] = location
         return response
     return redirect(location, code=303)
+
+
+def download(data: bytes, mimetype: str, filename: str):
+    """A file download with a UTF-8 file name (and an ASCII fallback for old clients)."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    response = make_response(data)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,4 +1,4 @@
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -12,7 +12,7 @@ from app.agreements.variables import INPUT_VARIABLES
 from app.forms import EmptyForm
 from app.i18n import N_
 from app.models import STAFF_ROLES, Project, Role
-from app.web import render
+from app.web import download, render
 
 DRAFTERS = (*STAFF_ROLES, Role.CLIENT)
 
@@ -202,7 +202,7 @@ def docx(project_id: int, number: int):
     """Download a version as a Word file for the tender."""
     project = get_project_or_404(project_id)
     version = _visible_version(project, number)
-    return _download(
+    return download(
         service.docx_for(version),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         service.download_name(version, "docx"),
@@ -216,7 +216,7 @@ def text(project_id: int, number: int):
     project = get_project_or_404(project_id)
     version = _visible_version(project, number)
     body = to_text(service.document_for(version))
-    return _download(
+    return download(
         body.encode("utf-8"), "text/plain; charset=utf-8", service.download_name(version, "txt")
     )
 
@@ -265,18 +265,6 @@ def compare(project_id: int):
         added=added,
         removed=removed,
     )
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    from urllib.parse import quote
-
-    response = Response(data, mimetype=mimetype)
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _int(value) -> int:

@@ -8,7 +8,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
@@ -116,3 +116,96 @@ class ProjectForm(Form):
             )
         if field.data and not self.main_contractor_id.data:
             raise ValidationError(_l("Subcontractors join a project after it has been awarded."))
+
+
+class AwardForm(Form):
+    """Award a tendered project: name the main contractor (subcontractors can follow later)."""
+
+    main_contractor_id = SelectField(
+        _l("Main contractor"),
+        coerce=int,
+        validators=[DataRequired(_l("Choose the main contractor."))],
+    )
+    execution_start = DateField(_l("Execution starts"), validators=[Optional()])
+    execution_end = DateField(_l("Execution ends"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from flask_babel import gettext
+
+        self.main_contractor_id.choices = [(0, gettext("Choose…"))] + _company_choices()
+
+    def validate_execution_end(self, field):
+        start = self.execution_start.data
+        if field.data and start and field.data < start:
+            raise ValidationError(_l("The end date cannot be before the start date."))
+
+
+class SubcontractorForm(Form):
+    """Add a subcontractor: an existing company, or a new one by name."""
+
+    company_id = SelectField(_l("Company"), coerce=int, default=0)
+    new_company = StringField(
+        _l("…or a new company"),
+        validators=[Length(max=200, message=_l("At most %(max)d characters."))],
+    )
+
+    def __init__(self, project, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from flask_babel import gettext
+
+        taken = {pc.company_id for pc in project.companies}
+        self.company_id.choices = [(0, gettext("Choose…"))] + [
+            (cid, name) for cid, name in _company_choices() if cid not in taken
+        ]
+
+    def validate_company_id(self, field):
+        if not field.data and not (self.new_company.data or "").strip():
+            raise ValidationError(_l("Choose a company or write the name of a new one."))
+        if field.data and (self.new_company.data or "").strip():
+            raise ValidationError(_l("Choose a company or write a new name, not both."))
+
+
+class InviteForm(Form):
+    """Create a contractor user for one of the project's companies."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Enter the person's name.")),
+            Length(max=200, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    email = StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Enter an email address.")),
+            Email(_l("Enter a valid email address, like name@example.dk.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    company_id = SelectField(_l("Company"), coerce=int)
+
+    def __init__(self, project, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company_id.choices = [(pc.company_id, pc.company.name) for pc in project.companies]
+
+    def validate_email(self, field):
+        from sqlalchemy import func
+
+        from app.models import User
+
+        email = (field.data or "").strip().lower()
+        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+            raise ValidationError(_l("A user with this email address already exists."))
+
+
+def _company_choices() -> list[tuple[int, str]]:
+    return [
+        (c.id, c.name)
+        for c in db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.COMPANY, Organisation.active)
+            .order_by(Organisation.name)
+        )
+    ]

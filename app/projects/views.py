@@ -15,6 +15,8 @@ from app.models import (
     Phase,
     Project,
     ProjectCompany,
+    Role,
+    User,
     utcnow,
 )
 from app.projects import bp
@@ -114,9 +116,60 @@ def area_options():
 @bp.get("/<int:project_id>")
 @signed_in
 def detail(project_id: int):
-    """Show one project."""
-    project = get_project_or_404(project_id)
-    return render("projects/detail.html", block="details", project=project)
+    """Show one project: its facts, and the partnership around it."""
+    return detail_page(get_project_or_404(project_id), block="details")
+
+
+def detail_page(project: Project, status: int = 200, block: str | None = None, **extra):
+    """The project page with the agreement, kickoff and openings at a glance; staff also get
+    the award tools, contractors their own duties and coming meetings."""
+    from app.agreements import service as agreements
+    from app.meetings import kickoff
+    from app.meetings.models import Meeting
+    from app.openings.models import Opening
+    from app.projects.forms import AwardForm, InviteForm, SubcontractorForm
+
+    approved = agreements.approved_version(project)
+    openings = dict(
+        db.session.execute(
+            select(Opening.status, func.count(Opening.id))
+            .where(Opening.project_id == project.id)
+            .group_by(Opening.status)
+        ).all()
+    )
+    upcoming = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.project_id == project.id, Meeting.starts_at >= utcnow(), ~Meeting.cancelled)
+        .order_by(Meeting.starts_at)
+        .limit(5)
+    ).all()
+    context = dict(
+        project=project,
+        approved=approved,
+        latest=agreements.latest_version(project),
+        kickoff_meeting=kickoff.kickoff_meeting(project),
+        openings=openings,
+        upcoming=upcoming,
+    )
+    if current_user.role == Role.CONTRACTOR and approved is not None:
+        doc = agreements.document_for(approved)
+        context["duties"] = next((s for s in doc.sections if s.key == "contractor_duties"), None)
+    if current_user.is_staff:
+        company_ids = [pc.company_id for pc in project.companies]
+        context["people"] = (
+            db.session.scalars(
+                select(User)
+                .where(User.role == Role.CONTRACTOR, User.organisation_id.in_(company_ids))
+                .options(joinedload(User.organisation))
+                .order_by(User.name)
+            ).all()
+            if company_ids
+            else []
+        )
+        extra.setdefault("award_form", AwardForm(formdata=None))
+        extra.setdefault("subcontractor_form", SubcontractorForm(project, formdata=None))
+        extra.setdefault("invite_form", InviteForm(project, formdata=None))
+    return render("projects/detail.html", block=block, status=status, **context, **extra)
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -142,7 +195,7 @@ def edit(project_id: int):
             return _conflict(form, project)
         flash(_("The project was saved."), "success")
         if request.htmx:
-            response = render("projects/detail.html", block="details", project=project)
+            response = detail_page(project, block="details")
             response.headers["HX-Trigger"] = "projectSaved"
             return response
         return redirect_after_write(url_for("projects.detail", project_id=project.id))

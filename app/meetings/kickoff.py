@@ -1,0 +1,281 @@
+"""The kickoff meeting: planning it, its prefilled agenda and Q&A, and the contractor briefing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.agreements import service as agreements
+from app.agreements.danish import join_and
+from app.agreements.document import build_context, unprotect
+from app.agreements.model import (
+    AgreementDocument,
+    Bullets,
+    LadderTable,
+    Paragraph,
+    Section,
+    SubHeading,
+)
+from app.extensions import db
+from app.meetings.models import KickoffQuestion, Meeting, MeetingKind, MeetingParticipant
+from app.meetings.qa import QuestionLibrary, answer_values, default_agenda, load_questions
+from app.meetings.qa import render_answer as _render_answer
+from app.models import Project, Role, User, utcnow
+
+
+def init_app(app) -> None:
+    library = load_questions(app.config.get("AGREEMENT_LIBRARY") or agreements.DEFAULT_DIR)
+    for error in library.errors:
+        app.logger.warning("Kickoff questions: %s", error)
+    app.extensions["kickoff_questions"] = library
+
+
+def question_library() -> QuestionLibrary:
+    return current_app.extensions["kickoff_questions"]
+
+
+def kickoff_meeting(project: Project) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.project_id == project.id, Meeting.kind == MeetingKind.KICKOFF)
+    )
+
+
+def agreement_values(project: Project) -> dict:
+    """The approved agreement's values (else the latest draft's), with the project's names."""
+    version = agreements.approved_version(project) or agreements.latest_version(project)
+    stored = version.content.get("values", {}) if version else {}
+    return answer_values(stored, **agreements.project_values(project))
+
+
+def standard_answers(project: Project) -> list[tuple[str, str, str]]:
+    """(key, question, answer) for every standard question, answered for this project."""
+    values = agreement_values(project)
+    return [(q.key, q.question, _render_answer(q, values)) for q in question_library().questions]
+
+
+def questions(project: Project) -> list[KickoffQuestion]:
+    return list(
+        db.session.scalars(
+            select(KickoffQuestion)
+            .where(KickoffQuestion.project_id == project.id)
+            .order_by(KickoffQuestion.position, KickoffQuestion.id)
+        )
+    )
+
+
+def _next_position(project: Project) -> int:
+    highest = db.session.scalar(
+        select(func.max(KickoffQuestion.position)).where(KickoffQuestion.project_id == project.id)
+    )
+    return (highest or 0) + 1
+
+
+def plan(project: Project, starts_at: datetime, duration: int, place: str, agenda: str, user):
+    """Create the kickoff meeting with its agenda, the standard Q&A and the obvious people."""
+    meeting = Meeting(
+        project_id=project.id,
+        kind=MeetingKind.KICKOFF,
+        starts_at=starts_at,
+        duration_minutes=duration,
+        place=place,
+        agenda=agenda or default_agenda(agreement_values(project)),
+    )
+    db.session.add(meeting)
+    if not any(q.is_standard for q in questions(project)):
+        position = _next_position(project)
+        for key, question, answer in standard_answers(project):
+            db.session.add(
+                KickoffQuestion(
+                    project_id=project.id,
+                    position=position,
+                    template_key=key,
+                    question=question,
+                    answer=answer,
+                )
+            )
+            position += 1
+    for participant in _default_participants(project, user):
+        meeting.participants.append(participant)
+    db.session.commit()
+    return meeting
+
+
+def _default_participants(project: Project, user) -> list[MeetingParticipant]:
+    people = [MeetingParticipant(name=user.name, side="coordinator", email=user.email)]
+    company_ids = [pc.company_id for pc in project.companies if pc.role == "main"]
+    users = db.session.scalars(
+        select(User).where(
+            User.active,
+            (
+                (User.role == Role.CLIENT) & (User.organisation_id == project.client_id)
+                | (User.role == Role.CONTRACTOR) & User.organisation_id.in_(company_ids)
+            ),
+        )
+    )
+    for person in users:
+        side = "client" if person.role == Role.CLIENT else "contractor"
+        people.append(
+            MeetingParticipant(
+                name=person.name,
+                side=side,
+                email=person.email,
+                organisation_id=person.organisation_id,
+            )
+        )
+    return people
+
+
+def reschedule(meeting: Meeting, starts_at, duration, place, agenda) -> None:
+    """Change the meeting; the calendar entry keeps its UID and gets a higher SEQUENCE."""
+    if (meeting.starts_at, meeting.duration_minutes, meeting.place) != (starts_at, duration, place):
+        meeting.sequence += 1
+    meeting.starts_at, meeting.duration_minutes = starts_at, duration
+    meeting.place, meeting.agenda = place, agenda
+    db.session.commit()
+
+
+def ask(project: Project, text: str, user) -> KickoffQuestion:
+    question = KickoffQuestion(
+        project_id=project.id,
+        position=_next_position(project),
+        question=text.strip(),
+        asked_by_id=user.id,
+    )
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def answer(question: KickoffQuestion, text: str, user) -> None:
+    question.answer = text.strip()
+    question.answered_by_id = user.id if question.answer else None
+    question.answered_at = utcnow() if question.answer else None
+    db.session.commit()
+
+
+def move(project: Project, question: KickoffQuestion, direction: str) -> None:
+    """Swap the question with its neighbour above or below."""
+    ordered = questions(project)
+    i = next(i for i, q in enumerate(ordered) if q.id == question.id)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(ordered):
+        ordered[i], ordered[j] = ordered[j], ordered[i]
+        for position, q in enumerate(ordered, 1):
+            q.position = position
+        db.session.commit()
+
+
+# --- the contractor briefing ----------------------------------------------------------------
+
+
+def _section_blocks(doc: AgreementDocument | None, key: str):
+    if doc is None:
+        return ()
+    return next((s.blocks for s in doc.sections if s.key == key), ())
+
+
+def briefing(project: Project) -> AgreementDocument:
+    """The kickoff briefing for the contractor, as a document for the Word writer."""
+    approved = agreements.approved_version(project)
+    doc = agreements.document_for(approved) if approved else None
+    values = agreement_values(project)
+    context = build_context(values)
+    main = unprotect(context["main_contractor_name"])
+    meeting = kickoff_meeting(project)
+
+    if approved:
+        status = (
+            f"Aftalen er godkendt af bygherren (version {approved.number}) og gælder i hele "
+            "udførelsesfasen."
+        )
+    else:
+        status = "Aftalen er endnu ikke godkendt; tallene her er fra det seneste udkast."
+    areas = join_and(values["housing_areas"]) or "boligområderne"
+    sections = [
+        (
+            "summary",
+            "Aftalen kort",
+            (
+                Paragraph(
+                    f"{project.client.name} og {main} har indgået en social partnerskabsaftale "
+                    f"om byggesagen {project.name}. Formålet er at skabe job og uddannelse for "
+                    f"ledige beboere fra {areas}, så nogle af dem kommer helt i ordinær "
+                    "beskæftigelse eller uddannelse."
+                ),
+                Paragraph(status),
+            ),
+        ),
+        (
+            "targets",
+            "Måltal",
+            (
+                Bullets(
+                    (
+                        f"Mindst {values['apprenticeships_min']} lærepladser.",
+                        f"Mindst {values['courses_min']} beskæftigelsesforløb.",
+                        f"Målet kan nås med {context['residents_needed']} personer, "
+                        "der hver går hele stigen.",
+                    )
+                ),
+            ),
+        ),
+        (
+            "ladder",
+            "Progressionsstigen",
+            tuple(
+                b for b in _section_blocks(doc, "ladder") if isinstance(b, LadderTable | Paragraph)
+            )
+            or (Paragraph("Praktik, løntilskud, ordinær ansættelse og læreplads."),),
+        ),
+        (
+            "client_duties",
+            "Bygherrens opgaver",
+            _section_blocks(doc, "client_duties") or (Paragraph("Se aftalen."),),
+        ),
+        (
+            "contractor_duties",
+            "Jeres opgaver som hovedentreprenør",
+            _section_blocks(doc, "contractor_duties") or (Paragraph("Se aftalen."),),
+        ),
+    ]
+    if meeting:
+        when = _danish_when(meeting.starts_at)
+        blocks = [Paragraph(f"{when}" + (f", {meeting.place}" if meeting.place else "") + ".")]
+        items = tuple(line.strip() for line in meeting.agenda.splitlines() if line.strip())
+        if items:
+            blocks += [SubHeading("Dagsorden"), Bullets(items)]
+        sections.append(("kickoff", "Opstartsmødet", tuple(blocks)))
+    qa_blocks = []
+    for q in questions(project) or []:
+        qa_blocks += [SubHeading(q.question), Paragraph(q.answer or "Besvares på mødet.")]
+    if not qa_blocks:
+        for _key, question, answer_text in standard_answers(project):
+            qa_blocks += [SubHeading(question), Paragraph(answer_text)]
+    sections.append(("qa", "Spørgsmål og svar", tuple(qa_blocks)))
+    contacts = [f"{unprotect(context['coordinator_name'])} (koordinerende enhed)"]
+    if values.get("coordinator_contact"):
+        contacts.append(values["coordinator_contact"])
+    if meeting:
+        contacts += [
+            f"{p.name}" + (f", {p.email}" if p.email else "") for p in meeting.participants
+        ]
+    sections.append(("contacts", "Kontakter", (Bullets(tuple(contacts)),)))
+    return AgreementDocument(
+        title="Opstartsbriefing",
+        subtitle=project.name,
+        header=f"Opstartsbriefing – {project.name}",
+        sections=tuple(
+            Section(number, key, title, tuple(blocks))
+            for number, (key, title, blocks) in enumerate(sections, 1)
+        ),
+    )
+
+
+def _danish_when(moment: datetime) -> str:
+    from app.agreements import danish
+    from app.meetings.calendar import local
+
+    start = local(moment)
+    return f"{danish.format_date(start.date())} kl. {start:%H.%M}"
