@@ -51,25 +51,25 @@ def test_subcontractors_join_later_existing_or_new(client, make, coordinator):
     project = make.project(phase=Phase.AWARDED, main=firm)
     assert (
         client.post(
-            f"/projects/{project.id}/subcontractors", data={"company_id": existing.id}
+            f"/projects/{project.id}/subcontractors", data={"sub-company_id": existing.id}
         ).status_code
         == 303
     )
     assert (
         client.post(
             f"/projects/{project.id}/subcontractors",
-            data={"company_id": 0, "new_company": "Ny Stillads ApS"},
+            data={"sub-company_id": 0, "sub-new_company": "Ny Stillads ApS"},
         ).status_code
         == 303
     )
     db.session.refresh(project)
     assert {c.name for c in project.subcontractors} == {"Kystens VVS ApS", "Ny Stillads ApS"}
     assert db.session.scalar(select(Organisation).where(Organisation.name == "Ny Stillads ApS"))
-    neither = client.post(f"/projects/{project.id}/subcontractors", data={"company_id": 0})
+    neither = client.post(f"/projects/{project.id}/subcontractors", data={"sub-company_id": 0})
     assert neither.status_code == 422
     twice = client.post(
         f"/projects/{project.id}/subcontractors",
-        data={"company_id": 0, "new_company": "ny stillads aps"},
+        data={"sub-company_id": 0, "sub-new_company": "ny stillads aps"},
     )
     assert twice.status_code == 422
 
@@ -79,7 +79,11 @@ def test_invite_creates_a_contractor_sign_in_shown_once(app, client, make, coord
     project = make.project(phase=Phase.AWARDED, main=firm, name="Bispehaven")
     response = client.post(
         f"/projects/{project.id}/invite",
-        data={"name": "Erik Entreprenør", "email": "Erik@Nordbyg.dk", "company_id": firm.id},
+        data={
+            "invite-name": "Erik Entreprenør",
+            "invite-email": "Erik@Nordbyg.dk",
+            "invite-company_id": firm.id,
+        },
         headers=HX,
     )
     assert response.status_code == 200
@@ -104,12 +108,12 @@ def test_invite_refuses_a_taken_email_and_a_company_off_the_project(client, make
     make.user(email="taken@x.dk")
     taken = client.post(
         f"/projects/{project.id}/invite",
-        data={"name": "X", "email": "taken@x.dk", "company_id": firm.id},
+        data={"invite-name": "X", "invite-email": "taken@x.dk", "invite-company_id": firm.id},
     )
     assert taken.status_code == 422
     off = client.post(
         f"/projects/{project.id}/invite",
-        data={"name": "X", "email": "new@x.dk", "company_id": stranger.id},
+        data={"invite-name": "X", "invite-email": "new@x.dk", "invite-company_id": stranger.id},
     )
     assert off.status_code == 422
     assert db.session.scalar(select(User).where(User.email == "new@x.dk")) is None
@@ -127,8 +131,8 @@ def test_award_tools_are_for_coordinators_only(client, make, login, role):
     assert 'id="award"' not in html
     for url, data in (
         ("award", {"main_contractor_id": firm.id}),
-        ("subcontractors", {"new_company": "X"}),
-        ("invite", {"name": "x", "email": "x@y.dk", "company_id": firm.id}),
+        ("subcontractors", {"sub-new_company": "X"}),
+        ("invite", {"invite-name": "x", "invite-email": "x@y.dk", "invite-company_id": firm.id}),
     ):
         assert client.post(f"/projects/{project.id}/{url}", data=data).status_code == 403
 

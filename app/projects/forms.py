@@ -151,6 +151,7 @@ class SubcontractorForm(Form):
     )
 
     def __init__(self, project, *args, **kwargs):
+        kwargs.setdefault("prefix", "sub")  # the invite form on the same page has a company too
         super().__init__(*args, **kwargs)
         from flask_babel import gettext
 
@@ -187,6 +188,7 @@ class InviteForm(Form):
     company_id = SelectField(_l("Company"), coerce=int)
 
     def __init__(self, project, *args, **kwargs):
+        kwargs.setdefault("prefix", "invite")
         super().__init__(*args, **kwargs)
         self.company_id.choices = [(pc.company_id, pc.company.name) for pc in project.companies]
 
