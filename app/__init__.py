@@ -51,16 +51,19 @@ def create_app(config: dict | None = None) -> Flask:
         admin,
         agreements,
         auth,
+        candidates,
         cli,
         core,
         errors,
         meetings,
         openings,
+        placements,
         projects,
         templating,
     )
     from app.agreements import cli as agreements_cli
     from app.agreements import service as agreements_service
+    from app.audit import models as _audit_models  # noqa: F401
     from app.meetings import kickoff as kickoff_service
 
     app.before_request(access.enforce_access)
@@ -78,6 +81,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(agreements.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(openings.bp)
+    app.register_blueprint(candidates.bp)
+    app.register_blueprint(placements.bp)
 
     @app.after_request
     def security_headers(response):

@@ -1,0 +1,174 @@
+"""Candidates: unemployed residents registered by the coordinators. Never seen by clients or
+contractors beyond a placement at their own site (name and rung)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.i18n import N_
+from app.models import HousingArea, Organisation, User, utcnow
+
+# The referral chain (fødekæden); the list can be replaced with the REFERRAL_SOURCES setting.
+REFERRAL_SOURCES = {
+    "job_centre": N_("Job centre"),
+    "housing_worker": N_("Social-housing worker"),
+    "resident": N_("Another resident"),
+    "street_worker": N_("Street worker"),
+    "residents_board": N_("Residents' board"),
+    "health_visitor": N_("Health visitor"),
+    "other": N_("Other"),
+}
+
+
+class ConversationKind(enum.StrEnum):
+    PRE_MATCH = "pre_match"  # a conversation before any match
+    RETENTION = "retention"  # fastholdelsessamtale during a placement
+    EMPLOYER = "employer"  # follow-up with the employer
+    JOB_CENTRE = "job_centre"  # with the job centre
+
+    @property
+    def label(self) -> str:
+        return CONVERSATION_LABELS[self]
+
+
+CONVERSATION_LABELS = {
+    ConversationKind.PRE_MATCH: N_("Before a match"),
+    ConversationKind.RETENTION: N_("Retention conversation"),
+    ConversationKind.EMPLOYER: N_("Follow-up with the employer"),
+    ConversationKind.JOB_CENTRE: N_("With the job centre"),
+}
+
+CONSENT_PURPOSES = {
+    "registration": N_("Registration and contact with Byg Op"),
+    "employers": N_("Sharing name and skills with employers for a match"),
+    "job_centre": N_("Contact with the job centre about internship and wage subsidy"),
+}
+
+
+class Candidate(db.Model):
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    # Eligibility: the person lives in social housing under a registered association.
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("housing_areas.id"), index=True)
+    referral_source: Mapped[str] = mapped_column(String(30), default="other")
+    referral_contact: Mapped[str] = mapped_column(String(300), default="")
+    trades: Mapped[str] = mapped_column(String(300), default="")
+    certificates: Mapped[str] = mapped_column(String(300), default="")
+    driving_licence: Mapped[str] = mapped_column(String(100), default="")
+    languages: Mapped[str] = mapped_column(String(200), default="")
+    wishes: Mapped[str] = mapped_column(Text, default="")
+    availability: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    # Set when the person is erased under GDPR: the row stays so counts stay right.
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    association: Mapped[Organisation | None] = relationship()
+    area: Mapped[HousingArea | None] = relationship()
+    conversations: Mapped[list[Conversation]] = relationship(
+        back_populates="candidate",
+        cascade="all, delete-orphan",
+        order_by="(Conversation.held_on.desc(), Conversation.id.desc())",
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", order_by="Consent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Candidate {self.id}>"
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[:1].upper() + "." for part in self.name.split() if part)
+
+    @property
+    def eligible(self) -> bool:
+        return self.association_id is not None
+
+
+class Consent(db.Model):
+    """Consent for one purpose: given when and recorded by whom, possibly withdrawn."""
+
+    __tablename__ = "candidate_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(30))
+    given_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    candidate: Mapped[Candidate] = relationship(back_populates="consents")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Consent {self.id} c{self.candidate_id} {self.purpose}>"
+
+
+class SensitiveNote(db.Model):
+    """Special-category information (health, addiction, record, residence permit): its own
+    table, shown only when a coordinator opens it on purpose, every opening logged."""
+
+    __tablename__ = "candidate_sensitive_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SensitiveNote {self.id} c{self.candidate_id}>"
+
+
+class Conversation(db.Model):
+    """One conversation in a candidate's samtaleforløb."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="conversations")
+    created_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Conversation {self.id} c{self.candidate_id} {self.kind}>"

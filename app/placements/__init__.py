@@ -1,0 +1,7 @@
+"""Placements: matches and the ladder, counted against the agreement."""
+
+from flask import Blueprint
+
+bp = Blueprint("placements", __name__, url_prefix="/placements")
+
+from app.placements import models, views  # noqa: E402,F401

@@ -1,0 +1,69 @@
+"""Placements: one resident on one rung of the ladder, at one company on one project."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.candidates.models import Candidate
+from app.extensions import db
+from app.i18n import N_
+from app.models import Organisation, Project, User, utcnow
+
+
+class Outcome(enum.StrEnum):
+    NEXT_RUNG = "next_rung"  # moved up to the next rung
+    COMPLETED = "completed"  # the rung was completed
+    ENDED_EARLY = "ended_early"  # stopped before time, with a reason
+    OTHER_WORK = "other_work"  # found other work
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self]
+
+
+OUTCOME_LABELS = {
+    Outcome.NEXT_RUNG: N_("Moved to the next rung"),
+    Outcome.COMPLETED: N_("Completed"),
+    Outcome.ENDED_EARLY: N_("Ended early"),
+    Outcome.OTHER_WORK: N_("Found other work"),
+}
+
+
+class Placement(db.Model):
+    __tablename__ = "placements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    opening_id: Mapped[int | None] = mapped_column(ForeignKey("openings.id"))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
+    rung: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    actual_end: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    candidate: Mapped[Candidate] = relationship()
+    project: Mapped[Project] = relationship()
+    company: Mapped[Organisation] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Placement {self.id} c{self.candidate_id} p{self.project_id} {self.rung}>"
+
+    def is_active(self, on: date) -> bool:
+        return self.start_date <= on and (self.actual_end is None or self.actual_end >= on)
