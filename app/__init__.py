@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -18,6 +18,8 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 def select_locale() -> str:
     """Danish unless the user chose English with the language switch."""
+    if not has_request_context():  # the CLI and background work speak Danish
+        return "da"
     lang = session.get("lang")
     if lang in ("da", "en"):
         return lang
@@ -55,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
         cli,
         core,
         errors,
+        imports,
         meetings,
         openings,
         placements,
@@ -64,7 +67,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.agreements import cli as agreements_cli
     from app.agreements import service as agreements_service
     from app.audit import models as _audit_models  # noqa: F401
+    from app.imports import cli as imports_cli
     from app.meetings import kickoff as kickoff_service
+    from app.placements import cli as placements_cli
 
     app.before_request(access.enforce_access)
     auth.init_app(app)
@@ -72,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     agreements_cli.init_app(app)
+    imports_cli.init_app(app)
+    placements_cli.init_app(app)
     agreements_service.init_app(app)
     kickoff_service.init_app(app)
     app.register_blueprint(core.bp)
@@ -83,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(openings.bp)
     app.register_blueprint(candidates.bp)
     app.register_blueprint(placements.bp)
+    app.register_blueprint(imports.bp)
 
     @app.after_request
     def security_headers(response):

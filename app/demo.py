@@ -3,7 +3,7 @@
 The associations, companies and people are fictional; the housing areas are real places.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from app.extensions import db
 from app.models import (
@@ -123,6 +123,7 @@ def load_demo() -> None:
     db.session.commit()
     _demo_agreements(users, gellerup, toveshoj, skovgaard)
     _demo_kickoffs(users, gellerup, bispehaven, orgs)
+    _demo_candidates(users, gellerup, skovgaard, orgs, areas)
 
 
 def _demo_agreements(users, gellerup, toveshoj, skovgaard) -> None:
@@ -218,3 +219,202 @@ def _demo_kickoffs(users, gellerup, bispehaven, orgs) -> None:
     kickoff.plan(
         bispehaven, start.replace(hour=10), 90, "Bispehavevej 1, mødelokalet", "", coordinator
     )
+
+
+def _demo_candidates(users, gellerup, skovgaard, orgs, areas) -> None:
+    """The handbook's two journeys (Mads and Ahmed, fictional), and enough other residents
+    over the months for the progress charts to mean something."""
+    from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
+    from app.models import Rung
+    from app.placements import service
+    from app.placements.models import Outcome
+
+    coordinator = users["coordinator"]
+    nordbyg = orgs["Nordbyg Entreprise A/S"].id
+    murer = orgs["Jysk Murer & Facade ApS"].id
+    el = orgs["Aarhus El-Service ApS"].id
+    vvs = orgs["Kystens VVS ApS"].id
+
+    def person(first, last, area, **fields):
+        area = areas[area] if area else None
+        candidate = Candidate(
+            first_name=first,
+            last_name=last,
+            association=area.association if area else None,
+            area=area,
+            created_by_id=coordinator.id,
+            **fields,
+        )
+        db.session.add(candidate)
+        db.session.flush()
+        candidate.consents.append(
+            Consent(
+                purpose="registration", given_on=date(2026, 1, 5), recorded_by_id=coordinator.id
+            )
+        )
+        return candidate
+
+    def talk(candidate, day, kind="pre_match", notes=""):
+        candidate.conversations.append(
+            Conversation(held_on=day, kind=kind, notes=notes, created_by_id=coordinator.id)
+        )
+        db.session.flush()
+
+    def climb(candidate, project, company, steps, last_end=None, outcome=None, reason=""):
+        """Place the candidate on each (rung, start) in turn; each rung ends the day before the
+        next starts; the last one ends on `last_end` with `outcome`, or keeps running."""
+        placements = []
+        for (rung, start), following in zip(steps, [*steps[1:], None], strict=True):
+            placement = service.create(candidate, project, company, rung, start, None, coordinator)
+            db.session.flush()
+            if following is not None:
+                service.end(placement, following[1] - timedelta(days=1), Outcome.NEXT_RUNG)
+            elif last_end is not None:
+                service.end(placement, last_end, outcome, reason)
+            db.session.flush()
+            placements.append(placement)
+        return placements
+
+    mads = person(
+        "Mads",
+        "Holm",
+        "Gellerupparken",
+        phone="20 11 22 33",
+        referral_source="job_centre",
+        referral_contact="Virksomhedskonsulent Lise Berg, Jobcenter Aarhus",
+        trades="Lagerarbejde",
+        driving_licence="B",
+        languages="Dansk, engelsk",
+        wishes="Vil gerne prøve byggeriet og på sigt i lære.",
+        availability="Kan starte med det samme",
+    )
+    talk(mads, date(2026, 3, 9), notes="Første samtale; motiveret, kort ledighed.")
+    talk(mads, date(2026, 3, 12), notes="Matchet med Nordbyg som pladsmand.")
+    climb(
+        mads,
+        gellerup,
+        nordbyg,
+        [(Rung.WAGE_SUBSIDY, date(2026, 3, 16)), (Rung.ORDINARY, date(2026, 5, 16))],
+        last_end=date(2026, 9, 15),
+        outcome=Outcome.OTHER_WORK,
+    )
+    talk(mads, date(2026, 4, 10), "retention", "Går godt; mentortimer hver uge.")
+    talk(mads, date(2026, 6, 20), "retention", "Trives i ordinær ansættelse.")
+
+    ahmed = person(
+        "Ahmed",
+        "Yousef",
+        "Toveshøj",
+        phone="28 44 55 66",
+        referral_source="housing_worker",
+        referral_contact="Boligsocial medarbejder, Toveshøj",
+        trades="Ufaglært, erfaring fra byggeplads",
+        languages="Arabisk, lidt dansk",
+        availability="Fuld tid",
+    )
+    for day in (date(2026, 3, 2), date(2026, 3, 16), date(2026, 3, 30)):
+        talk(ahmed, day)
+    climb(
+        ahmed,
+        gellerup,
+        murer,
+        [(Rung.WAGE_SUBSIDY, date(2026, 4, 6)), (Rung.ORDINARY, date(2026, 8, 6))],
+    )
+    talk(ahmed, date(2026, 5, 4), "retention", "Aftalt sprogstøtte på pladsen.")
+    talk(ahmed, date(2026, 9, 1), "employer", "Formanden er tilfreds; fortsætter projektet ud.")
+    db.session.add(
+        SensitiveNote(
+            candidate_id=ahmed.id,
+            created_by_id=coordinator.id,
+            text="Hjælp med boligstøtte, skat og a-kasse. Mange praktikker uden ansættelse.",
+        )
+    )
+
+    sara = person(
+        "Sara",
+        "Nielsen",
+        "Gellerupparken",
+        referral_source="resident",
+        trades="Maler (ufaglært)",
+        certificates="Truck",
+        driving_licence="B",
+    )
+    talk(sara, date(2026, 3, 20))
+    climb(
+        sara,
+        gellerup,
+        nordbyg,
+        [
+            (Rung.INTERNSHIP, date(2026, 4, 1)),
+            (Rung.WAGE_SUBSIDY, date(2026, 5, 13)),
+            (Rung.ORDINARY, date(2026, 8, 13)),
+            (Rung.APPRENTICESHIP, date(2026, 11, 2)),
+        ],
+    )
+
+    jonas = person(
+        "Jonas",
+        "Berg",
+        "Toveshøj",
+        referral_source="street_worker",
+        trades="Pladsmand",
+        certificates="Teleskoplæsser",
+    )
+    talk(jonas, date(2026, 6, 1))
+    talk(jonas, date(2026, 6, 8))
+    climb(
+        jonas,
+        gellerup,
+        el,
+        [(Rung.INTERNSHIP, date(2026, 6, 15)), (Rung.WAGE_SUBSIDY, date(2026, 7, 27))],
+    )
+
+    amina = person(
+        "Amina",
+        "Hassan",
+        "Gellerupparken",
+        referral_source="residents_board",
+        trades="Rengøring",
+        certificates="Rengøringskursus",
+    )
+    talk(amina, date(2026, 9, 1))
+    climb(
+        amina,
+        gellerup,
+        nordbyg,
+        [(Rung.INTERNSHIP, date(2026, 9, 14))],
+        last_end=date(2026, 10, 2),
+        outcome=Outcome.ENDED_EARLY,
+        reason="Helbredet tillod ikke arbejdet; aftalt ny samtale.",
+    )
+
+    peter = person(
+        "Peter", "Lund", "Gellerupparken", referral_source="job_centre", trades="Murerarbejdsmand"
+    )
+    talk(peter, date(2026, 10, 19))
+    climb(peter, gellerup, murer, [(Rung.INTERNSHIP, date(2026, 11, 2))])
+
+    for first, last, area, start in (
+        ("Kim", "Sørensen", "Skovgårdsparken", date(2024, 5, 6)),
+        ("Lena", "Bak", "Skovgårdsparken", date(2024, 8, 19)),
+    ):
+        resident = person(first, last, area, referral_source="job_centre")
+        talk(resident, start - timedelta(days=14))
+        climb(
+            resident,
+            skovgaard,
+            vvs,
+            [(Rung.WAGE_SUBSIDY, start), (Rung.ORDINARY, start + timedelta(days=92))],
+            last_end=date(2025, 10, 31),
+            outcome=Outcome.COMPLETED,
+        )
+
+    person(
+        "Ole",
+        "Friis",
+        None,
+        referral_source="other",
+        trades="Tømrer",
+        wishes="Bor til leje privat; henvist af en ven.",
+    )
+    db.session.commit()

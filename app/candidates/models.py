@@ -172,3 +172,7 @@ class Conversation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Conversation {self.id} c{self.candidate_id} {self.kind}>"
+
+    @property
+    def kind_enum(self) -> ConversationKind:
+        return ConversationKind(self.kind)

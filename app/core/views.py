@@ -1,19 +1,23 @@
-from flask import jsonify, redirect, request, session, url_for
+from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from app.access import public, scoped_projects, signed_in
 from app.auth.views import safe_next
-from app.core import bp
+from app.core import bp, dashboard
 from app.extensions import db
-from app.models import Phase, Project
+from app.models import Phase, Project, utcnow
+from app.openings.forms import local_today
+from app.openings.models import JobFunction
 from app.web import render
 
 
 @bp.route("/")
 @signed_in
 def home():
-    """Show the user's projects counted by phase, with the newest first."""
+    """Show the user's projects counted by phase, with the newest first; coordinators also get
+    what needs attention: active projects' progress, overdue retention conversations, coming
+    meetings and unmatched openings."""
     scoped = scoped_projects(current_user).subquery()
     counts = dict(
         db.session.execute(select(scoped.c.phase, func.count()).group_by(scoped.c.phase)).all()
@@ -21,7 +25,25 @@ def home():
     recent = db.session.scalars(
         scoped_projects(current_user).order_by(Project.updated_at.desc()).limit(5)
     ).all()
-    return render("core/home.html", counts=counts, phases=list(Phase), recent=recent)
+    context = dict(counts=counts, phases=list(Phase), recent=recent)
+    if current_user.is_staff:
+        context.update(staff_dashboard())
+    return render("core/home.html", **context)
+
+
+def staff_dashboard() -> dict:
+    """The coordinator's sections of the start page, in a fixed number of queries."""
+    today = local_today()
+    weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
+    return dict(
+        active=dashboard.active_projects(current_user, today),
+        retention=dashboard.retention_due(today, weeks),
+        retention_weeks=weeks,
+        meetings=dashboard.upcoming_meetings(utcnow()),
+        meeting_days=dashboard.MEETING_DAYS,
+        openings=dashboard.open_openings(),
+        JobFunction=JobFunction,
+    )
 
 
 @bp.route("/language", methods=["POST"])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.i18n import N_
-from app.models import Organisation, Project, User, utcnow
+from app.models import Organisation, Project, Rung, User, utcnow
 
 
 class JobFunction(enum.StrEnum):
@@ -97,3 +97,11 @@ class Opening(db.Model):
 
     def __repr__(self) -> str:
         return f"<Opening {self.id} p{self.project_id} {self.function} {self.status}>"
+
+    @property
+    def function_enum(self) -> JobFunction:
+        return JobFunction(self.function)
+
+    @property
+    def rung_enum(self) -> Rung:
+        return Rung(self.rung)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.candidates.models import Candidate
 from app.extensions import db
 from app.i18n import N_
-from app.models import Organisation, Project, User, utcnow
+from app.models import Organisation, Project, Rung, User, utcnow
+
+if TYPE_CHECKING:  # resolved by name: importing candidates here would be circular
+    from app.candidates.models import Candidate
 
 
 class Outcome(enum.StrEnum):
@@ -64,6 +67,14 @@ class Placement(db.Model):
 
     def __repr__(self) -> str:
         return f"<Placement {self.id} c{self.candidate_id} p{self.project_id} {self.rung}>"
+
+    @property
+    def rung_enum(self) -> Rung:
+        return Rung(self.rung)
+
+    @property
+    def outcome_enum(self) -> Outcome | None:
+        return Outcome(self.outcome) if self.outcome else None
 
     def is_active(self, on: date) -> bool:
         return self.start_date <= on and (self.actual_end is None or self.actual_end >= on)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
-from app.projects import award, views  # noqa: E402,F401
+from app.projects import award, progress, views  # noqa: E402,F401

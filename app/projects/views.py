@@ -127,6 +127,7 @@ def detail_page(project: Project, status: int = 200, block: str | None = None, *
     from app.meetings import kickoff
     from app.meetings.models import Meeting
     from app.openings.models import Opening
+    from app.placements.progress import project_progress
     from app.projects.forms import AwardForm, InviteForm, SubcontractorForm
 
     approved = agreements.approved_version(project)
@@ -150,6 +151,7 @@ def detail_page(project: Project, status: int = 200, block: str | None = None, *
         kickoff_meeting=kickoff.kickoff_meeting(project),
         openings=openings,
         upcoming=upcoming,
+        progress=project_progress(project, approved=approved),
     )
     if current_user.role == Role.CONTRACTOR and approved is not None:
         doc = agreements.document_for(approved)

@@ -1,0 +1,123 @@
+"""The coordinator's start page: what needs attention today, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from app.access import scoped_projects
+from app.candidates.models import Candidate, Conversation, ConversationKind
+from app.extensions import db
+from app.meetings.models import Meeting
+from app.models import Organisation, Phase, Project, Rung
+from app.openings.models import Opening, OpeningStatus
+from app.placements.counting import Progress
+from app.placements.models import Placement
+from app.placements.progress import projects_progress
+
+# Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
+DEFAULT_RETENTION_WEEKS = 4
+MEETING_DAYS = 14
+
+
+@dataclass(frozen=True)
+class ActiveProject:
+    id: int
+    name: str
+    phase: Phase
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class RetentionDue:
+    placement_id: int
+    candidate_id: int
+    name: str
+    project_id: int
+    project: str
+    company: str
+    rung: Rung
+    start: date
+    last_conversation: date | None
+
+
+def active_projects(user, today: date) -> list[ActiveProject]:
+    """Awarded and running projects with their progress: three queries, whatever their number."""
+    projects = db.session.scalars(
+        scoped_projects(user)
+        .where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
+        .order_by(Project.name)
+    ).all()
+    progress = projects_progress(projects, today)
+    return [ActiveProject(p.id, p.name, p.phase_enum, progress[p.id]) for p in projects]
+
+
+def retention_due(today: date, weeks: int) -> list[RetentionDue]:
+    """Running placements whose latest retention conversation (or, without one, their start)
+    lies more than `weeks` weeks back; the longest-waiting first."""
+    last = (
+        select(func.max(Conversation.held_on))
+        .where(
+            Conversation.candidate_id == Placement.candidate_id,
+            Conversation.kind == ConversationKind.RETENTION,
+            Conversation.held_on >= Placement.start_date,
+            Conversation.held_on <= today,
+        )
+        .correlate(Placement)
+        .scalar_subquery()
+    )
+    since = func.coalesce(last, Placement.start_date)
+    rows = db.session.execute(
+        select(
+            Placement.id,
+            Candidate.id,
+            Candidate.first_name,
+            Candidate.last_name,
+            Project.id,
+            Project.name,
+            Organisation.name,
+            Placement.rung,
+            Placement.start_date,
+            last,
+        )
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .join(Project, Project.id == Placement.project_id)
+        .join(Organisation, Organisation.id == Placement.company_id)
+        .where(
+            Placement.start_date <= today,
+            or_(Placement.actual_end.is_(None), Placement.actual_end >= today),
+            since < today - timedelta(weeks=weeks),
+        )
+        .order_by(since, Placement.id)
+    )
+    return [
+        RetentionDue(pid, cid, f"{a} {b}".strip(), prid, name, company, Rung(rung), start, held)
+        for pid, cid, a, b, prid, name, company, rung, start, held in rows
+    ]
+
+
+def upcoming_meetings(now: datetime, days: int = MEETING_DAYS) -> list[tuple[Meeting, str]]:
+    """Meetings in the coming `days` days, with their project's name, soonest first."""
+    return db.session.execute(
+        select(Meeting, Project.name)
+        .join(Project, Project.id == Meeting.project_id)
+        .where(
+            Meeting.starts_at >= now,
+            Meeting.starts_at < now + timedelta(days=days),
+            ~Meeting.cancelled,
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+
+
+def open_openings() -> list[tuple[Opening, str, str]]:
+    """Openings not matched yet, with project and company names, the earliest start first."""
+    return db.session.execute(
+        select(Opening, Project.name, Organisation.name)
+        .join(Project, Project.id == Opening.project_id)
+        .join(Organisation, Organisation.id == Opening.company_id)
+        .where(Opening.status == OpeningStatus.OPEN)
+        .order_by(Opening.expected_start, Opening.id)
+    ).all()

@@ -1,0 +1,80 @@
+from datetime import date
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.extensions import db
+from app.forms import Form
+from app.models import Organisation, Phase, Project, ProjectCompany, Rung
+from app.placements.models import Outcome
+
+ACTIVE_PHASES = (Phase.AWARDED, Phase.EXECUTION)
+
+
+class PlacementForm(Form):
+    candidate_id = IntegerField(
+        _l("Candidate"), validators=[DataRequired(_l("Choose the candidate."))]
+    )
+    project_id = SelectField(
+        _l("Project"), coerce=int, validators=[DataRequired(_l("Choose the project."))]
+    )
+    company_id = SelectField(_l("Company"), coerce=int, validate_choice=False)
+    rung = SelectField(_l("Rung"), default=Rung.INTERNSHIP.value)
+    start_date = DateField(_l("Start"), validators=[DataRequired(_l("Enter the start date."))])
+    planned_end = DateField(
+        _l("Planned end"),
+        validators=[Optional()],
+        description=_l("Leave it empty to use the rung's usual duration from the agreement."),
+    )
+    opening_id = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        projects = db.session.scalars(
+            select(Project).where(Project.phase.in_(ACTIVE_PHASES)).order_by(Project.name)
+        ).all()
+        self.project_id.choices = [(0, gettext("Choose…"))] + [(p.id, p.name) for p in projects]
+        self.rung.choices = [(r.value, gettext(r.label)) for r in Rung]
+        self.company_id.choices = [(0, gettext("Choose the project first"))]
+        if self.project_id.data:
+            companies = db.session.execute(
+                select(Organisation.id, Organisation.name)
+                .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)
+                .where(ProjectCompany.project_id == self.project_id.data)
+                .order_by(ProjectCompany.role, Organisation.name)
+            ).all()
+            self.company_id.choices = [(0, gettext("Choose…"))] + [tuple(c) for c in companies]
+
+    def validate_company_id(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose the company."))
+
+
+class EndForm(Form):
+    actual_end = DateField(_l("Ended on"), validators=[DataRequired(_l("Enter the end date."))])
+    outcome = SelectField(_l("Outcome"), default=Outcome.COMPLETED.value)
+    reason = TextAreaField(
+        _l("Reason (when ended early)"),
+        validators=[Length(max=1000, message=_l("At most %(max)d characters."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [
+            (o.value, gettext(o.label)) for o in Outcome if o != Outcome.NEXT_RUNG
+        ]
+
+    def validate_reason(self, field):
+        if self.outcome.data == Outcome.ENDED_EARLY and not (field.data or "").strip():
+            raise ValidationError(_l("Say briefly why the placement ended early."))
+
+
+class NextRungForm(Form):
+    end_on = DateField(
+        _l("Last day on this rung"),
+        default=date.today,
+        validators=[DataRequired(_l("Enter the date."))],
+    )

@@ -1,0 +1,158 @@
+"""Progress from the database: load the facts and targets, let `counting` do the counting.
+
+A thin adapter: one query for the placements' facts (columns, not ORM objects) and one for the
+approved agreement, for one project or for many at once (the start page), so the number of
+queries does not grow with the number of projects.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.agreements import service as agreements
+from app.agreements.models import AgreementVersion
+from app.extensions import db
+from app.models import Project
+from app.openings.forms import local_today
+from app.placements import counting
+from app.placements.counting import PlacementFact, Progress, Targets
+from app.placements.models import Placement
+from app.placements.rules import Durations
+
+FACT_COLUMNS = (
+    Placement.candidate_id,
+    Placement.rung,
+    Placement.start_date,
+    Placement.actual_end,
+    Placement.outcome,
+    Placement.company_id,
+)
+
+
+def _fact(row) -> PlacementFact:
+    candidate_id, rung, start, end, outcome, company_id = row
+    return PlacementFact(candidate_id, rung, start, end, outcome, company_id)
+
+
+def targets_of(version: AgreementVersion | None) -> Targets | None:
+    """The targets of an approved agreement version (None without one)."""
+    if version is None:
+        return None
+    values = (version.content or {}).get("values")
+    return counting.make_targets(
+        version.apprenticeships_min,
+        version.courses_min,
+        version.count_rule,
+        Durations.from_values(values),
+    )
+
+
+def project_facts(project_id: int) -> list[PlacementFact]:
+    rows = db.session.execute(
+        select(*FACT_COLUMNS)
+        .where(Placement.project_id == project_id)
+        .order_by(Placement.start_date, Placement.id)
+    )
+    return [_fact(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    """Everything the progress page shows, counted once."""
+
+    project: Project
+    progress: Progress
+    series: list[tuple[date, int]]
+    forecast: int | None
+    gain: tuple[int, int, int]
+    today: date
+
+
+_LOAD = object()
+
+
+def project_progress(project: Project, today: date | None = None, approved=_LOAD) -> Progress:
+    """The project's progress against its approved agreement, as of `today`; pass `approved`
+    (the approved version, or None) when the caller has loaded it already."""
+    today = today or local_today()
+    if approved is _LOAD:
+        approved = agreements.approved_version(project)
+    targets = targets_of(approved)
+    return counting.count(project_facts(project.id), targets, today)
+
+
+def project_overview(project: Project, today: date | None = None) -> ProjectProgress:
+    """Progress plus the cumulative series, the forecast and the societal gain."""
+    today = today or local_today()
+    targets = targets_of(agreements.approved_version(project))
+    facts = project_facts(project.id)
+    series = counting.cumulative(facts, targets, today)
+    return ProjectProgress(
+        project=project,
+        progress=counting.count(facts, targets, today),
+        series=series,
+        forecast=counting.forecast(series, project.execution_start, project.execution_end, today),
+        gain=counting.societal_gain(facts, today),
+        today=today,
+    )
+
+
+def approved_versions(project_ids: Iterable[int]) -> dict[int, AgreementVersion]:
+    """The agreement in force for each project, in one query (same choice as
+    `agreements.approved_version`: the latest approval, then the highest number)."""
+    ids = list(project_ids)
+    if not ids:
+        return {}
+    ranked = (
+        select(
+            AgreementVersion.id,
+            func.row_number()
+            .over(
+                partition_by=AgreementVersion.project_id,
+                order_by=(AgreementVersion.approved_at.desc(), AgreementVersion.number.desc()),
+            )
+            .label("rank"),
+        )
+        .where(AgreementVersion.project_id.in_(ids), AgreementVersion.approved_at.is_not(None))
+        .subquery()
+    )
+    versions = db.session.scalars(
+        select(AgreementVersion)
+        .join(ranked, ranked.c.id == AgreementVersion.id)
+        .where(ranked.c.rank == 1)
+    )
+    return {version.project_id: version for version in versions}
+
+
+def projects_progress(
+    projects: Iterable[Project], today: date | None = None
+) -> dict[int, Progress]:
+    """Progress for many projects with two queries in all, whatever their number."""
+    today = today or local_today()
+    ids = [project.id for project in projects]
+    if not ids:
+        return {}
+    facts: dict[int, list[PlacementFact]] = defaultdict(list)
+    rows = db.session.execute(
+        select(Placement.project_id, *FACT_COLUMNS).where(Placement.project_id.in_(ids))
+    )
+    for project_id, *rest in rows:
+        facts[project_id].append(_fact(rest))
+    versions = approved_versions(ids)
+    return {
+        pid: counting.count(facts.get(pid, []), targets_of(versions.get(pid)), today) for pid in ids
+    }
+
+
+def progress_payload(project: Project, progress: Progress, today: date) -> dict:
+    """The JSON of `/projects/<id>/progress.json` and `flask progress --json`."""
+    return {
+        "project": {"id": project.id, "name": project.name},
+        "as_of": today.isoformat(),
+        **progress.as_dict(),
+    }

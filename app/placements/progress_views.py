@@ -1,0 +1,148 @@
+"""The progress page of one project: targets against achieved, over time, and who is on the
+ladder, shown to each role only as far as it may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.access import get_project_or_404, signed_in
+from app.candidates.models import Candidate
+from app.extensions import db
+from app.models import Organisation, Role, Rung
+from app.placements import bp
+from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
+from app.placements.models import Outcome, Placement
+from app.placements.progress import project_overview
+from app.web import render
+
+# The chart's drawing area, in SVG user units.
+CHART_WIDTH, CHART_HEIGHT = 640, 240
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 20, 16, 28
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One placement as the current user may see it: a display name, never more than needed."""
+
+    who: str
+    rung: Rung
+    company: str | None = None
+    start: date | None = None
+    end: date | None = None
+    outcome: Outcome | None = None
+
+
+@bp.route("/progress/<int:project_id>")
+@signed_in
+def progress(project_id: int):
+    """Show the project's progress against its agreement, over time and by rung."""
+    project = get_project_or_404(project_id)
+    overview = project_overview(project)
+    return render(
+        "placements/progress.html",
+        project=project,
+        overview=overview,
+        p=overview.progress,
+        chart=chart(overview, project.execution_start, project.execution_end),
+        people=people_on_ladder(project.id),
+        rungs=list(Rung),
+        gain_low=GAIN_LOW_DKK,
+        gain_high=GAIN_HIGH_DKK,
+        gain_weeks=GAIN_MIN_DAYS // 7,
+    )
+
+
+def people_on_ladder(project_id: int) -> list[PersonRow]:
+    """Placements on the project: full names for staff, initials for the client, and for a
+    contractor only its own company's placements, with name and rung."""
+    query = (
+        select(Placement, Candidate, Organisation.name)
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .join(Organisation, Organisation.id == Placement.company_id)
+        .where(Placement.project_id == project_id)
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+    )
+    role = current_user.role
+    if role == Role.CONTRACTOR:
+        query = query.where(Placement.company_id == current_user.organisation_id)
+    rows = []
+    for placement, candidate, company in db.session.execute(query):
+        rung = Rung(placement.rung)
+        if current_user.is_staff:
+            rows.append(
+                PersonRow(
+                    candidate.name,
+                    rung,
+                    company,
+                    placement.start_date,
+                    placement.actual_end,
+                    Outcome(placement.outcome) if placement.outcome else None,
+                )
+            )
+        elif role == Role.CLIENT:
+            initials = candidate.initials  # never the name: clients see initials only
+            rows.append(
+                PersonRow(initials, rung, company, placement.start_date, placement.actual_end)
+            )
+        elif role == Role.CONTRACTOR:
+            rows.append(PersonRow(candidate.name, rung))
+    return rows
+
+
+def chart(overview, start: date | None, end: date | None) -> dict | None:
+    """Coordinates for the cumulative chart (a step line), the target and the forecast."""
+    series, today = overview.series, overview.today
+    targets = overview.progress.targets
+    target = targets.courses if targets else None
+    if not series and not target:
+        return None
+    first = min([d for d in (start, series[0][0] if series else None, today) if d])
+    last = max([d for d in (end, today) if d])
+    span = max((last - first).days, 1)
+    current = series[-1][1] if series else 0
+    top = max(target or 0, current, overview.forecast or 0, 1)
+    inner_w = CHART_WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = CHART_HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(day: date) -> float:
+        return round(PAD_LEFT + inner_w * (day - first).days / span, 1)
+
+    def y(value: float) -> float:
+        return round(PAD_TOP + inner_h * (1 - value / top), 1)
+
+    points = [(x(first), y(0))]
+    total = 0
+    for day, value in series:
+        points.append((x(day), y(total)))
+        points.append((x(day), y(value)))
+        total = value
+    points.append((x(today), y(total)))
+    result = {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": PAD_LEFT,
+        "right": CHART_WIDTH - PAD_RIGHT,
+        "bottom": y(0),
+        "top_y": y(top),
+        "top": top,
+        "path": "M " + " L ".join(f"{px} {py}" for px, py in points),
+        "today_x": x(today),
+        "first": first,
+        "last": last,
+        "current": current,
+        "target": target,
+        "target_y": y(target) if target else None,
+        "forecast": None,
+    }
+    if overview.forecast is not None and end is not None and end > today:
+        result["forecast"] = {
+            "x1": x(today),
+            "y1": y(current),
+            "x2": x(end),
+            "y2": y(overview.forecast),
+        }
+    return result

@@ -1,0 +1,21 @@
+"""A project's progress against its agreement, as JSON (`/projects/<id>/progress.json`)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from app.access import get_project_or_404, signed_in
+from app.openings.forms import local_today
+from app.placements.progress import progress_payload, project_progress
+from app.projects import bp
+
+
+@bp.route("/<int:project_id>/progress.json")
+@signed_in
+def progress_json(project_id: int):
+    """Return the project's counted courses and apprenticeships against its targets."""
+    project = get_project_or_404(project_id)
+    today = local_today()
+    response = jsonify(progress_payload(project, project_progress(project, today), today))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,410 @@
+"""Progress against the agreement: the page, the JSON, the CLI, the start page, and who sees
+which person."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.agreements.models import AgreementVersion
+from app.candidates.models import Candidate, Conversation
+from app.extensions import db
+from app.meetings.models import Meeting
+from app.models import Phase, Role, utcnow
+from app.openings.models import Opening
+from app.placements.models import Placement
+
+TODAY = date.today()
+
+
+def days_ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+def add_candidate(first: str, last: str, association=None) -> Candidate:
+    candidate = Candidate(
+        first_name=first,
+        last_name=last,
+        phone="12 34 56 78",
+        association_id=association.id if association else None,
+    )
+    db.session.add(candidate)
+    db.session.commit()
+    return candidate
+
+
+def add_placement(candidate, project, company, rung, start, end=None, outcome=None) -> Placement:
+    placement = Placement(
+        candidate_id=candidate.id,
+        project_id=project.id,
+        company_id=company.id,
+        rung=rung,
+        start_date=start,
+        actual_end=end,
+        outcome=outcome,
+    )
+    db.session.add(placement)
+    db.session.commit()
+    return placement
+
+
+def approve_agreement(project, author, apprenticeships=2, courses=8, rule="started", **values):
+    version = AgreementVersion(
+        project_id=project.id,
+        number=1,
+        content={
+            "values": {"apprenticeships_min": apprenticeships, "courses_min": courses, **values}
+        },
+        text="",
+        apprenticeships_min=apprenticeships,
+        courses_min=courses,
+        count_rule=rule,
+        author_id=author.id,
+        approved_at=utcnow(),
+        approved_by_id=author.id,
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+@pytest.fixture
+def site(make):
+    """A running project with a main contractor and a subcontractor, two residents on the
+    main contractor's ladder and one at the subcontractor."""
+    assoc = make.association("Boligforeningen Vestbo")
+    main, sub = make.company("Hovedentreprenør A/S"), make.company("Underentreprenør ApS")
+    project = make.project(
+        assoc,
+        "Helhedsplan Gellerup",
+        Phase.EXECUTION,
+        main=main,
+        subs=[sub],
+        execution_start=days_ago(300),
+        execution_end=TODAY + timedelta(days=300),
+    )
+    coordinator = make.user(Role.COORDINATOR, name="Karen Koordinator")
+    approve_agreement(project, coordinator)
+    mads = add_candidate("Mads", "Mikkelsen", assoc)
+    ahmed = add_candidate("Ahmed", "Hassan", assoc)
+    sara = add_candidate("Sara", "Sørensen", assoc)
+    add_placement(mads, project, main, "internship", days_ago(200), days_ago(160), "next_rung")
+    add_placement(mads, project, main, "wage_subsidy", days_ago(159), days_ago(100), "next_rung")
+    add_placement(mads, project, main, "ordinary", days_ago(99))
+    add_placement(ahmed, project, main, "wage_subsidy", days_ago(150))
+    add_placement(sara, project, sub, "apprenticeship", days_ago(30))
+    conversation = Conversation(
+        candidate_id=mads.id,
+        held_on=days_ago(10),
+        kind="retention",
+        notes="Hemmelig note om helbred",
+    )
+    db.session.add(conversation)
+    db.session.commit()
+    return dict(
+        project=project, assoc=assoc, main=main, sub=sub, coordinator=coordinator,
+        mads=mads, ahmed=ahmed, sara=sara,
+    )  # fmt: skip
+
+
+def page(client, project):
+    return client.get(f"/placements/progress/{project.id}")
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, site):
+    project = site["project"]
+    for url in (f"/placements/progress/{project.id}", f"/projects/{project.id}/progress.json"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login")
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN])
+def test_staff_see_the_figures_and_full_names(client, login, make, site, role):
+    login(make.user(role))
+    response = page(client, site["project"])
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for name in ("Mads Mikkelsen", "Ahmed Hassan", "Sara Sørensen"):
+        assert name in html
+    assert "Hemmelig note" not in html and "12 34 56 78" not in html
+    # Courses: Mads 3 rungs, Ahmed 1, Sara 1 = 5 of 8; apprenticeships 1 of 2.
+    assert re.search(r'<progress value="5" max="8"', html)
+    assert re.search(r'<progress value="1" max="2"', html)
+    assert 'data-counted="5"' in html
+
+
+def test_the_page_is_server_rendered_svg_without_inline_styles_or_scripts(client, login, site):
+    login(site["coordinator"])
+    html = page(client, site["project"]).get_data(as_text=True)
+    assert "<svg" in html and 'class="chart-line"' in html and 'class="chart-target"' in html
+    assert "style=" not in html
+    assert "<script>" not in html and "<script " not in html.replace(
+        '<script src="/static/vendor/htmx.min.js" defer>', ""
+    )
+    # Per-rung table: one row per rung, in ladder order.
+    assert re.findall(r'data-rung="(\w+)"', html) == [
+        "internship",
+        "wage_subsidy",
+        "ordinary",
+        "apprenticeship",
+    ]
+    assert "KORA" in html
+    assert 'id="progress-forecast"' in html
+
+
+def test_the_client_sees_initials_only(client, login, make, site):
+    login(make.user(Role.CLIENT, site["assoc"]))
+    response = page(client, site["project"])
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for full in ("Mads", "Mikkelsen", "Ahmed", "Hassan", "Sara", "Sørensen"):
+        assert full not in html
+    for initials in ("M.M.", "A.H.", "S.S."):
+        assert initials in html
+    assert "Hemmelig note" not in html and "12 34 56 78" not in html
+    assert client.get(f"/projects/{site['project'].id}/progress.json").status_code == 200
+
+
+def test_a_contractor_sees_only_its_own_companys_placements(client, login, make, site):
+    login(make.user(Role.CONTRACTOR, site["sub"]))
+    html = page(client, site["project"]).get_data(as_text=True)
+    assert "Sara Sørensen" in html
+    for other in ("Mads", "Mikkelsen", "Ahmed", "Hassan", "Hovedentreprenør"):
+        assert other not in html
+    assert "Hemmelig note" not in html and "12 34 56 78" not in html
+
+    login(make.user(Role.CONTRACTOR, site["main"]))
+    html = page(client, site["project"]).get_data(as_text=True)
+    assert "Mads Mikkelsen" in html and "Ahmed Hassan" in html
+    assert "Sara" not in html and "Underentreprenør" not in html
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT, Role.CONTRACTOR])
+def test_other_clients_and_contractors_get_404(client, login, make, site, role):
+    login(make.user(role))
+    project = site["project"]
+    assert page(client, project).status_code == 404
+    assert client.get(f"/projects/{project.id}/progress.json").status_code == 404
+    assert client.get("/placements/progress/999999").status_code == 404
+
+
+# --- counting from the database ---------------------------------------------------------------
+
+
+def test_json_gives_the_counts_and_the_project(client, login, site):
+    login(site["coordinator"])
+    project = site["project"]
+    response = client.get(f"/projects/{project.id}/progress.json")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["project"] == {"id": project.id, "name": "Helhedsplan Gellerup"}
+    assert data["as_of"] == TODAY.isoformat()
+    assert (data["courses_started"], data["courses_counted"], data["courses_completed"]) == (
+        5,
+        5,
+        2,
+    )
+    assert (data["apprenticeships_started"], data["apprenticeships_counted"]) == (1, 1)
+    assert data["residents"] == 3
+    assert data["fulfilled"] is False
+    assert data["targets"]["courses"] == 8 and data["targets"]["count_rule"] == "started"
+    assert data["per_rung"]["wage_subsidy"] == {"started": 2, "completed": 1, "counted": 2}
+
+
+def test_the_minimum_duration_rule_uses_the_agreements_durations(client, login, make, site):
+    project = site["project"]
+    db.session.query(AgreementVersion).delete()
+    db.session.commit()
+    # Ahmed's wage subsidy has run 151 days; with a six months' minimum it does not count yet.
+    approve_agreement(project, site["coordinator"], rule="min_duration", wage_subsidy_months=6)
+    login(site["coordinator"])
+    data = client.get(f"/projects/{project.id}/progress.json").get_json()
+    assert data["targets"]["minimum_days"]["wage_subsidy"] == 181
+    assert data["per_rung"]["wage_subsidy"] == {"started": 2, "completed": 1, "counted": 0}
+    # Ordinary employment 100 days < 4 months; the internship (41 days) and the
+    # apprenticeship (counts when started) count.
+    assert data["courses_counted"] == 2
+
+
+def test_a_project_without_an_approved_agreement_has_no_targets(client, login, make):
+    project = make.project(phase=Phase.AWARDED, main=make.company())
+    login(make.user(Role.COORDINATOR))
+    data = client.get(f"/projects/{project.id}/progress.json").get_json()
+    assert data["targets"] is None and data["fulfilled"] is False
+    assert page(client, project).status_code == 200
+
+
+def test_the_cli_prints_the_same_figures_and_the_same_json(app, client, login, runner, site):
+    project = site["project"]
+    result = runner.invoke(args=["progress", "--project", str(project.id), "--json"])
+    assert result.exit_code == 0, result.output
+    login(site["coordinator"])
+    assert json.loads(result.output) == client.get(f"/projects/{project.id}/progress.json").json
+    text = runner.invoke(args=["progress", "--project", str(project.id)])
+    assert text.exit_code == 0
+    assert "5 counted of 8" in text.output and "1 counted of 2" in text.output
+    missing = runner.invoke(args=["progress", "--project", "999999"])
+    assert missing.exit_code != 0 and "999999" in missing.output
+
+
+def test_the_project_page_links_to_progress(client, login, site):
+    login(site["coordinator"])
+    project = site["project"]
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    card = html[html.index('id="hub-progress"') - 200 :]
+    assert f'href="/placements/progress/{project.id}"' in card[:400]
+    assert "5" in card[:800] and "8" in card[:800]
+
+
+# --- the coordinator's start page -----------------------------------------------------------
+
+
+def test_the_start_page_shows_what_needs_attention(client, login, make, site):
+    project = site["project"]
+    # Ahmed: running wage subsidy since 150 days, no retention conversation: due.
+    # Mads: a retention conversation 10 days ago: not due. Sara: started 30 days ago: due.
+    meeting = Meeting(
+        project_id=project.id,
+        kind="monthly",
+        starts_at=utcnow() + timedelta(days=3),
+        place="Skurvognen",
+    )
+    far = Meeting(project_id=project.id, kind="monthly", starts_at=utcnow() + timedelta(days=30))
+    reporter = make.user(Role.CONTRACTOR, site["main"])
+    opening = Opening(
+        project_id=project.id,
+        company_id=site["main"].id,
+        function="site_labourer",
+        expected_start=TODAY + timedelta(days=20),
+        rung="internship",
+        reported_by_id=reporter.id,
+    )
+    matched = Opening(
+        project_id=project.id,
+        company_id=site["main"].id,
+        function="painter",
+        expected_start=TODAY,
+        rung="internship",
+        status="matched",
+        reported_by_id=reporter.id,
+    )
+    db.session.add_all([meeting, far, opening, matched])
+    db.session.commit()
+    login(site["coordinator"])
+    html = client.get("/").get_data(as_text=True)
+
+    active = section(html, "active-projects")
+    assert "Helhedsplan Gellerup" in active
+    assert f'href="/placements/progress/{project.id}"' in active
+    assert '<progress class="small-progress" value="5" max="8"' in active
+
+    due = section(html, "retention-due")
+    assert "Ahmed Hassan" in due and "Sara Sørensen" in due
+    assert "Mads" not in due
+
+    meetings = section(html, "upcoming-meetings")
+    assert "Skurvognen" in meetings and meetings.count("<li>") == 1
+
+    openings = section(html, "open-openings")
+    assert openings.count("<li>") == 1 and "Hovedentreprenør A/S" in openings
+
+
+def test_retention_weeks_come_from_the_config(app, client, login, site):
+    app.config["RETENTION_WEEKS"] = 52
+    try:
+        login(site["coordinator"])
+        due = section(client.get("/").get_data(as_text=True), "retention-due")
+    finally:
+        app.config.pop("RETENTION_WEEKS")
+    assert "Ahmed" not in due and "Sara" not in due
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT, Role.CONTRACTOR])
+def test_other_roles_keep_the_plain_start_page(client, login, make, site, role):
+    org = site["assoc"] if role == Role.CLIENT else site["main"]
+    login(make.user(role, org))
+    html = client.get("/").get_data(as_text=True)
+    assert client.get("/").status_code == 200
+    for section_id in ("active-projects", "retention-due", "upcoming-meetings", "open-openings"):
+        assert f'id="{section_id}"' not in html
+    assert "Ahmed" not in html
+
+
+def populate(make, n: int, coordinator) -> None:
+    """`n` running projects, each with an approved agreement, a resident on the ladder, a
+    meeting and an opening."""
+    for i in range(n):
+        main = make.company()
+        project = make.project(phase=Phase.EXECUTION, main=main)
+        approve_agreement(project, coordinator)
+        person = add_candidate(f"Person{i}", "Test", project.client)
+        add_placement(person, project, main, "internship", days_ago(60 + i))
+        db.session.add(
+            Meeting(project_id=project.id, kind="monthly", starts_at=utcnow() + timedelta(days=2))
+        )
+        db.session.add(
+            Opening(
+                project_id=project.id,
+                company_id=main.id,
+                function="site_labourer",
+                expected_start=TODAY,
+                rung="internship",
+                reported_by_id=coordinator.id,
+            )
+        )
+        db.session.commit()
+
+
+def count_statements(client, url: str) -> int:
+    statements = []
+    # The test shares the request's session: start each count from a cold identity map.
+    db.session.expire_all()
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_the_start_page_needs_the_same_queries_for_2_and_20_projects(client, login, make):
+    coordinator = login(make.user(Role.COORDINATOR))
+    populate(make, 2, coordinator)
+    few = count_statements(client, "/")
+    assert client.get("/").get_data(as_text=True).count("Person") == 2
+    populate(make, 18, coordinator)
+    many = count_statements(client, "/")
+    html = client.get("/").get_data(as_text=True)
+    assert section(html, "active-projects").count("<progress") == 20
+    assert section(html, "retention-due").count("<li") == 20
+    assert few == many
+    assert many <= 12
+
+
+def test_the_progress_page_needs_the_same_queries_for_few_and_many_placements(
+    client, login, make, site
+):
+    login(site["coordinator"])
+    few = count_statements(client, f"/placements/progress/{site['project'].id}")
+    for i in range(20):
+        person = add_candidate(f"Extra{i}", "Test", site["assoc"])
+        add_placement(person, site["project"], site["main"], "internship", days_ago(5))
+    assert count_statements(client, f"/placements/progress/{site['project'].id}") == few
+
+
+def section(html: str, section_id: str) -> str:
+    start = html.index(f'<section id="{section_id}"')
+    return html[start : html.index("</section>", start)]
