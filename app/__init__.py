@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         openings,
         placements,
         projects,
+        reports,
         templating,
     )
     from app.agreements import cli as agreements_cli
@@ -90,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(openings.bp)
     app.register_blueprint(candidates.bp)
     app.register_blueprint(placements.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(imports.bp)
 
     @app.after_request

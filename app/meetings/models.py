@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -23,6 +23,33 @@ def new_uid() -> str:
     return f"{uuid.uuid4()}@bygop"
 
 
+class MeetingSeries(db.Model):
+    """The monthly follow-up meetings of a project: e.g. the first Tuesday of every month at
+    8.30. Its meetings are rows of their own, so one can be moved or cancelled."""
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), unique=True
+    )
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    week_of_month: Mapped[int] = mapped_column(Integer)  # 1-4, or 5 for the last one
+    start_time: Mapped[str] = mapped_column(String(5))  # "08:30", Copenhagen time
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    first_date: Mapped[date] = mapped_column(Date)
+    last_date: Mapped[date] = mapped_column(Date)
+    uid: Mapped[str] = mapped_column(String(100), unique=True, default=new_uid)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<MeetingSeries {self.id} p{self.project_id}>"
+
+
 class Meeting(db.Model):
     """A meeting on a project. `uid` and `sequence` make calendar updates replace the old entry."""
 
@@ -33,6 +60,11 @@ class Meeting(db.Model):
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20))
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_series.id", ondelete="SET NULL"), index=True
+    )
+    # The start the series gave this meeting; its RECURRENCE-ID when it has been moved.
+    original_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
     place: Mapped[str] = mapped_column(String(300), default="")
@@ -115,3 +147,27 @@ class KickoffQuestion(db.Model):
     @property
     def is_standard(self) -> bool:
         return self.template_key is not None
+
+
+class ActionItem(db.Model):
+    """Something to do, agreed at a meeting; it stays on the agenda until marked done."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_in_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ActionItem {self.id} p{self.project_id}>"
