@@ -124,6 +124,7 @@ def load_demo() -> None:
     _demo_agreements(users, gellerup, toveshoj, skovgaard)
     _demo_kickoffs(users, gellerup, bispehaven, orgs)
     _demo_candidates(users, gellerup, skovgaard, orgs, areas)
+    _demo_monthly(users, gellerup)
 
 
 def _demo_agreements(users, gellerup, toveshoj, skovgaard) -> None:
@@ -417,4 +418,79 @@ def _demo_candidates(users, gellerup, skovgaard, orgs, areas) -> None:
         trades="Tømrer",
         wishes="Bor til leje privat; henvist af en ven.",
     )
+    db.session.commit()
+
+
+def _demo_monthly(users, gellerup) -> None:
+    """The monthly rhythm on the project in execution: first Tuesday at 8.30; last month's
+    meeting held, with minutes and an action item still open."""
+    from datetime import datetime
+
+    from app.meetings import monthly
+    from app.meetings.calendar import COPENHAGEN
+    from app.meetings.models import ActionItem, Meeting, MeetingKind, MeetingParticipant
+
+    coordinator, contractor = users["coordinator"], users["contractor"]
+    series = monthly.save_series(
+        gellerup,
+        None,
+        weekday=1,
+        week_of_month=1,
+        start_time="08:30",
+        duration_minutes=60,
+        place="Skurvognen, Gudrunsvej 10",
+        first_date=gellerup.execution_start,
+        last_date=gellerup.execution_end,
+    )
+    past = [s for s in monthly.occurrences(series) if s < datetime.now(COPENHAGEN)][-1:]
+    for start in past:
+        held = Meeting(
+            project_id=gellerup.id,
+            kind=MeetingKind.MONTHLY,
+            series_id=series.id,
+            starts_at=start,
+            original_start=start,
+            duration_minutes=60,
+            place=series.place,
+            uid=f"{series.uid}-{start:%Y%m%d}",
+            minutes=(
+                "Nordbyg har brug for en pladsmand mere i december. Jysk Murer overvejer en "
+                "lærling fra foråret. Ahmed trives; formanden roser ham."
+            ),
+        )
+        held.participants.extend(
+            [
+                MeetingParticipant(name=coordinator.name, side="coordinator", attended=True),
+                MeetingParticipant(
+                    name=contractor.name,
+                    side="contractor",
+                    organisation_id=contractor.organisation_id,
+                    attended=True,
+                ),
+            ]
+        )
+        db.session.add(held)
+        db.session.flush()
+        db.session.add(
+            ActionItem(
+                project_id=gellerup.id,
+                meeting_id=held.id,
+                text="Afklare læreplads hos Jysk Murer til foråret",
+                owner="Jysk Murer & Facade ApS",
+                due_on=(start + timedelta(days=40)).date(),
+                created_by_id=coordinator.id,
+            )
+        )
+    for meeting in monthly.monthly_meetings(gellerup):
+        if not meeting.participants:
+            meeting.participants.append(
+                MeetingParticipant(name=coordinator.name, side="coordinator")
+            )
+            meeting.participants.append(
+                MeetingParticipant(
+                    name=contractor.name,
+                    side="contractor",
+                    organisation_id=contractor.organisation_id,
+                )
+            )
     db.session.commit()

@@ -601,3 +601,11 @@ def test_cli_imports_a_clean_xlsx_file(runner, site, tmp_path, make):
     assert "Imported 3 placements and 2 new candidates" in result.output
     assert _counts() == (2, 3, 4)
     assert {e.user_id for e in db.session.scalars(select(AuditEvent))} == {user.id}
+
+
+def test_two_projects_with_the_same_name_ask_for_the_id_and_name_it(site, make):
+    make.project(site.client, "Helhedsplan Gellerup", Phase.EXECUTION)
+    report = importer.check(_csv(_row()), "data.csv")
+    row = next(r for r in report.rows if r.number == 2)
+    messages = [str(m) for m in row.errors["byggesag"]]
+    assert any("“Helhedsplan Gellerup”" in m and "%(" not in m for m in messages)

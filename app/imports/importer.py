@@ -130,7 +130,11 @@ def _check_fields(sheet_row: SheetRow, lookup: Lookup, people: list[Person]) -> 
         if not found:
             row.error(PROJECT, N_("No project is called “%(name)s”."), name=row.project_name)
         elif len(found) > 1:
-            row.error(PROJECT, N_("Several projects are called “%(name)s”; give the project's id."))
+            row.error(
+                PROJECT,
+                N_("Several projects are called “%(name)s”; give the project's id."),
+                name=row.project_name,
+            )
         else:
             row.project = found[0]
     else:

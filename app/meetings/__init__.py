@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
-from app.meetings import models, views  # noqa: E402,F401
+from app.meetings import models, monthly_views, views  # noqa: E402,F401

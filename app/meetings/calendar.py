@@ -53,3 +53,53 @@ def calendar(*events: Event) -> bytes:
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def series_events(series, meetings, summary: str) -> list[Event]:
+    """The series as one recurring event (RRULE), its cancelled dates as EXDATE, and every
+    moved meeting as an override of its original date (RECURRENCE-ID), all with one UID."""
+    from app.meetings.monthly import occurrences
+
+    starts = occurrences(series)
+    if not starts:
+        return []
+    nth = -1 if series.week_of_month == 5 else series.week_of_month
+    master = Event()
+    master.add("uid", series.uid)
+    master.add("sequence", series.sequence)
+    master.add("dtstamp", datetime.now(UTC))
+    first = local(starts[0])
+    master.add("dtstart", first)
+    master.add("dtend", first + timedelta(minutes=series.duration_minutes))
+    until = datetime.combine(series.last_date, datetime.max.time(), COPENHAGEN).astimezone(UTC)
+    master.add(
+        "rrule", {"freq": "monthly", "byday": f"{nth}{BYDAY[series.weekday]}", "until": until}
+    )
+    master.add("summary", summary)
+    if series.place:
+        master.add("location", series.place)
+    events = [master]
+    for meeting in meetings:
+        if meeting.series_id != series.id or meeting.original_start is None:
+            continue
+        if meeting.cancelled:
+            master.add("exdate", local(meeting.original_start))
+        elif aware(meeting.starts_at) != aware(meeting.original_start) or (
+            meeting.place != series.place
+        ):
+            events.append(instance_event(meeting, series, summary))
+    return events
+
+
+def instance_event(meeting, series, summary: str) -> Event:
+    """One meeting of a series: an override of its original date, under the series' UID."""
+    event = meeting_event(meeting, summary)
+    event.pop("uid")
+    event.add("uid", series.uid)
+    event.pop("sequence")
+    event.add("sequence", series.sequence + meeting.sequence)
+    event.add("recurrence-id", local(meeting.original_start))
+    return event

@@ -1,0 +1,299 @@
+"""Monthly follow-up meetings: the series and its calendar, the agenda from the data, minutes
+saved as you type, action items that carry over, the minutes in Word, and who sees what."""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import docx
+import pytest
+from dateutil.rrule import rrulestr
+from icalendar import Calendar
+from sqlalchemy import select
+
+from app.candidates.models import Candidate, SensitiveNote
+from app.extensions import db
+from app.meetings import monthly
+from app.meetings.models import ActionItem, Meeting, MeetingKind
+from app.models import Phase, Role
+from app.openings.models import Opening
+from app.placements.models import Placement
+
+HX = {"HX-Request": "true"}
+YEAR = date.today().year + 1
+
+
+@pytest.fixture
+def world(make, login):
+    assoc = make.association("Vestbo", areas=["Gellerupparken"])
+    main, sub = make.company("Nordbyg"), make.company("Jysk Murer")
+    project = make.project(assoc, "Gellerup", Phase.EXECUTION, main=main, subs=[sub])
+    coordinator = login(make.user(Role.COORDINATOR, name="Karen Koordinator"))
+    return dict(project=project, main=main, sub=sub, assoc=assoc, coordinator=coordinator)
+
+
+def plan(client, project, **changes):
+    data = {
+        "week_of_month": "1",
+        "weekday": "1",
+        "start_time": "08:30",
+        "duration_minutes": "60",
+        "place": "Skurvognen",
+        "first_date": f"{YEAR}-01-01",
+        "last_date": f"{YEAR}-12-31",
+    }
+    data.update(changes)
+    return client.post(f"/meetings/{project.id}/series", data=data)
+
+
+def meetings(project):
+    return db.session.scalars(
+        select(Meeting)
+        .where(Meeting.project_id == project.id, Meeting.kind == MeetingKind.MONTHLY)
+        .order_by(Meeting.starts_at)
+    ).all()
+
+
+def test_the_series_lays_out_one_meeting_a_month(client, world):
+    assert plan(client, world["project"]).status_code == 303
+    rows = meetings(world["project"])
+    assert len(rows) == 12
+    for row in rows:
+        start = row.starts_at.replace(tzinfo=row.starts_at.tzinfo or UTC)
+        local = start.astimezone(monthly.COPENHAGEN)
+        assert (local.weekday(), local.hour, local.minute) == (1, 8, 30)  # Tuesday 8.30
+        assert local.day <= 7  # the first Tuesday
+
+
+def test_the_last_weekday_of_the_month(client, world):
+    plan(client, world["project"], week_of_month="5", weekday="4")  # last Friday
+    for row in meetings(world["project"]):
+        local = row.starts_at.replace(tzinfo=UTC).astimezone(monthly.COPENHAGEN)
+        assert local.weekday() == 4 and (local + timedelta(days=7)).month != local.month
+
+
+def test_bad_series_input_is_refused_beside_the_field(client, world):
+    response = plan(
+        client,
+        world["project"],
+        last_date=f"{YEAR}-01-01",
+        first_date=f"{YEAR}-06-01",
+        duration_minutes="0",
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="last_date-error"' in html and 'id="duration_minutes-error"' in html
+    assert meetings(world["project"]) == []
+
+
+def test_the_series_calendar_recurs_and_keeps_its_uid(client, world):
+    project = world["project"]
+    plan(client, project)
+    first, second, third = meetings(project)[:3]
+    # Move the second meeting a day later; cancel the third.
+    client.post(
+        f"/meetings/{project.id}/m/{second.id}/move",
+        data={
+            "date": (second.starts_at + timedelta(days=1)).date().isoformat(),
+            "time": "10:00",
+            "place": "Kontoret",
+        },
+    )
+    client.post(f"/meetings/{project.id}/m/{third.id}/cancel")
+    cal = Calendar.from_ical(client.get(f"/meetings/{project.id}/series.ics").data)
+    events = cal.walk("VEVENT")
+    master = next(e for e in events if "RRULE" in e)
+    start = master.decoded("dtstart")
+    assert (start.hour, start.minute, str(start.tzinfo)) == (8, 30, "Europe/Copenhagen")
+    rule = rrulestr(master["rrule"].to_ical().decode(), dtstart=start)
+    expected = [m.starts_at.replace(tzinfo=UTC) for m in meetings(project)]
+    assert len(list(rule)) == len(expected)
+    exdates = [d.dt for d in master["exdate"].dts]
+    assert exdates[0].astimezone(UTC) == third.original_start.replace(tzinfo=UTC)
+    moved = [e for e in events if "RECURRENCE-ID" in e]
+    assert len(moved) == 1 and moved[0]["uid"] == master["uid"]
+    assert moved[0].decoded("dtstart").hour == 10
+    single = Calendar.from_ical(client.get(f"/meetings/{project.id}/m/{second.id}.ics").data).walk(
+        "VEVENT"
+    )[0]
+    assert single["uid"] == master["uid"] and "RECURRENCE-ID" in single
+    # Saving the rhythm again keeps the UID and raises the sequence.
+    plan(client, project, start_time="09:00")
+    again = next(
+        e
+        for e in Calendar.from_ical(client.get(f"/meetings/{project.id}/series.ics").data).walk(
+            "VEVENT"
+        )
+        if "RRULE" in e
+    )
+    assert again["uid"] == master["uid"] and int(again["sequence"]) > int(master["sequence"])
+
+
+def test_the_agenda_is_built_from_the_data(client, world):
+    project = world["project"]
+    plan(client, project)
+    meeting = meetings(project)[0]
+    person = Candidate(first_name="Mads", last_name="Holm", association=world["assoc"])
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(
+        Placement(
+            candidate_id=person.id,
+            project_id=project.id,
+            company_id=world["main"].id,
+            rung="wage_subsidy",
+            start_date=meeting.starts_at.date() - timedelta(days=20),
+        )
+    )
+    db.session.add(
+        Opening(
+            project_id=project.id,
+            company_id=world["sub"].id,
+            function="site_labourer",
+            trade="Murer",
+            expected_start=meeting.starts_at.date() + timedelta(days=10),
+            rung="internship",
+            reported_by_id=world["coordinator"].id,
+        )
+    )
+    db.session.commit()
+    html = client.get(f"/meetings/{project.id}/m/{meeting.id}").get_data(as_text=True)
+    assert "Mads Holm" in html and "Murer" in html
+    assert "Hvor mange lærlinge har I lige nu?" in html
+
+
+def test_minutes_are_saved_as_you_type_and_a_stale_save_is_refused(client, world):
+    project = world["project"]
+    plan(client, project)
+    meeting = meetings(project)[0]
+    url = f"/meetings/{project.id}/m/{meeting.id}/minutes"
+    first = client.post(url, data={"minutes": "Punkt 1", "version": "1"}, headers=HX)
+    assert first.status_code == 200
+    assert 'name="version" value="2"' in first.get_data(as_text=True)
+    stale = client.post(url, data={"minutes": "Min egen tekst", "version": "1"}, headers=HX)
+    assert stale.status_code == 409
+    db.session.refresh(meeting)
+    assert meeting.minutes == "Punkt 1"
+
+
+def test_action_items_carry_over_until_done(client, world):
+    project = world["project"]
+    plan(client, project)
+    this, following, after = meetings(project)[:3]
+    bad = client.post(f"/meetings/{project.id}/m/{this.id}/actions", data={"text": ""}, headers=HX)
+    assert bad.status_code == 422
+    client.post(
+        f"/meetings/{project.id}/m/{this.id}/actions",
+        data={"text": "Find en lærling", "owner": "Jysk Murer", "due_on": f"{YEAR}-03-01"},
+        headers=HX,
+    )
+    item = db.session.scalar(select(ActionItem))
+    assert "Find en lærling" in client.get(f"/meetings/{project.id}/m/{following.id}").get_data(
+        as_text=True
+    )
+    client.post(
+        f"/meetings/{project.id}/m/{following.id}/actions/{item.id}/done",
+        data={"done": "1"},
+        headers=HX,
+    )
+    db.session.refresh(item)
+    assert item.done_in_meeting_id == following.id
+    assert "Find en lærling" not in client.get(f"/meetings/{project.id}/m/{after.id}").get_data(
+        as_text=True
+    )
+
+
+def test_attendance_and_participants_per_company(client, world):
+    project = world["project"]
+    plan(client, project)
+    meeting = meetings(project)[0]
+    client.post(
+        f"/meetings/{project.id}/m/{meeting.id}/participants",
+        data={"name": "Jens Murer", "organisation_id": world["sub"].id},
+        headers=HX,
+    )
+    db.session.refresh(meeting)
+    person = next(p for p in meeting.participants if p.name == "Jens Murer")
+    assert person.organisation_id == world["sub"].id
+    client.post(
+        f"/meetings/{project.id}/m/{meeting.id}/attendance",
+        data={"participant_id": person.id, "attended": "1"},
+        headers=HX,
+    )
+    db.session.refresh(person)
+    assert person.attended is True
+
+
+def test_moving_into_the_past_is_refused(client, world):
+    project = world["project"]
+    plan(client, project)
+    meeting = meetings(project)[0]
+    response = client.post(
+        f"/meetings/{project.id}/m/{meeting.id}/move",
+        data={"date": "2020-01-01", "time": "09:00", "place": ""},
+    )
+    assert response.status_code == 422
+
+
+def test_minutes_in_word_use_initials_and_no_sensitive_notes(client, world):
+    project = world["project"]
+    plan(client, project)
+    meeting = meetings(project)[0]
+    person = Candidate(first_name="Mads", last_name="Holm", association=world["assoc"])
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(SensitiveNote(candidate_id=person.id, text="CANARY-4711"))
+    db.session.add(
+        Placement(
+            candidate_id=person.id,
+            project_id=project.id,
+            company_id=world["main"].id,
+            rung="internship",
+            start_date=meeting.starts_at.date() - timedelta(days=3),
+        )
+    )
+    meeting.minutes = "Vi talte om stilladset.\n\nNæste gang: lærlinge."
+    db.session.commit()
+    response = client.get(f"/meetings/{project.id}/m/{meeting.id}/minutes.docx")
+    assert response.status_code == 200
+    document = docx.Document(io.BytesIO(response.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "M.H." in text and "Mads Holm" not in text and "CANARY" not in text
+    assert "Vi talte om stilladset." in text
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Referat" in headings and "Opgaver" in headings
+
+
+def test_who_sees_what(client, make, login, world):
+    project = world["project"]
+    plan(client, project)
+    meeting = meetings(project)[0]
+    for company, name in ((world["main"], "Mads Holm"), (world["sub"], "Sara Nielsen")):
+        first, last = name.split()
+        person = Candidate(first_name=first, last_name=last, association=world["assoc"])
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(
+            Placement(
+                candidate_id=person.id,
+                project_id=project.id,
+                company_id=company.id,
+                rung="internship",
+                start_date=meeting.starts_at.date() - timedelta(days=3),
+            )
+        )
+    db.session.commit()
+    url = f"/meetings/{project.id}/m/{meeting.id}"
+    login(make.user(Role.CONTRACTOR, world["sub"]))
+    html = client.get(url).get_data(as_text=True)
+    assert "Sara Nielsen" in html and "Mads Holm" not in html
+    assert client.post(f"{url}/minutes", data={"minutes": "x", "version": "1"}).status_code == 403
+    login(make.user(Role.CLIENT, world["assoc"]))
+    html = client.get(url).get_data(as_text=True)
+    assert "S.N." in html and "Sara Nielsen" not in html
+    assert client.post(f"{url}/actions", data={"text": "x"}).status_code == 403
+    for outsider in (make.user(Role.CLIENT), make.user(Role.CONTRACTOR)):
+        login(outsider)
+        for suffix in ("", ".ics", "/minutes.docx"):
+            assert client.get(url + suffix).status_code == 404
+        assert client.get(f"/meetings/{project.id}/").status_code == 404
+        assert client.get(f"/meetings/{project.id}/series.ics").status_code == 404
