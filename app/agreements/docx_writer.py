@@ -5,14 +5,20 @@ docx_base.py and zipped once. Each agreement then copies those zipped bytes and 
 the three parts that change: word/document.xml, the page header and docProps/core.xml. The
 body XML is written directly as text with every drafter-supplied string escaped, which is why
 text such as ``<w:p>`` or ``]]>`` in a value arrives in Word literally.
+
+A document with pictures (a report's chart) also needs its images in word/media and their
+relationships and content type; those parts are static in the fast path, so such a document
+is zipped afresh from the base parts instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import threading
 import zipfile
+from dataclasses import dataclass, field
 
 from app.agreements.docx_base import HEADER_PLACEHOLDER, LANGUAGE, Base, build_base_docx, split_base
 from app.agreements.model import (
@@ -21,14 +27,21 @@ from app.agreements.model import (
     Bullets,
     LadderTable,
     Paragraph,
+    Picture,
     Signatures,
     SubHeading,
+    Table,
     signature_line,
 )
 from app.agreements.variables import ILLEGAL_CHARS
 
 _LADDER_WIDTHS = (950, 2450, 2570, 3100)
 _SIGNATURE_WIDTH = 4535
+_TEXT_WIDTH = 9070  # twips between the margins
+_EMU_PER_CM = 360_000
+_RELS_PART = "word/_rels/document.xml.rels"
+_TYPES_PART = "[Content_Types].xml"
+_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 _lock = threading.Lock()
 _cache: tuple[Base, bytes] | None = None
 
@@ -59,6 +72,7 @@ def to_docx(
 ) -> bytes:
     """Return the agreement as .docx bytes; metadata goes into the file's core properties."""
     base, static_zip = _base()
+    media = _Media()
     body = [base.document_start]
     body.append(_paragraph(doc.title, "Heading1"))
     body.append(_paragraph(doc.subtitle, "Subtitle"))
@@ -66,7 +80,7 @@ def to_docx(
         # The number comes from the Heading 2 numbering, so Word renumbers if clauses move.
         body.append(_paragraph(section.title, "Heading2"))
         for block in section.blocks:
-            body.append(_block(block))
+            body.append(_block(block, media))
     body.append(base.document_end)
     header = base.header_template.replace(HEADER_PLACEHOLDER, _escape(doc.header))
     core = _core_xml(
@@ -76,12 +90,53 @@ def to_docx(
         version=version_label,
         keywords="; ".join(item for item in ("social partnerskabsaftale", project_name) if item),
     )
+    if media.images:
+        return _package_with_media(base, media, "".join(body), header, core)
     buffer = io.BytesIO(static_zip)
     buffer.seek(0, io.SEEK_END)
     with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr("word/document.xml", "".join(body))
         package.writestr(base.header_name, header)
         package.writestr("docProps/core.xml", core)
+    return buffer.getvalue()
+
+
+@dataclass
+class _Media:
+    """The images a document embeds, in order: (relationship id, part name, bytes)."""
+
+    images: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    def add(self, png: bytes) -> tuple[str, int]:
+        number = len(self.images) + 1
+        rel_id = f"rIdImage{number}"
+        self.images.append((rel_id, f"media/image{number}.png", png))
+        return rel_id, number
+
+
+def _package_with_media(base: Base, media: _Media, body: str, header: str, core: str) -> bytes:
+    rels = base.static_parts[_RELS_PART].decode("utf-8")
+    extra = "".join(
+        f'<Relationship Id="{rel_id}" Type="{_IMAGE_REL}" Target="{target}"/>'
+        for rel_id, target, _ in media.images
+    )
+    rels = rels.replace("</Relationships>", extra + "</Relationships>")
+    types = base.static_parts[_TYPES_PART].decode("utf-8")
+    if 'Extension="png"' not in types:
+        types = types.replace(
+            '<Default Extension="rels"',
+            '<Default Extension="png" ContentType="image/png"/><Default Extension="rels"',
+        )
+    changed = {_RELS_PART: rels.encode("utf-8"), _TYPES_PART: types.encode("utf-8")}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+        for name in sorted(base.static_parts, key=lambda n: n != _TYPES_PART):
+            package.writestr(name, changed.get(name, base.static_parts[name]))
+        package.writestr("word/document.xml", body)
+        package.writestr(base.header_name, header)
+        package.writestr("docProps/core.xml", core)
+        for _, target, png in media.images:
+            package.writestr(f"word/{target}", png)
     return buffer.getvalue()
 
 
@@ -105,7 +160,7 @@ def _paragraph(text: str, style: str | None = None, *, bold=False, extra_ppr: st
     return f"<w:p>{ppr}{_runs(text, bold)}</w:p>"
 
 
-def _block(block: Block) -> str:
+def _block(block: Block, media: _Media) -> str:
     if isinstance(block, Paragraph):
         return _paragraph(block.text)
     if isinstance(block, SubHeading):
@@ -116,6 +171,10 @@ def _block(block: Block) -> str:
         return _ladder(block)
     if isinstance(block, Signatures):
         return _signatures(block)
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Picture):
+        return _picture(block, media)
     raise TypeError(f"unknown block {block!r}")
 
 
@@ -151,6 +210,81 @@ def _ladder(table: LadderTable) -> str:
         # Word needs a paragraph between a table and what follows; keep it small.
         '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>'
     )
+
+
+def _table(table: Table) -> str:
+    columns = len(table.header)
+    widths = table.widths if table.widths and len(table.widths) == columns else None
+    widths = widths or (_TEXT_WIDTH // max(1, columns),) * columns
+
+    def ppr(index: int) -> str:
+        return _CELL_PPR + ('<w:jc w:val="right"/>' if index in table.numeric else "")
+
+    def row(cells, *, bold=False, fill="") -> str:
+        return "".join(
+            _cell(_paragraph(text, bold=bold, extra_ppr=ppr(i)), w, fill)
+            for i, (text, w) in enumerate(zip(cells, widths, strict=False))
+        )
+
+    rows = [
+        "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+        f"{row(table.header, bold=True, fill='D9E2F3')}</w:tr>"
+    ]
+    rows += [f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{row(cells)}</w:tr>" for cells in table.rows]
+    if table.total:
+        rows.append(
+            f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{row(table.total, bold=True, fill='F2F2F2')}"
+            "</w:tr>"
+        )
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    last_row = "1" if table.total else "0"
+    return (
+        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/>'
+        f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="{last_row}" w:firstColumn="0" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+        '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>'
+    )
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels, read from the PNG's IHDR chunk."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return struct.unpack(">II", png[16:24])
+
+
+def _picture(picture: Picture, media: _Media) -> str:
+    width_px, height_px = png_size(picture.png)
+    rel_id, number = media.add(picture.png)
+    cx = int(picture.width_cm * _EMU_PER_CM)
+    cy = int(cx * height_px / max(width_px, 1))
+    alt = _escape(picture.description)
+    graphic = (
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:nvPicPr><pic:cNvPr id="{number}" name="image{number}.png" descr="{alt}"/>'
+        "<pic:cNvPicPr/></pic:nvPicPr>"
+        f'<pic:blipFill><a:blip r:embed="{rel_id}"/><a:stretch><a:fillRect/></a:stretch>'
+        "</pic:blipFill>"
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+        "</pic:pic></a:graphicData></a:graphic>"
+    )
+    drawing = (
+        '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
+        f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="{number}" name="Billede {number}" descr="{alt}"/>'
+        "<wp:cNvGraphicFramePr>"
+        '<a:graphicFrameLocks xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+        f"{graphic}</wp:inline></w:drawing></w:r>"
+    )
+    out = f'<w:p><w:pPr><w:keepNext/><w:spacing w:before="120"/></w:pPr>{drawing}</w:p>'
+    if picture.caption:
+        out += _paragraph(picture.caption, "Caption")
+    return out
 
 
 def _signatures(block: Signatures) -> str:

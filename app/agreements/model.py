@@ -45,7 +45,30 @@ class Signatures:
     lines: tuple[str, ...]  # labels of the lines each party fills in: date, name, signature
 
 
-Block = Paragraph | SubHeading | Bullets | LadderTable | Signatures
+@dataclass(frozen=True)
+class Table:
+    """A general table with a header row and optionally a total row; `numeric` marks the
+    columns (by index) whose cells are figures, aligned right."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: tuple[str, ...] | None = None
+    numeric: frozenset[int] = frozenset()
+    widths: tuple[int, ...] | None = None  # twips per column; evenly split when None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A PNG image, placed inline at `width_cm` (its height follows the aspect ratio), with
+    `description` as its alternative text and `caption` below it."""
+
+    png: bytes
+    description: str
+    caption: str = ""
+    width_cm: float = 16.0
+
+
+Block = Paragraph | SubHeading | Bullets | LadderTable | Signatures | Table | Picture
 
 
 @dataclass(frozen=True)
@@ -83,10 +106,16 @@ def iter_strings(doc: AgreementDocument):
                 yield block.text
             elif isinstance(block, Bullets):
                 yield from block.items
-            elif isinstance(block, LadderTable):
+            elif isinstance(block, LadderTable | Table):
                 yield from block.header
                 for row in block.rows:
                     yield from row
+                if isinstance(block, Table) and block.total:
+                    yield from block.total
+            elif isinstance(block, Picture):
+                yield block.description
+                if block.caption:
+                    yield block.caption
             elif isinstance(block, Signatures):
                 for party in block.parties:
                     yield party.role
@@ -105,9 +134,14 @@ def to_text(doc: AgreementDocument) -> str:
                 out += [block.text, ""]
             elif isinstance(block, Bullets):
                 out += [f"• {item}" for item in block.items] + [""]
-            elif isinstance(block, LadderTable):
+            elif isinstance(block, LadderTable | Table):
                 out += [" | ".join(block.header)]
-                out += [" | ".join(row) for row in block.rows] + [""]
+                out += [" | ".join(row) for row in block.rows]
+                if isinstance(block, Table) and block.total:
+                    out += [" | ".join(block.total)]
+                out += [""]
+            elif isinstance(block, Picture):
+                out += [f"[{block.caption or block.description}]", ""]
             elif isinstance(block, Signatures):
                 for party in block.parties:
                     out += [party.role, party.name]
@@ -150,6 +184,21 @@ def _block_html(block: Block) -> str:
             f'<table class="agreement-ladder"><thead><tr>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table>"
         )
+    if isinstance(block, Table):
+        head = "".join(f'<th scope="col">{escape(cell)}</th>' for cell in block.header)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in block.rows
+        )
+        foot = ""
+        if block.total:
+            cells = "".join(f"<td>{escape(cell)}</td>" for cell in block.total)
+            foot = f"<tfoot><tr>{cells}</tr></tfoot>"
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>{foot}</table>"
+    if isinstance(block, Picture):
+        # The preview does not inline images; it names the figure where it stands.
+        caption = escape(block.caption or block.description)
+        return f'<figure class="document-picture"><figcaption>{caption}</figcaption></figure>'
     parties = []
     for party in block.parties:
         lines = "".join(f"<p>{escape(signature_line(label))}</p>" for label in block.lines)

@@ -1,1 +1,222 @@
-"""Views (being written)."""
+"""Reports and exports: the client's progress report, the portfolio, placements and årsværk.
+
+Who may have what:
+- the project progress report (.docx, .xlsx): staff and the project's client users. It is the
+  client's report; contractors follow their placements on the progress page and get 403 here
+  (a project outside their scope is 404, as everywhere).
+- the portfolio (.xlsx) and the apprentice årsværk: staff (all projects) and client users (their
+  association's projects); contractors get 403.
+- the placements CSV: every signed-in role, scoped and with its own columns (see csv_export).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.access import get_project_or_404, roles, signed_in, staff_only
+from app.extensions import db
+from app.models import STAFF_ROLES, Project, Role, utcnow
+from app.openings.forms import local_today
+from app.reports import bp, data
+from app.reports.aarsvaerk import aarsvaerk, totals_per_year
+from app.reports.csv_export import CSV_MIMETYPE, placements_csv
+from app.reports.excel import (
+    XLSX_MIMETYPE,
+    aarsvaerk_workbook,
+    portfolio_workbook,
+    project_workbook,
+)
+from app.reports.forms import NarrativeForm
+from app.reports.models import ReportNarrative
+from app.reports.word import report_docx
+from app.web import download, render
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+staff_and_clients = roles(*STAFF_ROLES, Role.CLIENT)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch for ch in name if ch not in '\\/:*?"<>|').strip()
+
+
+def _report_project(project_id: int) -> Project:
+    """The project, if in scope (else 404), for a role that may have its report (else 403)."""
+    project = get_project_or_404(project_id)
+    if current_user.role == Role.CONTRACTOR:
+        abort(403)
+    return project
+
+
+# --- overview pages ----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@signed_in
+def index():
+    """List the reports and exports the user may download, and the projects to report on."""
+    projects = [] if current_user.role == Role.CONTRACTOR else data.portfolio_projects(current_user)
+    return render("reports/index.html", projects=projects)
+
+
+@bp.get("/project/<int:project_id>")
+@signed_in
+def project_page(project_id: int):
+    """Show the downloads of a project's progress report and the coordinator's comment."""
+    project = _report_project(project_id)
+    narrative = data.narrative_of(project)
+    form = NarrativeForm(formdata=None)
+    form.text.data = narrative.text if narrative else ""
+    form.version.data = str(narrative.version) if narrative else "0"
+    return _page(project, narrative, form)
+
+
+def _page(project, narrative, form, *, status=200, conflict=False, block=None):
+    return render(
+        "reports/project.html",
+        block=block,
+        status=status,
+        project=project,
+        narrative=narrative,
+        form=form,
+        conflict=conflict,
+    )
+
+
+@bp.post("/project/<int:project_id>/narrative")
+@staff_only
+def save_narrative(project_id: int):
+    """Save the coordinator's comment; a save based on an older version is refused, text kept."""
+    project = get_project_or_404(project_id)
+    narrative = data.narrative_of(project)
+    form = NarrativeForm()
+    if not form.validate_on_submit():
+        return _page(project, narrative, form, status=422, block="narrative")
+    if form.version.data != (str(narrative.version) if narrative else "0"):
+        return _conflict(project, form)
+    text = (form.text.data or "").strip()
+    if narrative is None:
+        narrative = ReportNarrative(project_id=project.id, text=text)
+        db.session.add(narrative)
+    else:
+        narrative.text = text
+    narrative.updated_by_id = current_user.id
+    narrative.updated_at = utcnow()
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):  # saved meanwhile, or created by someone else
+        db.session.rollback()
+        return _conflict(project, form)
+    flash(_("The comment was saved."), "success")
+    if request.htmx:
+        form = NarrativeForm(formdata=None)
+        form.text.data, form.version.data = narrative.text, str(narrative.version)
+        response = _page(project, narrative, form, block="narrative")
+        response.headers["HX-Trigger"] = "narrativeSaved"
+        return response
+    return redirect(url_for("reports.project_page", project_id=project.id), code=303)
+
+
+def _conflict(project: Project, form: NarrativeForm):
+    """Someone saved first: keep this text in the form, show theirs, overwrite nothing."""
+    narrative = data.narrative_of(project)
+    form.version.data = str(narrative.version) if narrative else "0"
+    return _page(project, narrative, form, status=409, conflict=True, block="narrative")
+
+
+# --- the project report -------------------------------------------------------------------------
+
+
+@bp.get("/project/<int:project_id>.docx")
+@signed_in
+def project_docx(project_id: int):
+    """Download the project's progress report for the client as a Word file."""
+    project = _report_project(project_id)
+    report = data.project_report(project)
+    return download(
+        report_docx(report),
+        DOCX_MIMETYPE,
+        f"Statusrapport - {_safe(project.name)} - {report.overview.today.isoformat()}.docx",
+    )
+
+
+@bp.get("/project/<int:project_id>.xlsx")
+@signed_in
+def project_xlsx(project_id: int):
+    """Download the project's progress report for the client as an Excel workbook."""
+    project = _report_project(project_id)
+    report = data.project_report(project)
+    return download(
+        project_workbook(report),
+        XLSX_MIMETYPE,
+        f"Statusrapport - {_safe(project.name)} - {report.overview.today.isoformat()}.xlsx",
+    )
+
+
+# --- across projects ----------------------------------------------------------------------------
+
+
+@bp.get("/portfolio.xlsx")
+@staff_and_clients
+def portfolio_xlsx():
+    """Download every project in scope with its targets, results and the societal gain."""
+    today = local_today()
+    rows = data.portfolio(data.portfolio_projects(current_user), today)
+    return download(
+        portfolio_workbook(rows, today),
+        XLSX_MIMETYPE,
+        f"Portefølje - sociale partnerskabsaftaler - {today.isoformat()}.xlsx",
+    )
+
+
+@bp.get("/placements.csv")
+@signed_in
+def placements_export():
+    """Download the placements the user may see as CSV for Excel (optionally one project)."""
+    project_id = request.args.get("project", type=int)
+    if project_id is not None:
+        get_project_or_404(project_id)
+    rows = data.export_rows(current_user, project_id)
+    today = local_today()
+    return download(
+        placements_csv(rows, current_user), CSV_MIMETYPE, f"Forløb - {today.isoformat()}.csv"
+    )
+
+
+def _aarsvaerk(user):
+    today = local_today()
+    projects = data.portfolio_projects(user)
+    rows = aarsvaerk(data.apprenticeship_periods(projects), today)
+    return today, {p.id: p for p in projects}, rows, totals_per_year(rows)
+
+
+@bp.get("/aarsvaerk")
+@staff_and_clients
+def aarsvaerk_page():
+    """Show the apprentices' årsværk per project and calendar year, computed from dates."""
+    today, projects, rows, totals = _aarsvaerk(current_user)
+    return render(
+        "reports/aarsvaerk.html",
+        today=today,
+        projects=projects,
+        rows=rows,
+        totals=totals,
+        hours=lambda value: format_decimal(value, "#,##0.0"),
+        fte=lambda value: format_decimal(value, "#,##0.00"),
+    )
+
+
+@bp.get("/aarsvaerk.xlsx")
+@staff_and_clients
+def aarsvaerk_xlsx():
+    """Download the apprentices' årsværk per project and year as an Excel workbook."""
+    today, projects, rows, totals = _aarsvaerk(current_user)
+    return download(
+        aarsvaerk_workbook(rows, totals, projects, today),
+        XLSX_MIMETYPE,
+        f"Lærlinge - årsværk - {today.isoformat()}.xlsx",
+    )

@@ -1,0 +1,215 @@
+"""The cumulative chart of counted courses as a PNG image, drawn with Pillow, for the Word report.
+
+Plain Python (no Flask). It draws what `counting.cumulative()` and `counting.forecast()` gave:
+a step line of counted courses, the target as a dashed line, the pace as a dotted line, and
+Danish dates on the time axis. The image is drawn at twice its print size so it stays sharp.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from app.agreements.danish import format_number
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+SHORT_MONTHS = (
+    "jan.",
+    "feb.",
+    "mar.",
+    "apr.",
+    "maj",
+    "jun.",
+    "jul.",
+    "aug.",
+    "sep.",
+    "okt.",
+    "nov.",
+    "dec.",
+)
+
+WIDTH, HEIGHT = 1600, 800
+LEFT, RIGHT, TOP, BOTTOM = 130, 50, 100, 130
+LINE = (47, 111, 94)  # the progress page's green
+TARGET = (180, 83, 9)
+AXIS = (107, 114, 128)
+GRID = (229, 231, 235)
+TEXT = (31, 41, 55)
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """The chart's words; Danish by default, like the rest of the report."""
+
+    y_axis: str = "Talte forløb"
+    counted: str = "Talte forløb"
+    target: str = "Mål"
+    pace: str = "I dette tempo"
+    today: str = "I dag"
+
+
+def short_date(day: date) -> str:
+    """'1. jul. 2026', the Danish short form."""
+    return f"{day.day}. {SHORT_MONTHS[day.month - 1]} {day.year}"
+
+
+def month_label(day: date) -> str:
+    return f"{SHORT_MONTHS[day.month - 1]} {day.year}"
+
+
+def _font(size: int, bold: bool = False):
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(str(FONT_DIR / name), size)
+    except OSError:  # no DejaVu on this machine: Pillow's own scalable font
+        return ImageFont.load_default(size=size)
+
+
+def _nice_step(top: int) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500):
+        if top / step <= 8:
+            return step
+    return max(1, top // 8)
+
+
+def _month_ticks(first: date, last: date) -> list[date]:
+    months = (last.year - first.year) * 12 + last.month - first.month
+    every = next((n for n in (1, 2, 3, 4, 6, 12, 24) if months / n <= 8), 36)
+    ticks = []
+    year, month = first.year, first.month
+    while True:
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+        day = date(year, month, 1)
+        if day > last:
+            return ticks
+        if (year * 12 + month - 1) % every == 0:
+            ticks.append(day)
+
+
+def _dashed(draw, start, end, fill, width, dash, gap) -> None:
+    (x1, y1), (x2, y2) = start, end
+    length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    if length == 0:
+        return
+    dx, dy = (x2 - x1) / length, (y2 - y1) / length
+    pos = 0.0
+    while pos < length:
+        stop = min(pos + dash, length)
+        draw.line(
+            [(x1 + dx * pos, y1 + dy * pos), (x1 + dx * stop, y1 + dy * stop)],
+            fill=fill,
+            width=width,
+        )
+        pos = stop + gap
+
+
+def progress_chart(
+    series: list[tuple[date, int]],
+    *,
+    today: date,
+    start: date | None = None,
+    end: date | None = None,
+    target: int | None = None,
+    forecast: int | None = None,
+    labels: ChartLabels | None = None,
+) -> bytes:
+    """Return the chart as PNG bytes; `forecast` is drawn from today to `end` when both exist."""
+    labels = labels or ChartLabels()
+    first = min(d for d in (start, series[0][0] if series else None, today) if d)
+    last = max(d for d in (end, today) if d)
+    span = max((last - first).days, 1)
+    current = series[-1][1] if series else 0
+    show_forecast = forecast is not None and end is not None and end > today
+    top = max(target or 0, current, forecast if show_forecast else 0, 1)
+    step = _nice_step(top)
+    top = -(-top // step) * step  # round up to a whole step
+
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    small, normal, bold = _font(30), _font(32), _font(32, bold=True)
+    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(day: date) -> float:
+        return LEFT + inner_w * (day - first).days / span
+
+    def y(value: float) -> float:
+        return TOP + inner_h * (1 - value / top)
+
+    # Grid and the value axis.
+    for value in range(0, top + 1, step):
+        draw.line([(LEFT, y(value)), (WIDTH - RIGHT, y(value))], fill=GRID, width=2)
+        draw.text((LEFT - 14, y(value)), format_number(value), fill=AXIS, font=small, anchor="rm")
+    _vertical_title(image, labels.y_axis, small)
+
+    # The time axis: first and last day, month ticks between.
+    base = y(0)
+    draw.line([(LEFT, base), (WIDTH - RIGHT, base)], fill=AXIS, width=3)
+    draw.line([(LEFT, TOP), (LEFT, base)], fill=AXIS, width=3)
+    for tick in _month_ticks(first, last):
+        draw.line([(x(tick), base), (x(tick), base + 10)], fill=AXIS, width=2)
+        draw.text((x(tick), base + 16), month_label(tick), fill=AXIS, font=small, anchor="ma")
+    draw.text((LEFT, HEIGHT - 36), short_date(first), fill=TEXT, font=small, anchor="lm")
+    draw.text((WIDTH - RIGHT, HEIGHT - 36), short_date(last), fill=TEXT, font=small, anchor="rm")
+
+    # Today.
+    draw.line([(x(today), TOP), (x(today), base)], fill=(209, 213, 219), width=2)
+    draw.text((x(today), TOP - 8), labels.today, fill=AXIS, font=small, anchor="md")
+
+    if target:
+        _dashed(draw, (LEFT, y(target)), (WIDTH - RIGHT, y(target)), TARGET, 4, 22, 14)
+        # Top left of the line, on white: the pace line ends top right.
+        text, spot = f"{labels.target}: {format_number(target)}", (LEFT + 16, y(target) - 10)
+        box = draw.textbbox(spot, text, font=bold, anchor="ld")
+        draw.rectangle([box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 2], fill="white")
+        draw.text(spot, text, fill=TARGET, font=bold, anchor="ld")
+    if show_forecast:
+        _dashed(draw, (x(today), y(current)), (x(end), y(forecast)), LINE, 4, 6, 12)
+
+    # The step line: flat until a course counts, then up.
+    points = [(x(first), y(0))]
+    total = 0
+    for day, value in series:
+        points += [(x(day), y(total)), (x(day), y(value))]
+        total = value
+    points.append((x(today), y(total)))
+    draw.line(points, fill=LINE, width=6, joint="curve")
+
+    _legend(draw, normal, labels, bool(target), show_forecast)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _vertical_title(image: Image.Image, text: str, font) -> None:
+    """The value axis title, read bottom to top; Pillow rotates a layer, not text."""
+    box = ImageDraw.Draw(image).textbbox((0, 0), text, font=font)
+    width, height = box[2] - box[0] + 8, box[3] - box[1] + 8
+    layer = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(layer).text((4 - box[0], 4 - box[1]), text, fill=AXIS, font=font)
+    layer = layer.rotate(90, expand=True)
+    inner_h = HEIGHT - TOP - BOTTOM
+    image.paste(layer, (14, int(TOP + inner_h / 2 - layer.height / 2)))
+
+
+def _legend(draw, font, labels: ChartLabels, target: bool, pace: bool) -> None:
+    x0, y0 = LEFT, 34
+    entries = [(labels.counted, "solid", LINE)]
+    if target:
+        entries.append((labels.target, "dashed", TARGET))
+    if pace:
+        entries.append((labels.pace, "dotted", LINE))
+    for text, style, colour in entries:
+        if style == "solid":
+            draw.line([(x0, y0), (x0 + 50, y0)], fill=colour, width=6)
+        elif style == "dashed":
+            _dashed(draw, (x0, y0), (x0 + 50, y0), colour, 4, 16, 10)
+        else:
+            _dashed(draw, (x0, y0), (x0 + 50, y0), colour, 4, 6, 10)
+        draw.text((x0 + 62, y0), text, fill=TEXT, font=font, anchor="lm")
+        x0 += 62 + int(draw.textlength(text, font=font)) + 48

@@ -1,0 +1,219 @@
+"""What the reports read from the database: thin loaders around the counting module.
+
+Every figure is counted by `app.placements.counting` (through `progress.project_overview` and
+`progress.projects_progress`, or `counting.count()` on a subset of the same facts); nothing
+here counts on its own. Each loader runs a fixed number of queries, whatever the number of
+projects or placements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, selectinload
+
+from app.access import project_scope_clause, scoped_projects
+from app.candidates.models import Candidate
+from app.extensions import db
+from app.models import Organisation, Project, Role, Rung
+from app.placements import counting
+from app.placements.counting import PlacementFact, Progress
+from app.placements.models import Placement
+from app.placements.progress import (
+    FACT_COLUMNS,
+    ProjectProgress,
+    project_facts,
+    project_overview,
+    projects_progress,
+)
+from app.reports.aarsvaerk import ApprenticeshipPeriod
+from app.reports.models import ReportNarrative
+
+
+@dataclass(frozen=True)
+class CompanyProgress:
+    name: str
+    progress: Progress  # counted over this company's placements only
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    """One placement of one person, as the client may see it: initials, never the name."""
+
+    person: int  # 1, 2, ... in the order the people started; tells apart equal initials
+    initials: str
+    rung: Rung
+    company: str
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True)
+class ProjectReport:
+    overview: ProjectProgress
+    companies: list[CompanyProgress]
+    journeys: list[JourneyStep]
+    narrative: str
+
+    @property
+    def project(self) -> Project:
+        return self.overview.project
+
+    @property
+    def progress(self) -> Progress:
+        return self.overview.progress
+
+
+def narrative_of(project: Project) -> ReportNarrative | None:
+    return db.session.get(ReportNarrative, project.id)
+
+
+def project_report(project: Project, today: date | None = None) -> ProjectReport:
+    """Everything the client's progress report shows, counted by the counting module."""
+    overview = project_overview(project, today)
+    targets, today = overview.progress.targets, overview.today
+    facts = project_facts(project.id)
+    rows = db.session.execute(
+        select(Placement.candidate_id, Candidate, Placement.rung, Placement.start_date)
+        .add_columns(Placement.actual_end, Placement.company_id, Organisation.name)
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .join(Organisation, Organisation.id == Placement.company_id)
+        .where(Placement.project_id == project.id, Placement.start_date <= today)
+        .order_by(Placement.start_date, Placement.id)
+    ).all()
+
+    names = {company_id: name for *_, company_id, name in rows}
+    by_company: dict[int, list[PlacementFact]] = defaultdict(list)
+    for fact in facts:
+        by_company[fact.company_id].append(fact)
+    companies = sorted(
+        (
+            CompanyProgress(names[cid], counting.count(company_facts, targets, today))
+            for cid, company_facts in by_company.items()
+            if cid in names  # a company with only future placements has nothing to show yet
+        ),
+        key=lambda c: (-c.progress.courses_counted, c.name),
+    )
+
+    numbers: dict[int, int] = {}
+    journeys = []
+    for candidate_id, candidate, rung, start, end, _company_id, company in rows:
+        numbers.setdefault(candidate_id, len(numbers) + 1)
+        journeys.append(
+            JourneyStep(numbers[candidate_id], candidate.initials, Rung(rung), company, start, end)
+        )
+    journeys.sort(key=lambda step: (step.person, step.start))
+    narrative = narrative_of(project)
+    return ProjectReport(overview, companies, journeys, narrative.text if narrative else "")
+
+
+# --- the portfolio ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    project: Project
+    progress: Progress
+    gain: tuple[int, int, int]  # (persons, low DKK, high DKK) a year, KORA's estimate
+
+
+def portfolio_projects(user) -> list[Project]:
+    return list(
+        db.session.scalars(
+            scoped_projects(user)
+            .options(selectinload(Project.client))
+            .order_by(Project.name, Project.id)
+        )
+    )
+
+
+def portfolio(projects: list[Project], today: date) -> list[PortfolioRow]:
+    """One row per project: progress (projects_progress) and the societal gain, in a fixed
+    number of queries."""
+    progress = projects_progress(projects, today)
+    ordinary: dict[int, list[PlacementFact]] = defaultdict(list)
+    ids = [project.id for project in projects]
+    if ids:
+        rows = db.session.execute(
+            select(Placement.project_id, *FACT_COLUMNS).where(
+                Placement.project_id.in_(ids), Placement.rung == Rung.ORDINARY
+            )
+        )
+        for project_id, *fact in rows:
+            ordinary[project_id].append(PlacementFact(*fact))
+    return [
+        PortfolioRow(p, progress[p.id], counting.societal_gain(ordinary.get(p.id, []), today))
+        for p in projects
+    ]
+
+
+# --- placements for the CSV export ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    project: str
+    client: str
+    candidate: Candidate
+    rung: Rung
+    company: str
+    start: date
+    planned_end: date | None
+    actual_end: date | None
+    outcome: str | None
+
+
+def export_rows(user, project_id: int | None = None) -> list[ExportRow]:
+    """The placements `user` may export: projects in scope, and for a contractor only its own
+    company's placements. The caller decides which columns each role gets."""
+    client = aliased(Organisation)
+    company = aliased(Organisation)
+    query = (
+        select(Placement, Candidate, Project.name, client.name, company.name)
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .join(Project, Project.id == Placement.project_id)
+        .join(client, client.id == Project.client_id)
+        .join(company, company.id == Placement.company_id)
+        .order_by(Project.name, Project.id, Placement.start_date, Placement.id)
+    )
+    clause = project_scope_clause(user)
+    if clause is not None:
+        query = query.where(clause)
+    if user.role == Role.CONTRACTOR:
+        query = query.where(Placement.company_id == user.organisation_id)
+    if project_id is not None:
+        query = query.where(Placement.project_id == project_id)
+    return [
+        ExportRow(
+            project=project_name,
+            client=client_name,
+            candidate=candidate,
+            rung=Rung(placement.rung),
+            company=company_name,
+            start=placement.start_date,
+            planned_end=placement.planned_end,
+            actual_end=placement.actual_end,
+            outcome=placement.outcome,
+        )
+        for placement, candidate, project_name, client_name, company_name in db.session.execute(
+            query
+        )
+    ]
+
+
+# --- apprentices for the årsværk ---------------------------------------------------------------
+
+
+def apprenticeship_periods(projects: list[Project]) -> list[ApprenticeshipPeriod]:
+    ids = [project.id for project in projects]
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(
+            Placement.project_id, Placement.candidate_id, Placement.start_date, Placement.actual_end
+        ).where(Placement.project_id.in_(ids), Placement.rung == Rung.APPRENTICESHIP)
+    )
+    return [ApprenticeshipPeriod(*row) for row in rows]

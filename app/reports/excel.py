@@ -1,0 +1,360 @@
+"""Excel workbooks: the project progress report, the portfolio and the apprentice årsværk.
+
+Danish, like the Word report. Figures are written as numbers (not text) straight from the
+counting module's results, so a board member can sum and chart them; dates are real dates.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from app.models import Project, Rung
+from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
+from app.reports import aarsvaerk as method
+from app.reports.aarsvaerk import AarsvaerkRow
+from app.reports.data import PortfolioRow, ProjectReport
+from app.reports.word import COUNT_RULES, KORA_SOURCE, danish_label
+
+HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14, color="1F4E79")
+NOTE = Font(italic=True, color="555555")
+DATE_FORMAT = "dd-mm-yyyy"
+INT_FORMAT = "#,##0"
+KR_FORMAT = '#,##0 "kr."'
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _append(sheet: Worksheet, values: Sequence = ()) -> None:
+    """Append a row; text that starts with "=" stays text, never a formula."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
+def _workbook(title: str, subject: str) -> Workbook:
+    book = Workbook()
+    props = book.properties
+    props.title, props.subject = title, subject
+    props.creator = props.lastModifiedBy = "Byg Op"
+    props.language = "da-DK"
+    return book
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _title(sheet: Worksheet, title: str, subtitle: str) -> None:
+    _append(sheet, [title])
+    sheet["A1"].font = TITLE
+    _append(sheet, [subtitle])
+    _append(sheet)
+
+
+def _header(sheet: Worksheet, cells: Sequence[str]) -> int:
+    _append(sheet, cells)
+    row = sheet.max_row
+    for cell in sheet[row]:
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return row
+
+
+def _total(sheet: Worksheet) -> None:
+    for cell in sheet[sheet.max_row]:
+        cell.font, cell.fill = BOLD, TOTAL_FILL
+
+
+def _note(sheet: Worksheet, text: str) -> None:
+    _append(sheet, [text])
+    sheet.cell(sheet.max_row, 1).font = NOTE
+
+
+def _formats(sheet: Worksheet, first_row: int, formats: dict[int, str]) -> None:
+    """Number formats by column (1-based) from `first_row` down."""
+    for row in sheet.iter_rows(min_row=first_row):
+        for cell in row:
+            if cell.column in formats and cell.value is not None:
+                cell.number_format = formats[cell.column]
+
+
+def _widths(sheet: Worksheet, widths: Iterable[int]) -> None:
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def as_of(day: date) -> str:
+    return f"Opgjort pr. {day.strftime('%d-%m-%Y')}"
+
+
+# --- the project progress report ---------------------------------------------------------------
+
+
+def project_workbook(report: ProjectReport) -> bytes:
+    project, p, overview = report.project, report.progress, report.overview
+    t = p.targets
+    book = _workbook(f"Statusrapport – {project.name}", "Statusrapport")
+
+    status = book.active
+    status.title = "Status"
+    _title(status, f"Statusrapport – {project.name}", as_of(overview.today))
+    main = project.main_contractor
+    for label, value in (
+        ("Bygherre", project.client.name),
+        ("Hovedentreprenør", main.name if main else ""),
+        ("Fase", danish_label(project.phase_enum)),
+        ("Udførelse start", project.execution_start),
+        ("Udførelse slut", project.execution_end),
+        ("Tælleregel", COUNT_RULES[t.count_rule] if t else "Ingen godkendt aftale"),
+    ):
+        _append(status, [label, value])
+        status.cell(status.max_row, 1).font = BOLD
+    _append(status)
+    first = _header(status, ["", "Måltal", "Påbegyndt", "Talt med", "Afsluttet"]) + 1
+    _append(
+        status,
+        [
+            "Beskæftigelsesforløb",
+            t.courses if t else None,
+            p.courses_started,
+            p.courses_counted,
+            p.courses_completed,
+        ],
+    )
+    _append(
+        status,
+        [
+            "Lærepladser",
+            t.apprenticeships if t else None,
+            p.apprenticeships_started,
+            p.apprenticeships_counted,
+            p.apprenticeships_completed,
+        ],
+    )
+    _formats(status, first, {n: INT_FORMAT for n in range(2, 6)})
+    _append(status)
+    _append(status, ["Beboere på stigen", p.residents])
+    _append(status, ["Aftalen opfyldt", ("Ja" if p.fulfilled else "Nej") if t else "–"])
+    if overview.forecast is not None:
+        _append(status, ["Prognose ved udførelsens slut (talte forløb)", overview.forecast])
+    _append(status)
+    persons, low, high = overview.gain
+    _append(status, [f"Personer med mindst {GAIN_MIN_DAYS // 7} ugers ordinær ansættelse", persons])
+    _append(status, ["Samfundsøkonomisk gevinst, skøn, lav (kr. om året)", low])
+    status.cell(status.max_row, 2).number_format = KR_FORMAT
+    _append(status, ["Samfundsøkonomisk gevinst, skøn, høj (kr. om året)", high])
+    status.cell(status.max_row, 2).number_format = KR_FORMAT
+    _note(status, KORA_SOURCE)
+    if report.narrative.strip():
+        _append(status)
+        _append(status, ["Koordinatorens kommentar"])
+        status.cell(status.max_row, 1).font = BOLD
+        _append(status, [report.narrative.strip()])
+        status.cell(status.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        status.merge_cells(
+            start_row=status.max_row, start_column=1, end_row=status.max_row, end_column=5
+        )
+        status.row_dimensions[status.max_row].height = 15 * min(
+            40, 2 + report.narrative.count("\n") + len(report.narrative) // 90
+        )
+    _widths(status, (52, 14, 14, 14, 14))
+    for row in status.iter_rows(min_row=4, max_row=9, min_col=2, max_col=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+                cell.alignment = Alignment(horizontal="left")
+
+    rungs = book.create_sheet("Pr. trin")
+    _header(rungs, ["Trin", "Påbegyndt", "Talt med", "Afsluttet"])
+    for rung in Rung:
+        c = p.per_rung[rung]
+        _append(rungs, [f"{rung.step}. {danish_label(rung)}", c.started, c.counted, c.completed])
+    _append(rungs, ["I alt", p.courses_started, p.courses_counted, p.courses_completed])
+    _total(rungs)
+    _widths(rungs, (30, 12, 12, 12))
+
+    companies = book.create_sheet("Pr. virksomhed")
+    _header(companies, ["Virksomhed", *(danish_label(r) for r in Rung), "Talte forløb i alt"])
+    for company in report.companies:
+        cp = company.progress
+        _append(
+            companies, [company.name, *(cp.per_rung[r].counted for r in Rung), cp.courses_counted]
+        )
+    _note(companies, "Talte forløb; en beboer på samme trin hos to virksomheder tæller hos begge.")
+    _widths(companies, (34, 18, 14, 18, 12, 16))
+
+    journeys = book.create_sheet("Beboernes forløb")
+    _header(journeys, ["Nr.", "Initialer", "Trin", "Virksomhed", "Fra", "Til"])
+    for step in report.journeys:
+        _append(
+            journeys,
+            [
+                step.person,
+                step.initials,
+                danish_label(step.rung),
+                step.company,
+                step.start,
+                step.end or "i gang",
+            ],
+        )
+    _formats(journeys, 2, {5: DATE_FORMAT, 6: DATE_FORMAT})
+    journeys.freeze_panes = "A2"
+    _widths(journeys, (6, 10, 22, 30, 12, 12))
+
+    over_time = book.create_sheet("Udvikling")
+    _header(over_time, ["Dato", "Talte forløb i alt", "Mål"])
+    for day, total in overview.series:
+        _append(over_time, [day, total, t.courses if t else None])
+    _formats(over_time, 2, {1: DATE_FORMAT})
+    _widths(over_time, (12, 18, 8))
+    return _save(book)
+
+
+# --- the portfolio ----------------------------------------------------------------------------
+
+PORTFOLIO_HEADER = (
+    "Byggesag",
+    "Bygherre",
+    "Fase",
+    "Mål: beskæftigelsesforløb",
+    "Mål: lærepladser",
+    "Talte beskæftigelsesforløb",
+    "Talte lærepladser",
+    "Beboere",
+    "Aftalen opfyldt",
+    f"Personer med mindst {GAIN_MIN_DAYS // 7} ugers ordinær ansættelse",
+    "Samfundsøkonomisk gevinst, skøn, lav (kr. om året)",
+    "Samfundsøkonomisk gevinst, skøn, høj (kr. om året)",
+)
+
+
+def fulfilled_text(row: PortfolioRow) -> str:
+    if row.progress.targets is None:
+        return "Ingen godkendt aftale"
+    return "Ja" if row.progress.fulfilled else "Nej"
+
+
+def portfolio_workbook(rows: list[PortfolioRow], today: date) -> bytes:
+    book = _workbook("Portefølje – sociale partnerskabsaftaler", "Porteføljerapport")
+    sheet = book.active
+    sheet.title = "Portefølje"
+    _title(sheet, "Sociale partnerskabsaftaler – portefølje", as_of(today))
+    first = _header(sheet, PORTFOLIO_HEADER) + 1
+    sheet.row_dimensions[first - 1].height = 48
+    for row in rows:
+        p, t = row.progress, row.progress.targets
+        persons, low, high = row.gain
+        _append(
+            sheet,
+            [
+                row.project.name,
+                row.project.client.name,
+                danish_label(row.project.phase_enum),
+                t.courses if t else None,
+                t.apprenticeships if t else None,
+                p.courses_counted,
+                p.apprenticeships_counted,
+                p.residents,
+                fulfilled_text(row),
+                persons,
+                low,
+                high,
+            ],
+        )
+    with_targets = [r for r in rows if r.progress.targets]
+    _append(
+        sheet,
+        [
+            f"I alt ({len(rows)} {'byggesag' if len(rows) == 1 else 'byggesager'})",
+            None,
+            None,
+            sum(r.progress.targets.courses for r in with_targets),
+            sum(r.progress.targets.apprenticeships for r in with_targets),
+            sum(r.progress.courses_counted for r in rows),
+            sum(r.progress.apprenticeships_counted for r in rows),
+            sum(r.progress.residents for r in rows),
+            f"{sum(r.progress.fulfilled for r in rows)} af {len(with_targets)}",
+            sum(r.gain[0] for r in rows),
+            sum(r.gain[1] for r in rows),
+            sum(r.gain[2] for r in rows),
+        ],
+    )
+    _total(sheet)
+    _formats(sheet, first, {**{n: INT_FORMAT for n in range(4, 11)}, 11: KR_FORMAT, 12: KR_FORMAT})
+    sheet.freeze_panes = sheet.cell(first, 2)
+    sheet.auto_filter.ref = f"A{first - 1}:{get_column_letter(len(PORTFOLIO_HEADER))}{first - 1}"
+    _append(sheet)
+    for text in (
+        "Samfundsøkonomisk gevinst er et skøn, ikke en opgørelse.",
+        KORA_SOURCE,
+        f"Beregning: antal personer med mindst {GAIN_MIN_DAYS // 7} ugers ordinær ansættelse "
+        f"på byggesagen × {GAIN_LOW_DKK:,}–{GAIN_HIGH_DKK:,} kr.".replace(",", "."),
+        "Hvert trin, en beboer går op ad progressionsstigen, tæller som ét "
+        "beskæftigelsesforløb; en læreplads tæller også mod målet for lærepladser.",
+        "Totalen er summen af byggesagerne; en beboer på flere byggesager tæller på hver.",
+    ):
+        _note(sheet, text)
+    _widths(sheet, (34, 28, 12, 14, 12, 14, 12, 10, 14, 16, 18, 18))
+    return _save(book)
+
+
+# --- apprentice årsværk -------------------------------------------------------------------------
+
+METHOD_NOTES = (
+    "Beregnet ud fra læreplads-forløbenes datoer, ikke fra timesedler.",
+    f"Antagelse: fuld tid, {method.HOURS_PER_WEEK} timer om ugen. Timer = kalenderdage i årets "
+    f"del af forløbet × {method.HOURS_PER_WEEK}/7.",
+    f"1 årsværk = {method.HOURS_PER_AARSVAERK:,} timer; årsværk = timer / "
+    f"{method.HOURS_PER_AARSVAERK:,}.".replace(",", "."),
+    "Et forløb, der stadig er i gang, tælles til og med i dag.",
+)
+
+
+def aarsvaerk_workbook(
+    rows: list[AarsvaerkRow], totals: list[AarsvaerkRow], projects: dict[int, Project], today: date
+) -> bytes:
+    book = _workbook("Lærlinge – årsværk", "Årsværk for lærlinge")
+    sheet = book.active
+    sheet.title = "Årsværk"
+    _title(sheet, "Lærlinge på byggesagerne – årsværk", as_of(today))
+    for text in METHOD_NOTES:
+        _note(sheet, text)
+    _append(sheet)
+    first = _header(sheet, ["År", "Byggesag", "Bygherre", "Lærlinge", "Dage", "Timer", "Årsværk"])
+    for row in rows:
+        project = projects[row.project_id]
+        _append(
+            sheet,
+            [
+                row.year,
+                project.name,
+                project.client.name,
+                row.apprentices,
+                row.days,
+                row.hours,
+                row.aarsvaerk,
+            ],
+        )
+    _formats(sheet, first + 1, {5: INT_FORMAT, 6: "#,##0.0", 7: "0.00"})
+    _widths(sheet, (8, 34, 28, 10, 10, 12, 10))
+
+    per_year = book.create_sheet("Pr. år")
+    _header(per_year, ["År", "Lærlinge", "Dage", "Timer", "Årsværk"])
+    for row in totals:
+        _append(per_year, [row.year, row.apprentices, row.days, row.hours, row.aarsvaerk])
+    _formats(per_year, 2, {3: INT_FORMAT, 4: "#,##0.0", 5: "0.00"})
+    _note(per_year, "Summen af byggesagerne; en lærling på flere byggesager tæller på hver.")
+    _widths(per_year, (8, 10, 10, 12, 10))
+    return _save(book)

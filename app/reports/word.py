@@ -1,0 +1,317 @@
+"""The client's progress report as a Word document, through the agreement's Word writer.
+
+The report is always Danish, like the agreement it reports on; enum labels come from the Danish
+catalog. Every figure is read from the counting module's `Progress` (and per company from
+`counting.count()` on that company's placements); residents appear by their initials only.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale, gettext
+
+from app.agreements.danish import format_date, format_number
+from app.agreements.docx_writer import to_docx
+from app.agreements.model import (
+    AgreementDocument,
+    Bullets,
+    Paragraph,
+    Picture,
+    Section,
+    Table,
+)
+from app.models import Rung
+from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
+from app.reports.chart import progress_chart
+from app.reports.data import ProjectReport
+
+TITLE = "Statusrapport"
+SUBJECT = "Statusrapport for social partnerskabsaftale"
+KORA_SOURCE = (
+    f"Kilde: KORA anslår den samfundsøkonomiske gevinst til "
+    f"{format_number(GAIN_LOW_DKK)}–{format_number(GAIN_HIGH_DKK)} kr. om året pr. udsat ledig, "
+    f"der har ordinær beskæftigelse i mindst {GAIN_MIN_DAYS // 7} uger. Tallet er et skøn, "
+    "ikke en opgørelse."
+)
+# Short rung names for narrow table columns.
+SHORT_RUNGS = {
+    Rung.INTERNSHIP: "Praktik",
+    Rung.WAGE_SUBSIDY: "Løntilskud",
+    Rung.ORDINARY: "Ordinær",
+    Rung.APPRENTICESHIP: "Læreplads",
+}
+COUNT_RULES = {
+    "started": "Et forløb tælles med, fra det begynder.",
+    "min_duration": "Et forløb tælles med, når det har varet trinnets mindste varighed.",
+}
+
+
+def danish_label(value) -> str:
+    """The Danish label of an enum value (rung, phase, outcome), from the catalog."""
+    with force_locale("da"):
+        return gettext(value.label)
+
+
+def numeric_date(day) -> str:
+    """'01.07.2026': short enough for a table column."""
+    return day.strftime("%d.%m.%Y")
+
+
+def kr(amount: int) -> str:
+    return f"{format_number(amount)} kr."
+
+
+def report_document(report: ProjectReport, chart_png: bytes | None = None) -> AgreementDocument:
+    """The report as sections of blocks for the Word writer."""
+    project, p, overview = report.project, report.progress, report.overview
+    t = p.targets
+    today = overview.today
+    sections: list[tuple[str, str, tuple]] = []
+
+    main = project.main_contractor
+    facts = [
+        f"Bygherre: {project.client.name}.",
+        f"Hovedentreprenør: {main.name}." if main else "Hovedentreprenør: ikke valgt endnu.",
+        f"Fase: {danish_label(project.phase_enum)}.",
+    ]
+    if project.execution_start or project.execution_end:
+        start = format_date(project.execution_start) if project.execution_start else "?"
+        end = format_date(project.execution_end) if project.execution_end else "?"
+        facts.append(f"Udførelse: {start} – {end}.")
+    if t is None:
+        status = (
+            "Der er endnu ingen godkendt partnerskabsaftale, så der er ingen måltal at tælle "
+            "imod. Tallene nedenfor tæller hvert trin fra dets start."
+        )
+    elif p.fulfilled:
+        status = "Aftalens måltal er nået."
+    else:
+        status = (
+            f"{format_number(p.courses_counted)} af {format_number(t.courses)} "
+            f"beskæftigelsesforløb og {format_number(p.apprenticeships_counted)} af "
+            f"{format_number(t.apprenticeships)} lærepladser er talt med."
+        )
+    sections.append(
+        (
+            "summary",
+            "Sammenfatning",
+            (
+                Paragraph(f"Status pr. {format_date(today)} for byggesagen {project.name}."),
+                Bullets(tuple(facts)),
+                Paragraph(status),
+            ),
+        )
+    )
+    if report.narrative.strip():
+        # Each line its own paragraph: Word would show a bare line break as a space.
+        paragraphs = [line.strip() for line in report.narrative.splitlines() if line.strip()]
+        sections.append(
+            ("narrative", "Koordinatorens kommentar", tuple(Paragraph(x) for x in paragraphs))
+        )
+
+    sections.append(
+        (
+            "targets",
+            "Måltal og resultat",
+            (
+                Table(
+                    header=("", "Måltal", "Påbegyndt", "Talt med", "Afsluttet"),
+                    rows=(
+                        (
+                            "Beskæftigelsesforløb",
+                            format_number(t.courses) if t else "–",
+                            format_number(p.courses_started),
+                            format_number(p.courses_counted),
+                            format_number(p.courses_completed),
+                        ),
+                        (
+                            "Lærepladser",
+                            format_number(t.apprenticeships) if t else "–",
+                            format_number(p.apprenticeships_started),
+                            format_number(p.apprenticeships_counted),
+                            format_number(p.apprenticeships_completed),
+                        ),
+                    ),
+                    numeric=frozenset({1, 2, 3, 4}),
+                    widths=(2470, 1650, 1650, 1650, 1650),
+                ),
+                Paragraph(
+                    f"{format_number(p.residents)} beboere er i gang på stigen eller har været "
+                    "det; den samme person kan tælle i flere forløb. "
+                    + (COUNT_RULES[t.count_rule] if t else "")
+                ),
+            ),
+        )
+    )
+    sections.append(
+        (
+            "rungs",
+            "Opnået pr. trin",
+            (
+                Table(
+                    header=("Trin", "Påbegyndt", "Talt med", "Afsluttet"),
+                    rows=tuple(
+                        (
+                            f"{rung.step}. {danish_label(rung)}",
+                            format_number(p.per_rung[rung].started),
+                            format_number(p.per_rung[rung].counted),
+                            format_number(p.per_rung[rung].completed),
+                        )
+                        for rung in Rung
+                    ),
+                    total=(
+                        "I alt",
+                        format_number(p.courses_started),
+                        format_number(p.courses_counted),
+                        format_number(p.courses_completed),
+                    ),
+                    numeric=frozenset({1, 2, 3}),
+                    widths=(3670, 1800, 1800, 1800),
+                ),
+            ),
+        )
+    )
+    if report.companies:
+        rungs = list(Rung)
+        sections.append(
+            (
+                "companies",
+                "Opnået pr. virksomhed",
+                (
+                    Paragraph(
+                        "Talte forløb pr. virksomhed og trin. En beboer, der har været på samme "
+                        "trin hos to virksomheder, tæller hos begge, men kun én gang i alt."
+                    ),
+                    Table(
+                        header=("Virksomhed", *(SHORT_RUNGS[r] for r in rungs), "I alt"),
+                        rows=tuple(
+                            (
+                                c.name,
+                                *(format_number(c.progress.per_rung[r].counted) for r in rungs),
+                                format_number(c.progress.courses_counted),
+                            )
+                            for c in report.companies
+                        ),
+                        numeric=frozenset({1, 2, 3, 4, 5}),
+                        widths=(2470, 1350, 1350, 1350, 1350, 1200),
+                    ),
+                ),
+            )
+        )
+    chart_blocks: list = []
+    if chart_png:
+        chart_blocks.append(
+            Picture(
+                chart_png,
+                description=(
+                    f"Kurve over talte beskæftigelsesforløb: {format_number(p.courses_counted)} "
+                    f"pr. {format_date(today)}"
+                    + (f", mål {format_number(t.courses)}." if t else ".")
+                ),
+                caption="Talte beskæftigelsesforløb over tid"
+                + (" med aftalens mål (stiplet)." if t else "."),
+            )
+        )
+    chart_blocks.append(Paragraph(_forecast_text(report)))
+    sections.append(("chart", "Udviklingen over tid", tuple(chart_blocks)))
+
+    persons, low, high = overview.gain
+    sections.append(
+        (
+            "gain",
+            "Samfundsøkonomisk gevinst (skøn)",
+            (
+                Paragraph(
+                    f"{format_number(persons)} "
+                    + ("person har" if persons == 1 else "personer har")
+                    + f" haft ordinær beskæftigelse i mindst {GAIN_MIN_DAYS // 7} uger. "
+                    f"Det svarer til en anslået gevinst for samfundet på {kr(low)}–{kr(high)} "
+                    "om året."
+                ),
+                Paragraph(KORA_SOURCE),
+            ),
+        )
+    )
+    if report.journeys:
+        journey_rows = tuple(
+            (
+                str(step.person),
+                step.initials,
+                danish_label(step.rung),
+                step.company,
+                numeric_date(step.start),
+                numeric_date(step.end) if step.end else "i gang",
+            )
+            for step in report.journeys
+        )
+        journey_blocks = (
+            Paragraph(
+                "Hver beboers forløb på byggesagen, trin for trin. Af hensyn til beboerne vises "
+                "kun initialer."
+            ),
+            Table(
+                header=("Nr.", "Beboer", "Trin", "Virksomhed", "Fra", "Til"),
+                rows=journey_rows,
+                widths=(550, 1050, 2000, 2270, 1600, 1600),
+            ),
+        )
+    else:
+        journey_blocks = (Paragraph("Ingen beboere er begyndt på stigen endnu."),)
+    sections.append(("journeys", "Beboernes forløb", journey_blocks))
+
+    return AgreementDocument(
+        title=TITLE,
+        subtitle=f"{project.name} · pr. {format_date(today)}",
+        header=f"{TITLE} – {project.name}",
+        sections=tuple(
+            Section(number, key, title, blocks)
+            for number, (key, title, blocks) in enumerate(sections, 1)
+        ),
+    )
+
+
+def _forecast_text(report: ProjectReport) -> str:
+    overview, project = report.overview, report.project
+    t = report.progress.targets
+    if overview.forecast is None or project.execution_end is None:
+        return (
+            "Der er endnu ingen prognose: den kræver en slutdato for udførelsen og mindst fire "
+            "ugers forløb."
+        )
+    if overview.today >= project.execution_end:
+        return (
+            f"Udførelsen sluttede {format_date(project.execution_end)} med "
+            f"{format_number(overview.forecast)} talte forløb."
+        )
+    text = (
+        f"I det hidtidige tempo vil der være {format_number(overview.forecast)} talte forløb, når "
+        f"udførelsen slutter {format_date(project.execution_end)}"
+    )
+    if t and overview.forecast < t.courses:
+        text += f", under målet på {format_number(t.courses)}"
+    return text + ". Prognosen er en ret linje gennem det hidtidige tempo."
+
+
+def report_chart(report: ProjectReport) -> bytes:
+    overview, project = report.overview, report.project
+    t = report.progress.targets
+    return progress_chart(
+        overview.series,
+        today=overview.today,
+        start=project.execution_start,
+        end=project.execution_end,
+        target=t.courses if t else None,
+        forecast=overview.forecast,
+    )
+
+
+def report_docx(report: ProjectReport) -> bytes:
+    """The report as .docx bytes, chart included."""
+    doc = report_document(report, report_chart(report))
+    return to_docx(
+        doc,
+        title=f"{TITLE} – {report.project.name}",
+        subject=SUBJECT,
+        author="Byg Op",
+        version_label=f"pr. {report.overview.today.isoformat()}",
+        project_name=report.project.name,
+    )
