@@ -2,7 +2,7 @@
 saved as you type, action items that carry over, the minutes in Word, and who sees what."""
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 import docx
 import pytest
