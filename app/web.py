@@ -55,3 +55,9 @@ def download(data: bytes, mimetype: str, filename: str):
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def like_pattern(term: str) -> str:
+    """A case-insensitive LIKE pattern that searches for `term` literally (use escape="\\")."""
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

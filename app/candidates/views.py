@@ -32,14 +32,9 @@ from app.forms import EmptyForm
 from app.models import HousingArea
 from app.placements.models import Placement
 from app.placements.service import journey
-from app.web import redirect_after_write, render
+from app.web import like_pattern, redirect_after_write, render
 
 TEMPLATE = "candidates/detail.html"
-
-
-def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _candidate(candidate_id: int) -> Candidate:
@@ -66,7 +61,7 @@ def index():
         .order_by(Candidate.first_name, Candidate.last_name, Candidate.id)
     )
     if q:
-        pattern = _like(q)
+        pattern = like_pattern(q)
         fields = (
             Candidate.first_name,
             Candidate.last_name,

@@ -3,7 +3,7 @@ calendar files and the minutes in Word."""
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Response, abort, flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -132,9 +132,7 @@ def series_ics(project_id: int):
 
 
 def _ics(data: bytes, filename: str):
-    response = Response(data, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(data, "text/calendar", filename)
 
 
 def _meeting(project: Project, meeting_id: int) -> Meeting:

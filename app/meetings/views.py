@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -109,9 +109,7 @@ def kickoff_ics(project_id: int):
         summary=f"Opstartsmøde: {project.name}",
         description="\n".join(f"- {line}" for line in meeting.agenda.splitlines() if line.strip()),
     )
-    response = Response(calendar(event), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = 'attachment; filename="opstartsmoede.ics"'
-    return response
+    return download(calendar(event), "text/calendar", "opstartsmøde.ics")
 
 
 @bp.post("/<int:project_id>/kickoff/participants")

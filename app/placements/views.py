@@ -18,7 +18,7 @@ from app.openings.models import Opening, OpeningStatus
 from app.placements import bp, service
 from app.placements.forms import EndForm, NextRungForm, PlacementForm
 from app.placements.models import Outcome, Placement
-from app.web import redirect_after_write, render
+from app.web import like_pattern, redirect_after_write, render
 
 
 def _translate(problems) -> dict[str, list[str]]:
@@ -35,14 +35,16 @@ def _int(value) -> int | None:
 def _candidate_options(q: str) -> list[Candidate]:
     if not q:
         return []
-    pattern = f"%{q.lower().replace('%', '').replace('_', '')}%"
+    pattern = like_pattern(q)
     return db.session.scalars(
         select(Candidate)
         .where(
             Candidate.anonymised_at.is_(None),
             or_(
-                func.lower(Candidate.first_name + " " + Candidate.last_name).like(pattern),
-                func.lower(Candidate.trades).like(pattern),
+                func.lower(Candidate.first_name + " " + Candidate.last_name).like(
+                    pattern, escape="\\"
+                ),
+                func.lower(Candidate.trades).like(pattern, escape="\\"),
             ),
         )
         .options(joinedload(Candidate.area))

@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.projects import bp
 from app.projects.forms import ProjectForm
-from app.web import redirect_after_write, render
+from app.web import like_pattern, redirect_after_write, render
 
 
 def _int_arg(name: str) -> int | None:
@@ -29,11 +29,6 @@ def _int_arg(name: str) -> int | None:
         return int(request.args.get(name, ""))
     except ValueError:
         return None
-
-
-def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @bp.get("/")
@@ -47,7 +42,7 @@ def index():
 
     query = scoped_projects(current_user)
     if q:
-        pattern = _like(q)
+        pattern = like_pattern(q)
         query = query.where(
             or_(
                 func.lower(Project.name).like(pattern, escape="\\"),
