@@ -139,7 +139,7 @@ class ActionItemForm(Form):
         ],
     )
     owner = StringField(_l("Who"), validators=[Length(max=200, message=AT_MOST)])
-    due_on = DateField(_l("By"), validators=[Optional()])
+    due_on = DateField(_l("Deadline"), validators=[Optional()])
 
 
 class MonthlyParticipantForm(Form):
