@@ -177,7 +177,7 @@ class Bar:
 
 
 LANE = 44  # height of one rung's lane in the drawing
-LEFT = 150  # room for the rung names
+LEFT = 180  # room for the rung names
 WIDTH = 760
 
 
