@@ -40,6 +40,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy: trust its X-Forwarded-For/-Proto, so the login limits count
+        # real client addresses and cookies know the request came over HTTPS.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
@@ -52,11 +60,14 @@ def create_app(config: dict | None = None) -> Flask:
         access,
         admin,
         agreements,
+        audit,
         auth,
+        backup,
         candidates,
         cli,
         core,
         errors,
+        gdpr,
         imports,
         meetings,
         openings,
@@ -67,7 +78,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from app.agreements import cli as agreements_cli
     from app.agreements import service as agreements_service
+    from app.audit import cli as audit_cli
     from app.audit import models as _audit_models  # noqa: F401
+    from app.auth.privacy import forbid_storing
+    from app.gdpr import cli as gdpr_cli
     from app.imports import cli as imports_cli
     from app.meetings import kickoff as kickoff_service
     from app.placements import cli as placements_cli
@@ -77,9 +91,12 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    backup.init_app(app)
     agreements_cli.init_app(app)
     imports_cli.init_app(app)
+    gdpr_cli.init_app(app)
     placements_cli.init_app(app)
+    audit_cli.init_app(app)
     agreements_service.init_app(app)
     kickoff_service.init_app(app)
     app.register_blueprint(core.bp)
@@ -93,6 +110,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(placements.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(imports.bp)
+    app.register_blueprint(gdpr.bp)
+    app.register_blueprint(audit.bp)
 
     @app.after_request
     def security_headers(response):
@@ -105,6 +124,7 @@ def create_app(config: dict | None = None) -> Flask:
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         response.headers["Content-Language"] = str(get_locale() or "da")
+        forbid_storing(response)  # Cache-Control: no-store on pages with personal data
         if request.endpoint != "static":
             response.vary.add("Cookie")
         return response

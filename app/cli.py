@@ -5,6 +5,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from app import audit
+from app.auth.passwords import password_problems
 from app.extensions import db
 from app.models import Organisation, OrganisationKind, Role, User
 
@@ -27,8 +29,6 @@ def create_user(email, name, role, organisation, password):
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise click.ClickException(f"A user with the email {email} already exists.")
-    if len(password) < 10:
-        raise click.ClickException("The password must be at least 10 characters long.")
     org = None
     needed = ORG_KIND_FOR_ROLE.get(Role(role))
     if needed is not None:
@@ -44,9 +44,13 @@ def create_user(email, name, role, organisation, password):
             raise click.ClickException(f"No {needed.value} called {organisation!r}.")
     elif organisation:
         raise click.ClickException("Staff users (coordinator, admin) have no organisation.")
+    if problems := password_problems(password, email):
+        raise click.ClickException(" ".join(str(problem) for problem in problems))
     user = User(email=email, name=name or email, role=role, organisation=org)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    audit.record("user_created", target=f"user:{user.id} role:{user.role}")  # by the system
     db.session.commit()
     click.echo(f"Created {role} {email}" + (f" ({org.name})" if org else ""))
 
@@ -67,6 +71,7 @@ def _set_active(email: str, active: bool):
     user.active = active
     if not active:
         user.session_version += 1
+    audit.record("user_enabled" if active else "user_disabled", target=f"user:{user.id}")
     db.session.commit()
     click.echo(f"{user.email} is now {'active' if active else 'disabled'}")
 

@@ -38,11 +38,58 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PAGE_SIZE = 50
+    # Sessions end after this long without a request, and this long after signing in.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+    # Sensitive notes and exports with candidate data need the password within this long.
+    FRESH_MINUTES = 15
+    # Failed sign-ins: per email address and per client IP within the window (0 = no limit),
+    # then locked for LOGIN_LOCKOUT_MINUTES. Counted in the database, or in Redis if set.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_IP_MAX_FAILURES = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCKOUT_MINUTES = 15
+    REDIS_URL = None
+    # Audit events are deleted by `flask audit prune` after this many days.
+    AUDIT_RETENTION_DAYS = 1825
+    # Candidates with no activity for this many months are listed for anonymisation.
+    GDPR_RETENTION_MONTHS = 24
+    # Weeks a running placement may go without a retention conversation (start page).
+    RETENTION_WEEKS = 4
+    # Conversations before a match that a placement needs.
+    MIN_PRE_MATCH = 1
+    # Reverse proxies in front of the app (sets the client address from X-Forwarded-For).
+    PROXY_HOPS = 0
 
     @staticmethod
     def from_environment(instance_path: Path) -> dict:
-        return {
+        secure = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+        settings = {
             "SECRET_KEY": _secret_key(instance_path),
             "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-            "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+            "SESSION_COOKIE_SECURE": secure,
+            "REMEMBER_COOKIE_SECURE": secure,
         }
+        for name in INTEGER_SETTINGS:
+            if os.environ.get(name):
+                settings[name] = int(os.environ[name])
+        if os.environ.get("REDIS_URL"):
+            settings["REDIS_URL"] = os.environ["REDIS_URL"]
+        return settings
+
+
+# Settings that may be overridden from the environment.
+INTEGER_SETTINGS = (
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "FRESH_MINUTES",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_IP_MAX_FAILURES",
+    "LOGIN_FAILURE_WINDOW_MINUTES",
+    "LOGIN_LOCKOUT_MINUTES",
+    "AUDIT_RETENTION_DAYS",
+    "GDPR_RETENTION_MONTHS",
+    "RETENTION_WEEKS",
+    "MIN_PRE_MATCH",
+    "PROXY_HOPS",
+)

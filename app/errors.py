@@ -14,6 +14,14 @@ def init_app(app):
             return render("errors/error.html", code=error.code, status=error.code)
         return error
 
+    @app.errorhandler(OverflowError)
+    def number_out_of_range(error: OverflowError):
+        # An id or page number in the URL too large for the database (SQLite stops at 2**63):
+        # no such object, so the same 404 as for any missing one, never a 500.
+        db.session.rollback()
+        app.logger.warning("Number out of range on %s %s", request.method, request.path)
+        return render("errors/error.html", code=404, status=404)
+
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()

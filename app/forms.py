@@ -1,7 +1,10 @@
 """The base form: WTForms' built-in messages go through our own catalogs (WTForms has no Danish)."""
 
+import re
+
 from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
 
 from app.i18n import N_
 
@@ -14,10 +17,27 @@ class _CatalogTranslations:
         return ngettext(singular, plural, n)
 
 
+# Control characters no one types: PostgreSQL refuses NUL, Word and Excel refuse the rest.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def strip_control_chars(value):
+    return CONTROL_CHARS.sub("", value) if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _CatalogTranslations()
+
+        def bind_field(self, form, unbound_field, options):
+            # Every text field drops control characters before validation (passwords are
+            # only hashed, so they stay exactly as typed).
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                filters = (*unbound_field.kwargs.get("filters", ()), strip_control_chars)
+                options = {**options, "filters": filters}
+            return super().bind_field(form, unbound_field, options)
 
 
 class EmptyForm(Form):

@@ -57,7 +57,12 @@ def download(data: bytes, mimetype: str, filename: str):
     return response
 
 
+# Beyond this a page number is nonsense, and its OFFSET would overflow PostgreSQL's bigint.
+MAX_PAGE = 10_000
+
+
 def like_pattern(term: str) -> str:
     """A case-insensitive LIKE pattern that searches for `term` literally (use escape="\\")."""
+    term = term.replace("\x00", "")  # PostgreSQL refuses NUL in a parameter
     escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

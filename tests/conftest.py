@@ -16,6 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.auth.sessions import mark_signed_in
 from app.extensions import db
 from tests.factories import Factories
 
@@ -120,6 +121,7 @@ def login(client):
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            mark_signed_in(session)  # signed in, seen and password entered: now
         return user
 
     return _login

@@ -60,17 +60,41 @@ def test_sign_in_follows_a_safe_next_address(client, make):
 
 BAD_NEXT = [
     "//evil.example",
+    "///evil.example",
     "\\\\evil.example",
     "/\\evil.example",
+    "\\/evil.example",
     "http://evil.example",
+    "https://evil.example/projects/",
+    "HTTPS://evil.example",
     "https:evil.example",
+    "https:/evil.example",
     "http:///evil.example",
     "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    "java\nscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
     " //evil.example",
+    "\t//evil.example",
+    "\n//evil.example",
+    "\x00//evil.example",
+    "\x0b//evil.example",
     "/\t/evil.example",
+    "/\r\n/evil.example",
+    "/%09/evil.example",
+    "/%0d%0a/evil.example",
+    "/%5Cevil.example",
+    "/%2Fevil.example",
+    "%2F%2Fevil.example",
+    "%2f%2fevil.example",
+    "\\t//evil.example",
     "ftp://evil.example/",
     "evil.example",
+    "@evil.example",
+    ".evil.example",
 ]
+GOOD_NEXT = ["/", "/projects/?phase=tender", "/candidates/12", "/reports/placements.csv?project=3"]
 
 
 @pytest.mark.parametrize("target", BAD_NEXT)
@@ -79,6 +103,19 @@ def test_sign_in_never_redirects_off_site(client, make, target):
     make.user(email="k@bygop.dk")
     response = _sign_in(client, "k@bygop.dk", PASSWORD, target)
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", BAD_NEXT)
+def test_confirming_the_password_never_redirects_off_site(client, make, login, target):
+    login(make.user())
+    response = client.post("/auth/confirm", data={"password": PASSWORD, "next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", GOOD_NEXT)
+def test_paths_on_this_site_are_kept(target):
+    assert safe_next(target) == target
 
 
 def test_sign_out_ends_this_and_every_other_session(app, make):

@@ -122,7 +122,8 @@ def test_end_before_start_is_refused(client, site):
     place(client, site)
     placement = db.session.scalar(select(Placement))
     ended = client.post(
-        f"/placements/{placement.id}/end", data={"actual_end": "2026-03-01", "outcome": "completed"}
+        f"/placements/{placement.id}/end",
+        data={"actual_end": "2026-03-01", "outcome": "completed", "version": placement.version},
     )
     assert ended.status_code == 422
     db.session.refresh(placement)
@@ -135,7 +136,12 @@ def test_ending_early_needs_a_reason(client, site):
     placement = db.session.scalar(select(Placement))
     refused = client.post(
         f"/placements/{placement.id}/end",
-        data={"actual_end": "2026-04-01", "outcome": "ended_early", "reason": ""},
+        data={
+            "actual_end": "2026-04-01",
+            "outcome": "ended_early",
+            "reason": "",
+            "version": placement.version,
+        },
     )
     assert refused.status_code == 422
     ok = client.post(
@@ -144,6 +150,7 @@ def test_ending_early_needs_a_reason(client, site):
             "actual_end": "2026-04-01",
             "outcome": "ended_early",
             "reason": "Ryggen kunne ikke holde",
+            "version": placement.version,
         },
     )
     assert ok.status_code == 303
@@ -155,7 +162,9 @@ def test_next_rung_ends_this_one_and_starts_the_next_the_day_after(client, site)
     talk(site["person"])
     place(client, site, rung="internship", start_date="2026-03-02")
     first = db.session.scalar(select(Placement))
-    response = client.post(f"/placements/{first.id}/next-rung", data={"end_on": "2026-04-10"})
+    response = client.post(
+        f"/placements/{first.id}/next-rung", data={"end_on": "2026-04-10", "version": first.version}
+    )
     assert response.status_code == 303
     rows = db.session.scalars(select(Placement).order_by(Placement.start_date)).all()
     assert [(p.rung, p.start_date, p.actual_end, p.outcome) for p in rows] == [
@@ -169,7 +178,9 @@ def test_the_top_of_the_ladder_has_no_next_rung(client, site):
     talk(site["person"])
     place(client, site, rung="apprenticeship")
     top = db.session.scalar(select(Placement))
-    response = client.post(f"/placements/{top.id}/next-rung", data={"end_on": "2026-06-01"})
+    response = client.post(
+        f"/placements/{top.id}/next-rung", data={"end_on": "2026-06-01", "version": top.version}
+    )
     assert response.status_code == 422
     assert len(db.session.scalars(select(Placement)).all()) == 1
 
@@ -218,7 +229,9 @@ def test_the_journey_is_drawn_as_the_ladder(client, site):
     talk(site["person"])
     place(client, site, rung="internship", start_date="2026-03-02")
     first = db.session.scalar(select(Placement))
-    client.post(f"/placements/{first.id}/next-rung", data={"end_on": "2026-04-10"})
+    client.post(
+        f"/placements/{first.id}/next-rung", data={"end_on": "2026-04-10", "version": first.version}
+    )
     html = client.get(f"/candidates/{site['person'].id}").get_data(as_text=True)
     assert html.count('<g class="bar rung-') == 2
     assert 'class="bar rung-wage_subsidy running"' in html

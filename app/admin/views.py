@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import audit
 from app.access import admin_only
 from app.admin import bp
 from app.admin.forms import AreaForm, OrganisationForm, UserForm
@@ -45,6 +46,8 @@ def new_user():
         )
         user.set_password(password)
         db.session.add(user)
+        db.session.flush()
+        audit.record("user_created", target=f"user:{user.id} role:{user.role}")
         db.session.commit()
         return render("admin/user_created.html", block="user_form", user=user, password=password)
     status = 422 if form.is_submitted() else 200
@@ -61,6 +64,7 @@ def _set_active(user_id: int, active: bool):
     user.active = active
     if not active:
         user.session_version += 1  # signs the user out everywhere
+    audit.record("user_enabled" if active else "user_disabled", target=f"user:{user.id}")
     db.session.commit()
     if active:
         flash(_("%(name)s can sign in again.", name=user.name), "success")

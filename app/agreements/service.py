@@ -35,7 +35,7 @@ from app.agreements.model import (
     to_text,
 )
 from app.agreements.models import AgreementVersion
-from app.agreements.variables import INPUT_VARIABLES, coerce_value
+from app.agreements.variables import ILLEGAL_CHARS, INPUT_VARIABLES, coerce_value
 from app.extensions import db
 from app.models import Project, User, utcnow
 
@@ -253,7 +253,7 @@ def save_version(
         number=current + 1,
         content={**clean.to_dict(), "document": document_to_data(doc)},
         text=to_text(doc),
-        note=note.strip()[:300],
+        note=ILLEGAL_CHARS.sub("", note).strip()[:300],
         apprenticeships_min=values["apprenticeships_min"],
         courses_min=values["courses_min"],
         count_rule=values["count_rule"],

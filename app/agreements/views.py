@@ -166,15 +166,9 @@ def preview(project_id: int):
     project = _draftable_project(project_id)
     draft = service.draft_from_form(request.form)
     errors = _translate(service.check(draft))
-    preview, preview_errors = _preview(draft, errors)
-    return render(
-        "agreements/draft.html",
-        block="preview",
-        project=project,
-        preview=preview,
-        preview_errors=preview_errors,
-        variables=INPUT_VARIABLES,
-    )
+    # The whole editor's context: without htmx the whole page is rendered, not just the block.
+    context = _editor_context(project, draft, errors, _int(request.form.get("base_number")))
+    return render("agreements/draft.html", block="preview", **context)
 
 
 @bp.get("/<int:project_id>/v<int:number>")

@@ -1,14 +1,27 @@
-"""The audit log: who did what to which candidate, when; never the data itself. Append-only."""
+"""The audit log: who did what to which candidate, when; never the data itself. Append-only.
+
+Append-only is enforced in the ORM: changing or deleting an `AuditEvent` (one object, or a bulk
+UPDATE/DELETE through the session) raises `AuditLogIsAppendOnly`. The one sanctioned deletion is
+`delete_events_before()`, the retention prune (`flask audit prune`): a single bulk DELETE that
+carries the `PRUNE_OPTION` execution option. The guard protects against mistakes in our own
+code; it is not a database permission (raw SQL on the engine passes it).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from app.extensions import db
-from app.models import utcnow
+from app.models import User, utcnow
+
+PRUNE_OPTION = "audit_retention_prune"
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Something tried to change or delete an audit event."""
 
 
 class AuditEvent(db.Model):
@@ -21,5 +34,43 @@ class AuditEvent(db.Model):
     candidate_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: outlives erasure
     target: Mapped[str] = mapped_column(String(100), default="")  # e.g. "sensitive_notes"
 
+    # Read-only: the log page loads the name with the event; nothing writes through it.
+    user: Mapped[User | None] = relationship(viewonly=True)
+
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} c{self.candidate_id}>"
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper, connection, target: AuditEvent) -> None:
+    raise AuditLogIsAppendOnly(f"{target!r} cannot be changed: the audit log is append-only.")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper, connection, target: AuditEvent) -> None:
+    raise AuditLogIsAppendOnly(f"{target!r} cannot be deleted: the audit log is append-only.")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    """Refuse UPDATE/DELETE statements on the audit table, except the retention prune."""
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) != AuditEvent.__tablename__:
+        return
+    if state.is_delete and state.execution_options.get(PRUNE_OPTION):
+        return
+    raise AuditLogIsAppendOnly("The audit log is append-only; only the retention prune deletes.")
+
+
+def delete_events_before(cutoff: datetime) -> int:
+    """Delete every event older than `cutoff` in one bulk DELETE; return how many went.
+
+    The only deletion the guard lets through. The caller commits."""
+    statement = (
+        delete(AuditEvent)
+        .where(AuditEvent.at < cutoff)
+        .execution_options(synchronize_session=False, **{PRUNE_OPTION: True})
+    )
+    return db.session.execute(statement).rowcount

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and password change."""
+"""Sign-in, sign-out, password change, and the rules that keep sessions safe: lockout after
+failed sign-ins, idle and absolute timeouts, fresh passwords for sensitive actions."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
@@ -9,11 +10,20 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_app(app):
+    from app.auth import privacy, sessions, throttle
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     # Signing out ends every session; a session with an old version number is rejected.
     login_manager.user_loader(load_user)
+    throttle.init_app(app)
+    app.before_request(sessions.enforce_timeouts)
+
+    @app.context_processor
+    def inject_no_history():
+        # Pages with personal data stay out of htmx's history snapshot (hx-history="false").
+        return {"no_history": privacy.shows_personal_data()}
 
 
 def load_user(user_id: str):
@@ -30,4 +40,4 @@ def load_user(user_id: str):
     return user
 
 
-from app.auth import views  # noqa: E402,F401
+from app.auth import models, views  # noqa: E402,F401

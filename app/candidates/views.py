@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.access import staff_only
+from app.auth.fresh import fresh_required
 from app.candidates import bp
 from app.candidates.forms import (
     CandidateForm,
@@ -32,7 +33,7 @@ from app.forms import EmptyForm
 from app.models import HousingArea
 from app.placements.models import Placement
 from app.placements.service import journey
-from app.web import like_pattern, redirect_after_write, render
+from app.web import MAX_PAGE, like_pattern, redirect_after_write, render
 
 TEMPLATE = "candidates/detail.html"
 
@@ -50,7 +51,7 @@ def index():
     """List candidates; the search box looks in names, housing areas and skills."""
     q = request.args.get("q", "").strip()[:100]
     try:
-        page = max(int(request.args.get("page", 1)), 1)
+        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
     query = (
@@ -316,6 +317,7 @@ def _sensitive_page(candidate: Candidate, status: int = 200, form=None):
 
 @bp.post("/<int:candidate_id>/sensitive")
 @staff_only
+@fresh_required
 def open_sensitive(candidate_id: int):
     """Open the sensitive notes on purpose; the opening is logged with who and when."""
     candidate = _candidate(candidate_id)
@@ -328,6 +330,7 @@ def open_sensitive(candidate_id: int):
 
 @bp.post("/<int:candidate_id>/sensitive/notes")
 @staff_only
+@fresh_required
 def add_sensitive_note(candidate_id: int):
     """Add a sensitive note (health, record, residence permit...)."""
     candidate = _candidate(candidate_id)

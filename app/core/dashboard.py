@@ -89,6 +89,7 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
             Placement.start_date <= today,
             or_(Placement.actual_end.is_(None), Placement.actual_end >= today),
             since < today - timedelta(weeks=weeks),
+            Candidate.anonymised_at.is_(None),  # an erased person is no one to call
         )
         .order_by(since, Placement.id)
     )

@@ -182,10 +182,11 @@ def answer_question(project_id: int, question_id: int):
 def move_question(project_id: int, question_id: int):
     """Move a question up or down the list."""
     project = get_project_or_404(project_id)
+    question = _question(project, question_id)  # an unknown question is 404, whatever the form
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
-    kickoff.move(project, _question(project, question_id), direction)
+    kickoff.move(project, question, direction)
     return _after(project, "qa")
 
 

@@ -54,6 +54,7 @@ class PlacementForm(Form):
 
 
 class EndForm(Form):
+    version = HiddenField()  # the placement's version the page showed (optimistic locking)
     actual_end = DateField(_l("Ended on"), validators=[DataRequired(_l("Enter the end date."))])
     outcome = SelectField(_l("Outcome"), default=Outcome.COMPLETED.value)
     reason = TextAreaField(
@@ -73,6 +74,7 @@ class EndForm(Form):
 
 
 class NextRungForm(Form):
+    version = HiddenField()  # the placement's version the page showed (optimistic locking)
     end_on = DateField(
         _l("Last day on this rung"),
         default=date.today,

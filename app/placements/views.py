@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.access import staff_only
@@ -168,6 +169,33 @@ def _back_to_candidate(placement: Placement):
     )
 
 
+def _outdated(placement: Placement, form) -> bool:
+    """True when the form was filled in on a page showing an older version of the placement."""
+    return (form.version.data or "") != str(placement.version)
+
+
+def _conflict(placement_id: int, form_name: str):
+    """Answer 409: someone else changed the placement since the page was loaded; nothing saved."""
+    db.session.rollback()
+    placement = _placement(placement_id)
+    flash(
+        _(
+            "Someone else changed this placement after you opened the page, so your change "
+            "was not saved. Check how the placement stands now and try again."
+        ),
+        "error",
+    )
+    return render(
+        "placements/change.html",
+        placement=placement,
+        form_name=form_name,
+        conflict=True,
+        end_form=EndForm(formdata=None),
+        next_form=NextRungForm(formdata=None),
+        status=409,
+    )
+
+
 def _refused(placement: Placement, problems, form_name: str, form):
     for field, messages in _translate(problems).items():
         target = getattr(form, field, None)
@@ -175,6 +203,7 @@ def _refused(placement: Placement, problems, form_name: str, form):
             target.errors = [*target.errors, *messages]
         else:
             flash(" ".join(messages), "error")
+    form.version.data = str(placement.version)
     return render(
         "placements/change.html",
         placement=placement,
@@ -188,9 +217,11 @@ def _refused(placement: Placement, problems, form_name: str, form):
 @bp.post("/<int:placement_id>/end")
 @staff_only
 def end(placement_id: int):
-    """End a placement with its outcome."""
+    """End a placement with its outcome; an end based on an outdated version is refused."""
     placement = _placement(placement_id)
     form = EndForm()
+    if _outdated(placement, form):
+        return _conflict(placement_id, "end")
     if not form.validate_on_submit():
         return _refused(placement, {}, "end", form)
     try:
@@ -200,7 +231,10 @@ def end(placement_id: int):
     except service.Refused as refused:
         return _refused(placement, refused.problems, "end", form)
     audit.record("end_placement", placement.candidate_id, f"placement:{placement.id}")
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:  # changed by another request between our read and our write
+        return _conflict(placement_id, "end")
     flash(_("The placement was ended."), "success")
     return _back_to_candidate(placement)
 
@@ -208,19 +242,23 @@ def end(placement_id: int):
 @bp.post("/<int:placement_id>/next-rung")
 @staff_only
 def next_rung(placement_id: int):
-    """End this rung and start the next one the following day."""
+    """End this rung and start the next one the following day, unless the page was outdated."""
     placement = _placement(placement_id)
     form = NextRungForm()
+    if _outdated(placement, form):
+        return _conflict(placement_id, "next")
     if not form.validate_on_submit():
         return _refused(placement, {}, "next", form)
     try:
         following = service.next_rung(placement, form.end_on.data, current_user)
+        db.session.flush()
+        audit.record("next_rung", placement.candidate_id, f"placement:{following.id}")
+        db.session.commit()
     except service.Refused as refused:
         db.session.rollback()
         return _refused(_placement(placement_id), refused.problems, "next", form)
-    db.session.flush()
-    audit.record("next_rung", placement.candidate_id, f"placement:{following.id}")
-    db.session.commit()
+    except StaleDataError:  # changed by another request between our read and our write
+        return _conflict(placement_id, "next")
     flash(
         _(
             "Moved up to %(rung)s from %(start)s.",

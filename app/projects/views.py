@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.projects import bp
 from app.projects.forms import ProjectForm
-from app.web import like_pattern, redirect_after_write, render
+from app.web import MAX_PAGE, like_pattern, redirect_after_write, render
 
 
 def _int_arg(name: str) -> int | None:
@@ -38,7 +38,7 @@ def index():
     q = request.args.get("q", "").strip()[:100]
     phase = request.args.get("phase", "")
     client_id = _int_arg("client_id")
-    page = max(_int_arg("page") or 1, 1)
+    page = min(max(_int_arg("page") or 1, 1), MAX_PAGE)
 
     query = scoped_projects(current_user)
     if q:

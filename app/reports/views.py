@@ -18,7 +18,9 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import audit
 from app.access import get_project_or_404, roles, signed_in, staff_only
+from app.auth.fresh import fresh_required
 from app.extensions import db
 from app.models import STAFF_ROLES, Project, Role, utcnow
 from app.openings.forms import local_today
@@ -42,6 +44,13 @@ staff_and_clients = roles(*STAFF_ROLES, Role.CLIENT)
 
 def _safe(name: str) -> str:
     return "".join(ch for ch in name if ch not in '\\/:*?"<>|').strip()
+
+
+def _export(kind: str, body: bytes, mimetype: str, filename: str, project_id: int | None = None):
+    """Log the download (what kind, which project; never its contents), then send it."""
+    audit.record("export", target=kind + (f" project:{project_id}" if project_id else ""))
+    db.session.commit()
+    return download(body, mimetype, filename)
 
 
 def _report_project(project_id: int) -> Project:
@@ -133,27 +142,33 @@ def _conflict(project: Project, form: NarrativeForm):
 
 @bp.get("/project/<int:project_id>.docx")
 @signed_in
+@fresh_required
 def project_docx(project_id: int):
     """Download the project's progress report for the client as a Word file."""
     project = _report_project(project_id)
     report = data.project_report(project)
-    return download(
+    return _export(
+        "project_report.docx",
         report_docx(report),
         DOCX_MIMETYPE,
         f"Statusrapport - {_safe(project.name)} - {report.overview.today.isoformat()}.docx",
+        project.id,
     )
 
 
 @bp.get("/project/<int:project_id>.xlsx")
 @signed_in
+@fresh_required
 def project_xlsx(project_id: int):
     """Download the project's progress report for the client as an Excel workbook."""
     project = _report_project(project_id)
     report = data.project_report(project)
-    return download(
+    return _export(
+        "project_report.xlsx",
         project_workbook(report),
         XLSX_MIMETYPE,
         f"Statusrapport - {_safe(project.name)} - {report.overview.today.isoformat()}.xlsx",
+        project.id,
     )
 
 
@@ -162,11 +177,13 @@ def project_xlsx(project_id: int):
 
 @bp.get("/portfolio.xlsx")
 @staff_and_clients
+@fresh_required
 def portfolio_xlsx():
     """Download every project in scope with its targets, results and the societal gain."""
     today = local_today()
     rows = data.portfolio(data.portfolio_projects(current_user), today)
-    return download(
+    return _export(
+        "portfolio.xlsx",
         portfolio_workbook(rows, today),
         XLSX_MIMETYPE,
         f"Portefølje - sociale partnerskabsaftaler - {today.isoformat()}.xlsx",
@@ -175,6 +192,7 @@ def portfolio_xlsx():
 
 @bp.get("/placements.csv")
 @signed_in
+@fresh_required
 def placements_export():
     """Download the placements the user may see as CSV for Excel (optionally one project)."""
     project_id = request.args.get("project", type=int)
@@ -182,8 +200,12 @@ def placements_export():
         get_project_or_404(project_id)
     rows = data.export_rows(current_user, project_id)
     today = local_today()
-    return download(
-        placements_csv(rows, current_user), CSV_MIMETYPE, f"Forløb - {today.isoformat()}.csv"
+    return _export(
+        "placements.csv",
+        placements_csv(rows, current_user),
+        CSV_MIMETYPE,
+        f"Forløb - {today.isoformat()}.csv",
+        project_id,
     )
 
 
@@ -212,10 +234,12 @@ def aarsvaerk_page():
 
 @bp.get("/aarsvaerk.xlsx")
 @staff_and_clients
+@fresh_required
 def aarsvaerk_xlsx():
     """Download the apprentices' årsværk per project and year as an Excel workbook."""
     today, projects, rows, totals = _aarsvaerk(current_user)
-    return download(
+    return _export(
+        "aarsvaerk.xlsx",
         aarsvaerk_workbook(rows, totals, projects, today),
         XLSX_MIMETYPE,
         f"Lærlinge - årsværk - {today.isoformat()}.xlsx",
