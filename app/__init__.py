@@ -87,6 +87,8 @@ def create_app(config: dict | None = None) -> Flask:
     from app.placements import cli as placements_cli
 
     app.before_request(access.enforce_access)
+    app.before_request(access.refuse_impossible_ids)
+    app.before_request(access.refuse_nul_bytes)
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

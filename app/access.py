@@ -76,6 +76,25 @@ def enforce_access():
     abort(403)
 
 
+def refuse_nul_bytes():
+    """No field of ours can hold a NUL byte (PostgreSQL text cannot): refuse the request as
+    malformed rather than let it reach a query."""
+    values = [*request.args.values(), *(request.form.values() if request.form else [])]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
+def refuse_impossible_ids():
+    """An id in the URL larger than any database id names nothing: the same 404 as a missing
+    object (after the access rule, so anonymous users are still sent to sign in)."""
+    from app.web import MAX_ID
+
+    if request.view_args and any(
+        isinstance(value, int) and value > MAX_ID for value in request.view_args.values()
+    ):
+        abort(404)
+
+
 def project_scope_clause(user):
     """The WHERE clause that limits projects to what this user may see."""
     if user.role in STAFF_ROLES:

@@ -59,6 +59,8 @@ def download(data: bytes, mimetype: str, filename: str):
 
 # Beyond this a page number is nonsense, and its OFFSET would overflow PostgreSQL's bigint.
 MAX_PAGE = 10_000
+# Ids are 4-byte integers in PostgreSQL; a larger number can name nothing.
+MAX_ID = 2**31 - 1
 
 
 def like_pattern(term: str) -> str:
@@ -66,3 +68,12 @@ def like_pattern(term: str) -> str:
     term = term.replace("\x00", "")  # PostgreSQL refuses NUL in a parameter
     escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def parse_id(value) -> int | None:
+    """A positive id from a form or query string, or None when it cannot name a row."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None

@@ -102,6 +102,9 @@ def test_sign_in_never_redirects_off_site(client, make, target):
     assert safe_next(target) is None
     make.user(email="k@bygop.dk")
     response = _sign_in(client, "k@bygop.dk", PASSWORD, target)
+    if "\x00" in target:  # no field of ours holds a NUL byte: the request is refused whole
+        assert response.status_code == 400
+        return
     assert response.headers["Location"] == "/"
 
 
@@ -109,6 +112,9 @@ def test_sign_in_never_redirects_off_site(client, make, target):
 def test_confirming_the_password_never_redirects_off_site(client, make, login, target):
     login(make.user())
     response = client.post("/auth/confirm", data={"password": PASSWORD, "next": target})
+    if "\x00" in target:  # refused whole, like every request carrying a NUL byte
+        assert response.status_code == 400
+        return
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
 

@@ -12,7 +12,7 @@ from app.agreements.variables import INPUT_VARIABLES
 from app.forms import EmptyForm
 from app.i18n import N_
 from app.models import STAFF_ROLES, Project, Role
-from app.web import download, render
+from app.web import download, parse_id, render
 
 DRAFTERS = (*STAFF_ROLES, Role.CLIENT)
 
@@ -262,7 +262,4 @@ def compare(project_id: int):
 
 
 def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return parse_id(value) or 0

@@ -16,7 +16,7 @@ from app.audit import ACTION_LABELS, DEFAULT_RETENTION_DAYS, bp
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.models import User
-from app.web import MAX_PAGE, render
+from app.web import MAX_PAGE, parse_id, render
 
 SYSTEM = "system"  # the user filter's value for events without a user (CLI, failed sign-ins)
 
@@ -41,13 +41,6 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value or "")
-    except ValueError:
-        return None
-
-
 def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value or "")
@@ -58,11 +51,11 @@ def _date(value: str | None) -> date | None:
 def _filters(args) -> Filters:
     user = args.get("user", "")
     if user != SYSTEM:
-        user = str(_int(user) or "")
+        user = str(parse_id(user) or "")
     return Filters(
         action=args.get("action", "").strip()[:50],
         user=user,
-        candidate_id=_int(args.get("candidate_id")),
+        candidate_id=parse_id(args.get("candidate_id")),
         since=_date(args.get("since")),
         until=_date(args.get("until")),
     )
@@ -122,7 +115,7 @@ def action_label(action: str) -> str:
 def index():
     """Search the audit log by action, user, candidate and dates, most recent first."""
     filters = _filters(request.args)
-    page = min(max(_int(request.args.get("page")) or 1, 1), MAX_PAGE)
+    page = min(max(parse_id(request.args.get("page")) or 1, 1), MAX_PAGE)
     query = _filtered(
         select(AuditEvent)
         .options(joinedload(AuditEvent.user))

@@ -4,19 +4,24 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.extensions import db
 from app.forms import Form
 from app.models import Organisation, Phase, Project, ProjectCompany, Rung
 from app.placements.models import Outcome
+from app.web import MAX_ID
 
 ACTIVE_PHASES = (Phase.AWARDED, Phase.EXECUTION)
 
 
 class PlacementForm(Form):
     candidate_id = IntegerField(
-        _l("Candidate"), validators=[DataRequired(_l("Choose the candidate."))]
+        _l("Candidate"),
+        validators=[
+            DataRequired(_l("Choose the candidate.")),
+            NumberRange(1, MAX_ID, _l("Choose the candidate.")),
+        ],
     )
     project_id = SelectField(
         _l("Project"), coerce=int, validators=[DataRequired(_l("Choose the project."))]
@@ -39,7 +44,7 @@ class PlacementForm(Form):
         self.project_id.choices = [(0, gettext("Choose…"))] + [(p.id, p.name) for p in projects]
         self.rung.choices = [(r.value, gettext(r.label)) for r in Rung]
         self.company_id.choices = [(0, gettext("Choose the project first"))]
-        if self.project_id.data:
+        if self.project_id.data and 0 < self.project_id.data <= MAX_ID:
             companies = db.session.execute(
                 select(Organisation.id, Organisation.name)
                 .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)

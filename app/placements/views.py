@@ -19,18 +19,11 @@ from app.openings.models import Opening, OpeningStatus
 from app.placements import bp, service
 from app.placements.forms import EndForm, NextRungForm, PlacementForm
 from app.placements.models import Outcome, Placement
-from app.web import like_pattern, redirect_after_write, render
+from app.web import like_pattern, parse_id, redirect_after_write, render
 
 
 def _translate(problems) -> dict[str, list[str]]:
     return {field: [m.format(_) for m in messages] for field, messages in problems.items()}
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _candidate_options(q: str) -> list[Candidate]:
@@ -59,10 +52,10 @@ def _candidate_options(q: str) -> list[Candidate]:
 def new():
     """Match a candidate: create a placement, from the candidate or from a reported opening."""
     opening = None
-    if opening_id := _int(request.values.get("opening_id")):
+    if opening_id := parse_id(request.values.get("opening_id")):
         opening = db.session.get(Opening, opening_id) or abort(404)
     if request.method == "GET":
-        initial = {"candidate_id": _int(request.args.get("candidate_id"))}
+        initial = {"candidate_id": parse_id(request.args.get("candidate_id"))}
         if opening:
             initial.update(
                 project_id=opening.project_id,

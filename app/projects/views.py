@@ -21,14 +21,11 @@ from app.models import (
 )
 from app.projects import bp
 from app.projects.forms import ProjectForm
-from app.web import MAX_PAGE, like_pattern, redirect_after_write, render
+from app.web import MAX_PAGE, like_pattern, parse_id, redirect_after_write, render
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return parse_id(request.args.get(name))
 
 
 @bp.get("/")

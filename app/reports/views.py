@@ -36,7 +36,7 @@ from app.reports.excel import (
 from app.reports.forms import NarrativeForm
 from app.reports.models import ReportNarrative
 from app.reports.word import report_docx
-from app.web import download, render
+from app.web import download, parse_id, render
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 staff_and_clients = roles(*STAFF_ROLES, Role.CLIENT)
@@ -195,7 +195,7 @@ def portfolio_xlsx():
 @fresh_required
 def placements_export():
     """Download the placements the user may see as CSV for Excel (optionally one project)."""
-    project_id = request.args.get("project", type=int)
+    project_id = parse_id(request.args.get("project"))
     if project_id is not None:
         get_project_or_404(project_id)
     rows = data.export_rows(current_user, project_id)
