@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.agreements.document import (
     ClauseChoice,
@@ -79,21 +80,29 @@ def latest_version(project: Project) -> AgreementVersion | None:
     )
 
 
-def approved_version(project: Project) -> AgreementVersion | None:
-    """The agreement in force: the most recently approved version."""
+def _author_option(with_author: bool) -> tuple:
+    return (joinedload(AgreementVersion.author),) if with_author else ()
+
+
+def approved_version(project: Project, with_author: bool = False) -> AgreementVersion | None:
+    """The agreement in force: the most recently approved version (with its author loaded in
+    the same query if asked)."""
     return db.session.scalar(
         select(AgreementVersion)
         .where(AgreementVersion.project_id == project.id, AgreementVersion.approved_at.is_not(None))
         .order_by(AgreementVersion.approved_at.desc(), AgreementVersion.number.desc())
         .limit(1)
+        .options(*_author_option(with_author))
     )
 
 
-def get_version(project: Project, number: int) -> AgreementVersion | None:
+def get_version(
+    project: Project, number: int, with_author: bool = False
+) -> AgreementVersion | None:
     return db.session.scalar(
-        select(AgreementVersion).where(
-            AgreementVersion.project_id == project.id, AgreementVersion.number == number
-        )
+        select(AgreementVersion)
+        .where(AgreementVersion.project_id == project.id, AgreementVersion.number == number)
+        .options(*_author_option(with_author))
     )
 
 

@@ -58,14 +58,16 @@ def _draftable_project(project_id: int) -> Project:
 
 
 def _visible_version(project: Project, number: int):
-    """A version the user may read: drafters see every version, others the approved one."""
-    version = service.get_version(project, number)
+    """A version the user may read: drafters see every version, others the approved one. One
+    query either way, with the author (the downloads name them)."""
+    if can_draft(project):
+        version = service.get_version(project, number, with_author=True)
+    else:
+        version = service.approved_version(project, with_author=True)
+        if version is not None and version.number != number:
+            version = None
     if version is None:
         abort(404)
-    if not can_draft(project):
-        approved = service.approved_version(project)
-        if approved is None or approved.id != version.id:
-            abort(404)
     return version
 
 

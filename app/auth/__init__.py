@@ -27,6 +27,8 @@ def init_app(app):
 
 
 def load_user(user_id: str):
+    from sqlalchemy.orm import joinedload
+
     from app.models import User
 
     try:
@@ -34,7 +36,8 @@ def load_user(user_id: str):
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    user = db.session.get(User, uid)
+    # The organisation comes along: every page's header names it (no second query).
+    user = db.session.get(User, uid, options=[joinedload(User.organisation)])
     if user is None or not user.active or user.session_version != version:
         return None
     return user

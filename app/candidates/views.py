@@ -1,13 +1,14 @@
 """Candidates: coordinators only. Every view of a candidate and every opening of the sensitive
 notes is written to the audit log."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
@@ -30,7 +31,8 @@ from app.candidates.models import (
 )
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import HousingArea
+from app.models import HousingArea, Organisation, Rung
+from app.pagination import paginate
 from app.placements.models import Placement
 from app.placements.service import journey
 from app.web import MAX_PAGE, like_pattern, redirect_after_write, render
@@ -45,6 +47,14 @@ def _candidate(candidate_id: int) -> Candidate:
     return candidate
 
 
+@dataclass(frozen=True)
+class ActivePlacement:
+    """Where a candidate is on the ladder today, as the list shows it."""
+
+    rung: Rung
+    company: str
+
+
 @bp.get("/")
 @staff_only
 def index():
@@ -54,6 +64,8 @@ def index():
         page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
+    # One query for the page: area and association joined, today's placement (rung and
+    # company) as columns, and the total alongside (`paginate`).
     query = (
         select(Candidate)
         .outerjoin(HousingArea, Candidate.area_id == HousingArea.id)
@@ -61,6 +73,7 @@ def index():
         .options(joinedload(Candidate.area), joinedload(Candidate.association))
         .order_by(Candidate.first_name, Candidate.last_name, Candidate.id)
     )
+    query = _with_active_placement(query)
     if q:
         pattern = like_pattern(q)
         fields = (
@@ -74,36 +87,50 @@ def index():
             Candidate.driving_licence,
         )
         query = query.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
-        audit.record("search_candidates", target="candidates")
-        db.session.commit()
-    pagination = db.paginate(
-        query, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False
-    )
-    active = _active_placements([c.id for c in pagination.items])
-    return render(
+    pagination = paginate(query, page, current_app.config["PAGE_SIZE"])
+    response = render(
         "candidates/index.html",
         block="results",
         pagination=pagination,
-        candidates=pagination.items,
-        active=active,
+        candidates=[candidate for candidate, _rung, _company in pagination.items],
+        active={
+            candidate.id: ActivePlacement(Rung(rung), company)
+            for candidate, rung, company in pagination.items
+            if rung is not None
+        },
         q=q,
     )
+    if q:
+        # Written after the page is rendered, so the commit expires nothing the page still
+        # reads; if it fails, the search answers 500 and shows nothing unlogged.
+        audit.record("search_candidates", target="candidates")
+        db.session.commit()
+    return response
 
 
-def _active_placements(candidate_ids: list[int]) -> dict[int, Placement]:
-    if not candidate_ids:
-        return {}
+def _with_active_placement(query):
+    """Add the rung and company of the candidate's placement running today (the latest
+    started, if several overlap), or None and None."""
     today = date.today()
-    rows = db.session.scalars(
-        select(Placement)
+    running = aliased(Placement)
+    active_id = (
+        select(running.id)
         .where(
-            Placement.candidate_id.in_(candidate_ids),
-            Placement.start_date <= today,
-            (Placement.actual_end.is_(None)) | (Placement.actual_end >= today),
+            running.candidate_id == Candidate.id,
+            running.start_date <= today,
+            or_(running.actual_end.is_(None), running.actual_end >= today),
         )
-        .options(joinedload(Placement.project), joinedload(Placement.company))
+        .order_by(running.start_date.desc(), running.id.desc())
+        .limit(1)
+        .correlate(Candidate)
+        .scalar_subquery()
     )
-    return {p.candidate_id: p for p in rows}
+    company = aliased(Organisation)
+    return (
+        query.outerjoin_from(Candidate, Placement, Placement.id == active_id)
+        .outerjoin_from(Placement, company, company.id == Placement.company_id)
+        .add_columns(Placement.rung, company.name)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

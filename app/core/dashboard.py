@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, case, func, or_, select, true
 
 from app.access import scoped_projects
 from app.candidates.models import Candidate, Conversation, ConversationKind
@@ -13,9 +13,10 @@ from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import Organisation, Phase, Project, Rung
 from app.openings.models import Opening, OpeningStatus
+from app.placements import counting
 from app.placements.counting import Progress
 from app.placements.models import Placement
-from app.placements.progress import projects_progress
+from app.placements.progress import facts_by_project, targets_of, with_approved_version
 
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
 DEFAULT_RETENTION_WEEKS = 4
@@ -43,15 +44,49 @@ class RetentionDue:
     last_conversation: date | None
 
 
-def active_projects(user, today: date) -> list[ActiveProject]:
-    """Awarded and running projects with their progress: three queries, whatever their number."""
-    projects = db.session.scalars(
-        scoped_projects(user)
-        .where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
-        .order_by(Project.name)
+def phase_counts_and_recent(
+    projects: Select, limit: int = 5
+) -> tuple[dict[str, int], list[Project]]:
+    """`projects` (a select of the projects a user may see) counted by phase, and the `limit`
+    most recently updated of them, in one query: the counts ride along on every recent row
+    (no project means no row, and every count is 0 then)."""
+    scoped = projects.subquery()
+    counts = select(
+        *(
+            func.count(case((scoped.c.phase == phase.value, 1))).label(phase.value)
+            for phase in Phase
+        )
+    ).subquery()
+    rows = db.session.execute(
+        projects.join(counts, true())
+        .add_columns(*counts.c)
+        .order_by(Project.updated_at.desc(), Project.id.desc())
+        .limit(limit)
     ).all()
-    progress = projects_progress(projects, today)
-    return [ActiveProject(p.id, p.name, p.phase_enum, progress[p.id]) for p in projects]
+    if not rows:
+        return {}, []
+    first = rows[0]._mapping
+    return {phase.value: first[counts.c[phase.value]] for phase in Phase}, [row[0] for row in rows]
+
+
+def active_projects(user, today: date) -> list[ActiveProject]:
+    """Awarded and running projects with their progress: two queries, whatever their number
+    (the projects with their approved agreements, then all their placements' facts)."""
+    rows = db.session.execute(
+        with_approved_version(
+            scoped_projects(user).where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
+        ).order_by(Project.name)
+    ).all()
+    facts = facts_by_project(project.id for project, _approved in rows)
+    return [
+        ActiveProject(
+            p.id,
+            p.name,
+            p.phase_enum,
+            counting.count(facts.get(p.id, []), targets_of(approved), today),
+        )
+        for p, approved in rows
+    ]
 
 
 def retention_due(today: date, weeks: int) -> list[RetentionDue]:

@@ -1,12 +1,12 @@
 from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from app.access import public, scoped_projects, signed_in
 from app.auth.views import safe_next
 from app.core import bp, dashboard
 from app.extensions import db
-from app.models import Phase, Project, utcnow
+from app.models import Phase, utcnow
 from app.openings.forms import local_today
 from app.openings.models import JobFunction
 from app.web import render
@@ -18,13 +18,7 @@ def home():
     """Show the user's projects counted by phase, with the newest first; coordinators also get
     what needs attention: active projects' progress, overdue retention conversations, coming
     meetings and unmatched openings."""
-    scoped = scoped_projects(current_user).subquery()
-    counts = dict(
-        db.session.execute(select(scoped.c.phase, func.count()).group_by(scoped.c.phase)).all()
-    )
-    recent = db.session.scalars(
-        scoped_projects(current_user).order_by(Project.updated_at.desc()).limit(5)
-    ).all()
+    counts, recent = dashboard.phase_counts_and_recent(scoped_projects(current_user))
     context = dict(counts=counts, phases=list(Phase), recent=recent)
     if current_user.is_staff:
         context.update(staff_dashboard())
@@ -32,7 +26,8 @@ def home():
 
 
 def staff_dashboard() -> dict:
-    """The coordinator's sections of the start page, in a fixed number of queries."""
+    """The coordinator's sections of the start page, in a fixed number of queries: two for
+    the active projects' progress, one each for retention, meetings and openings."""
     today = local_today()
     weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
     return dict(

@@ -2,7 +2,8 @@
 
 A thin adapter: one query for the placements' facts (columns, not ORM objects) and one for the
 approved agreement, for one project or for many at once (the start page), so the number of
-queries does not grow with the number of projects.
+queries does not grow with the number of projects. Pages that load the project anyway fetch
+its approved agreement in the same query (`with_approved_version`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 
 from app.agreements import service as agreements
 from app.agreements.models import AgreementVersion
@@ -34,7 +36,8 @@ FACT_COLUMNS = (
 )
 
 
-def _fact(row) -> PlacementFact:
+def fact_of(row) -> PlacementFact:
+    """A placement fact from a row of `FACT_COLUMNS` (in that order)."""
     candidate_id, rung, start, end, outcome, company_id = row
     return PlacementFact(candidate_id, rung, start, end, outcome, company_id)
 
@@ -58,7 +61,7 @@ def project_facts(project_id: int) -> list[PlacementFact]:
         .where(Placement.project_id == project_id)
         .order_by(Placement.start_date, Placement.id)
     )
-    return [_fact(row) for row in rows]
+    return [fact_of(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,20 @@ def project_progress(project: Project, today: date | None = None, approved=_LOAD
     return counting.count(project_facts(project.id), targets, today)
 
 
-def project_overview(project: Project, today: date | None = None) -> ProjectProgress:
-    """Progress plus the cumulative series, the forecast and the societal gain."""
+def project_overview(
+    project: Project,
+    today: date | None = None,
+    approved=_LOAD,
+    facts: list[PlacementFact] | None = None,
+) -> ProjectProgress:
+    """Progress plus the cumulative series, the forecast and the societal gain; pass
+    `approved` (the approved version, or None) and `facts` when the caller has loaded them."""
     today = today or local_today()
-    targets = targets_of(agreements.approved_version(project))
-    facts = project_facts(project.id)
+    if approved is _LOAD:
+        approved = agreements.approved_version(project)
+    targets = targets_of(approved)
+    if facts is None:
+        facts = project_facts(project.id)
     series = counting.cumulative(facts, targets, today)
     return ProjectProgress(
         project=project,
@@ -100,6 +112,28 @@ def project_overview(project: Project, today: date | None = None) -> ProjectProg
         gain=counting.societal_gain(facts, today),
         today=today,
     )
+
+
+def approved_version_id():
+    """The id of the agreement in force for the enclosing query's project, as a correlated
+    subquery (same choice as `agreements.approved_version`)."""
+    version = aliased(AgreementVersion)
+    return (
+        select(version.id)
+        .where(version.project_id == Project.id, version.approved_at.is_not(None))
+        .order_by(version.approved_at.desc(), version.number.desc())
+        .limit(1)
+        .correlate(Project)
+        .scalar_subquery()
+    )
+
+
+def with_approved_version(projects: Select) -> Select:
+    """A select of projects with each one's approved version (or None) as a second column, so
+    a page needs no separate query for the agreement in force."""
+    return projects.outerjoin_from(
+        Project, AgreementVersion, AgreementVersion.id == approved_version_id()
+    ).add_columns(AgreementVersion)
 
 
 def approved_versions(project_ids: Iterable[int]) -> dict[int, AgreementVersion]:
@@ -137,16 +171,25 @@ def projects_progress(
     ids = [project.id for project in projects]
     if not ids:
         return {}
-    facts: dict[int, list[PlacementFact]] = defaultdict(list)
-    rows = db.session.execute(
-        select(Placement.project_id, *FACT_COLUMNS).where(Placement.project_id.in_(ids))
-    )
-    for project_id, *rest in rows:
-        facts[project_id].append(_fact(rest))
+    facts = facts_by_project(ids)
     versions = approved_versions(ids)
     return {
         pid: counting.count(facts.get(pid, []), targets_of(versions.get(pid)), today) for pid in ids
     }
+
+
+def facts_by_project(project_ids: Iterable[int]) -> dict[int, list[PlacementFact]]:
+    """The placements' facts of many projects in one query, by project id."""
+    ids = list(project_ids)
+    facts: dict[int, list[PlacementFact]] = defaultdict(list)
+    if not ids:
+        return facts
+    rows = db.session.execute(
+        select(Placement.project_id, *FACT_COLUMNS).where(Placement.project_id.in_(ids))
+    )
+    for project_id, *rest in rows:
+        facts[project_id].append(fact_of(rest))
+    return facts
 
 
 def progress_payload(project: Project, progress: Progress, today: date) -> dict:

@@ -6,17 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import get_project_or_404, signed_in
+from app.access import scoped_projects, signed_in
 from app.candidates.models import Candidate
 from app.extensions import db
-from app.models import Organisation, Role, Rung
+from app.models import Organisation, Project, Role, Rung
 from app.placements import bp
 from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
 from app.placements.models import Outcome, Placement
-from app.placements.progress import project_overview
+from app.placements.progress import (
+    FACT_COLUMNS,
+    fact_of,
+    project_overview,
+    with_approved_version,
+)
 from app.web import render
 
 # The chart's drawing area, in SVG user units.
@@ -40,15 +46,17 @@ class PersonRow:
 @signed_in
 def progress(project_id: int):
     """Show the project's progress against its agreement, over time and by rung."""
-    project = get_project_or_404(project_id)
-    overview = project_overview(project)
+    project, approved = _project_or_404(project_id)
+    ladder = ladder_rows(project.id)
+    facts = [fact_of(row[: len(FACT_COLUMNS)]) for row in ladder]
+    overview = project_overview(project, approved=approved, facts=facts)
     return render(
         "placements/progress.html",
         project=project,
         overview=overview,
         p=overview.progress,
         chart=chart(overview, project.execution_start, project.execution_end),
-        people=people_on_ladder(project.id),
+        people=people_on_ladder(ladder),
         rungs=list(Rung),
         gain_low=GAIN_LOW_DKK,
         gain_high=GAIN_HIGH_DKK,
@@ -56,38 +64,57 @@ def progress(project_id: int):
     )
 
 
-def people_on_ladder(project_id: int) -> list[PersonRow]:
-    """Placements on the project: full names for staff, initials for the client, and for a
-    contractor only its own company's placements, with name and rung."""
-    query = (
-        select(Placement, Candidate, Organisation.name)
-        .join(Candidate, Candidate.id == Placement.candidate_id)
-        .join(Organisation, Organisation.id == Placement.company_id)
+def _project_or_404(project_id: int):
+    """The project, if in the user's scope, with its approved agreement version (or None), in
+    one query; 404 otherwise, exactly like `get_project_or_404`."""
+    row = db.session.execute(
+        with_approved_version(scoped_projects(current_user).where(Project.id == project_id))
+    ).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def ladder_rows(project_id: int):
+    """Every placement on the project, oldest first, in one query: its facts (every placement
+    counts towards progress) and the person, whom a contractor may see only at its own company
+    (other companies' people are not even loaded: the candidate is None on those rows)."""
+    visible = Candidate.id == Placement.candidate_id
+    if current_user.role == Role.CONTRACTOR:
+        visible &= Placement.company_id == current_user.organisation_id
+    return db.session.execute(
+        select(*FACT_COLUMNS, Candidate, Organisation.name.label("company_name"))
+        .outerjoin_from(Placement, Candidate, visible)
+        .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
         .where(Placement.project_id == project_id)
-        .order_by(Placement.start_date.desc(), Placement.id.desc())
-    )
+        .order_by(Placement.start_date, Placement.id)
+    ).all()
+
+
+def people_on_ladder(ladder) -> list[PersonRow]:
+    """Placements on the project, newest first: full names for staff, initials for the client,
+    and for a contractor only its own company's placements, with name and rung."""
     role = current_user.role
-    if role == Role.CONTRACTOR:
-        query = query.where(Placement.company_id == current_user.organisation_id)
     rows = []
-    for placement, candidate, company in db.session.execute(query):
-        rung = Rung(placement.rung)
+    for row in reversed(ladder):
+        candidate = row.Candidate
+        if candidate is None:  # a placement at another company, for a contractor
+            continue
+        rung = Rung(row.rung)
         if current_user.is_staff:
             rows.append(
                 PersonRow(
                     candidate.name,
                     rung,
-                    company,
-                    placement.start_date,
-                    placement.actual_end,
-                    Outcome(placement.outcome) if placement.outcome else None,
+                    row.company_name,
+                    row.start_date,
+                    row.actual_end,
+                    Outcome(row.outcome) if row.outcome else None,
                 )
             )
         elif role == Role.CLIENT:
             initials = candidate.initials  # never the name: clients see initials only
-            rows.append(
-                PersonRow(initials, rung, company, placement.start_date, placement.actual_end)
-            )
+            rows.append(PersonRow(initials, rung, row.company_name, row.start_date, row.actual_end))
         elif role == Role.CONTRACTOR:
             rows.append(PersonRow(candidate.name, rung))
     return rows

@@ -2,7 +2,7 @@ from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import get_project_or_404, scoped_projects, signed_in, staff_only
@@ -19,9 +19,17 @@ from app.models import (
     User,
     utcnow,
 )
+from app.pagination import paginate
 from app.projects import bp
 from app.projects.forms import ProjectForm
-from app.web import MAX_PAGE, like_pattern, parse_id, redirect_after_write, render
+from app.web import (
+    MAX_PAGE,
+    like_pattern,
+    parse_id,
+    redirect_after_write,
+    render,
+    wants_fragment,
+)
 
 
 def _int_arg(name: str) -> int | None:
@@ -50,14 +58,40 @@ def index():
         query = query.where(Project.phase == phase)
     if client_id:
         query = query.where(Project.client_id == client_id)
-    query = query.options(
-        joinedload(Project.client),
-        selectinload(Project.companies).joinedload(ProjectCompany.company),
-    ).order_by(Project.name, Project.id)
-    pagination = db.paginate(
-        query, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False
+    # One query for the page: the client joined, the main contractor's name as a column, and
+    # the total alongside (`paginate`), so the list costs the same for 2 projects or 2,000.
+    main_contractor = (
+        select(Organisation.name)
+        .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)
+        .where(ProjectCompany.project_id == Project.id, ProjectCompany.role == CompanyRole.MAIN)
+        .correlate(Project)
+        .scalar_subquery()
     )
-    associations = db.session.scalars(
+    query = (
+        query.add_columns(main_contractor.label("main_contractor"))
+        .options(joinedload(Project.client))
+        .order_by(Project.name, Project.id)
+    )
+    pagination = paginate(query, page, current_app.config["PAGE_SIZE"])
+    # The association filter is outside the results block: the htmx fragment does without it.
+    associations = [] if wants_fragment() else _associations()
+    return render(
+        "projects/index.html",
+        block="results",
+        pagination=pagination,
+        projects=[project for project, _main in pagination.items],
+        main_contractors={project.id: main for project, main in pagination.items},
+        q=q,
+        phase=phase,
+        client_id=client_id,
+        phases=list(Phase),
+        associations=associations,
+    )
+
+
+def _associations() -> list[Organisation]:
+    """The associations among the clients of the projects the user may see (the filter)."""
+    return db.session.scalars(
         select(Organisation)
         .where(Organisation.kind == OrganisationKind.ASSOCIATION)
         .where(
@@ -65,17 +99,6 @@ def index():
         )
         .order_by(Organisation.name)
     ).all()
-    return render(
-        "projects/index.html",
-        block="results",
-        pagination=pagination,
-        projects=pagination.items,
-        q=q,
-        phase=phase,
-        client_id=client_id,
-        phases=list(Phase),
-        associations=associations,
-    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

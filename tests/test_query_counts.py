@@ -1,0 +1,323 @@
+"""Fast at every size: the SQL statements each main page issues, with 2 and with 30 rows.
+
+What is counted: every statement the request sends through the engine (Flask-Login's user
+load included, and any INSERT), plus every COMMIT, each a round trip. What is not: the
+drivers' implicit BEGIN, the pool's pre-ping on checkout and its rollback when the connection
+goes back, housekeeping every request pays alike. Each request starts from an empty session,
+as in production, so nothing is served from a previous request's identity map.
+
+Every page is counted at small data (2 projects, placements and candidates besides the fixed
+ones) and at large data (30 of each, still one page of each list), and must issue exactly the
+number of statements in its test: the same at both sizes (no N+1), and at most 3 (the house
+rule: "at most about three database round trips per request"), with two exceptions that are
+stated where they are asserted:
+
+- the coordinator's start page (7: four independent sections, see its test);
+- the candidate search, which must write the search to the audit log. That write (one INSERT
+  and its COMMIT) is counted, but it is not a page query: the page reads 2 times (the user, the
+  page), and writes once, whatever the data: 4 round trips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.agreements import service as agreements
+from app.extensions import db
+from app.meetings.models import Meeting
+from app.models import Organisation, Phase, Project, Role, User, utcnow
+from app.openings.models import Opening
+from tests.forms import read_form
+from tests.test_progress import TODAY, add_candidate, add_placement, approve_agreement, days_ago
+
+HX = {"HX-Request": "true"}
+SMALL, LARGE = 2, 30
+
+
+@dataclass
+class Statements:
+    """The statements of one request: SQL in order, COMMIT for a commit."""
+
+    sql: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.sql)
+
+    def of(self, kind: str) -> int:
+        return sum(1 for s in self.sql if s.lstrip().upper().startswith(kind))
+
+    @property
+    def reads(self) -> int:
+        return self.of("SELECT")
+
+    def __str__(self) -> str:
+        return "\n".join(f"  {' '.join(s.split())[:160]}" for s in self.sql)
+
+
+def measure(client, url: str, method: str = "GET", **kwargs) -> tuple[Statements, object]:
+    """Send one request from a cold session and record what it asks the database."""
+    db.session.remove()  # a fresh session, like a new request on a server
+    seen = Statements()
+
+    def statement(conn, cursor, sql, *args):
+        seen.sql.append(sql)
+
+    def commit(conn):
+        seen.sql.append("COMMIT")
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "commit", commit)
+    try:
+        response = client.open(url, method=method, **kwargs)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+        event.remove(db.engine, "commit", commit)
+    assert response.status_code == 200, (url, response.status_code)
+    return seen, response
+
+
+class Site:
+    """One association whose running project has an approved agreement, a main contractor,
+    residents on its ladder, and (per `grow`) more projects, placements, candidates, meetings
+    and openings; plus a coordinator, a client user and a contractor user who see it all."""
+
+    def __init__(self, make):
+        self.make = make
+        assoc = make.association("Boligforeningen Vestbo", areas=["Gellerupparken"])
+        main = make.company("Hovedentreprenør A/S")
+        author = make.user(Role.COORDINATOR, name="Anna Forfatter")  # not the one downloading
+        project = make.project(assoc, "Helhedsplan Gellerup", Phase.EXECUTION, main=main)
+        version = agreements.save_version(project, agreements.draft_for_editing(project), author, 0)
+        agreements.approve(version, author)
+        # Ids only: every measured request starts from an empty session.
+        self.assoc_id, self.main_id, self.project_id = assoc.id, main.id, project.id
+        self.user_ids = {
+            Role.COORDINATOR: make.user(Role.COORDINATOR, name="Karen Koordinator").id,
+            Role.CLIENT: make.user(Role.CLIENT, assoc).id,
+            Role.CONTRACTOR: make.user(Role.CONTRACTOR, main).id,
+        }
+        self.size = 0
+
+    def user(self, role: Role) -> User:
+        return db.session.get(User, self.user_ids[role])
+
+    def grow(self, to: int) -> None:
+        """Add projects (each with an approved agreement and its own subcontractor),
+        candidates on the main project's ladder and on their own project's, meetings and
+        openings, up to `to` of each."""
+        assoc = db.session.get(Organisation, self.assoc_id)
+        main = db.session.get(Organisation, self.main_id)
+        coordinator = self.user(Role.COORDINATOR)
+        for i in range(self.size, to):
+            sub = self.make.company(f"Underentreprenør {i} ApS")
+            project = self.make.project(
+                assoc, f"Helhedsplan blok {i}", Phase.EXECUTION, main=main, subs=[sub]
+            )
+            approve_agreement(project, coordinator)
+            person = add_candidate(f"Murer{i}", "Hansen", assoc)
+            person.area_id = assoc.areas[0].id
+            person.trades = "murer"
+            add_placement(person, project, sub, "internship", days_ago(60 + i))
+            main_project = db.session.get(Project, self.project_id)
+            add_placement(person, main_project, main, "wage_subsidy", days_ago(40 + i))
+            db.session.add_all(
+                [
+                    Meeting(
+                        project_id=project.id,
+                        kind="monthly",
+                        starts_at=utcnow() + timedelta(days=2),
+                    ),
+                    Opening(
+                        project_id=project.id,
+                        company_id=sub.id,
+                        function="site_labourer",
+                        expected_start=TODAY,
+                        rung="internship",
+                        reported_by_id=coordinator.id,
+                    ),
+                ]
+            )
+            db.session.commit()
+        self.size = to
+
+
+@pytest.fixture
+def site(make) -> Site:
+    site = Site(make)
+    site.grow(SMALL)
+    return site
+
+
+def at_both_sizes(site: Site, login, role: Role, request) -> tuple[Statements, Statements]:
+    """Count `request()` as `role` at small data, grow to large data, count again."""
+    login(site.user(role))
+    small, _ = request()
+    site.grow(LARGE)
+    large, response = request()
+    assert len(small) == len(large), f"{SMALL} rows:\n{small}\n{LARGE} rows:\n{large}"
+    return large, response
+
+
+def assert_count(statements: Statements, expected: int) -> None:
+    assert len(statements) == expected, f"{len(statements)} statements:\n{statements}"
+
+
+# --- the start page ---------------------------------------------------------------------------
+
+
+def test_the_coordinators_start_page_issues_7_statements_at_any_size(client, login, site):
+    """The bound is 7, not 3: the coordinator's start page shows five independent things, and
+    folding them into fewer statements would mean a UNION of unrelated rows. The 7 are: the
+    user (with their organisation); the phase counts and recent projects (one query, the
+    counts ride along); the active projects with their approved agreements; those projects'
+    placements (the progress bars); the retention conversations due; the coming meetings; the
+    open openings. Before: 9 (the counts, the recent projects and the approved agreements were
+    separate queries)."""
+    statements, response = at_both_sizes(
+        site, login, Role.COORDINATOR, lambda: measure(client, "/")
+    )
+    assert_count(statements, 7)
+    html = response.get_data(as_text=True)
+    active = html.split('id="active-projects"')[1].split("</section>")[0]
+    assert active.count("<progress") == LARGE + 1  # every project's bar, from the same query
+    retention = html.split('id="retention-due"')[1].split("</section>")[0]
+    assert retention.count("<li") == 2 * LARGE  # every running placement is overdue here
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT, Role.CONTRACTOR])
+def test_the_start_page_of_clients_and_contractors_issues_2_statements(client, login, site, role):
+    """The user (their organisation joined, as the page names it), then the phase counts and
+    recent projects in one query. Before: 4 (the counts, the recent projects and a lazy load
+    of the user's organisation were separate)."""
+    statements, response = at_both_sizes(site, login, role, lambda: measure(client, "/"))
+    assert_count(statements, 2)
+    html = response.get_data(as_text=True)
+    assert "Boligforeningen Vestbo" in html or "Hovedentreprenør A/S" in html
+    assert f"{LARGE + 1}</span>" in html  # the execution phase card counts every project
+
+
+# --- the project list ---------------------------------------------------------------------------
+
+
+PROJECT_SEARCH = "/projects/?phase=execution&q=helhedsplan"
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLIENT, Role.CONTRACTOR])
+def test_the_project_list_issues_3_statements_and_its_fragment_2(client, login, site, role):
+    """The user; the page of projects with the client joined, the main contractor's name as a
+    column and the total as `count(*) OVER ()`; the associations for the filter (the full page
+    only: the fragment does not show the filter). Before: 5 for both (a COUNT, the page, the
+    companies by selectinload, the associations)."""
+    page, response = at_both_sizes(site, login, role, lambda: measure(client, PROJECT_SEARCH))
+    assert_count(page, 3)
+    html = response.get_data(as_text=True)
+    assert f"{LARGE + 1} byggesager" in html
+    assert html.count('<td class="hide-sm">Hovedentreprenør A/S</td>') == LARGE + 1
+
+    fragment, response = measure(client, PROJECT_SEARCH, headers=HX)
+    assert_count(fragment, 2)
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and f"{LARGE + 1} byggesager" in html
+
+
+def test_a_page_past_the_end_still_knows_the_total(app, client, login, site, monkeypatch):
+    """With no row to carry `count(*) OVER ()`, the total costs one COUNT more: the only case
+    where a list needs it (a page past the end is reached by editing the URL, not by the
+    links)."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    login(site.user(Role.COORDINATOR))
+    second, response = measure(client, "/projects/?page=2", headers=HX)
+    assert_count(second, 2)
+    assert f"{SMALL + 1} byggesager" in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).count("<tr>") == 1 + 1  # the header and one row
+    past, response = measure(client, "/projects/?page=9", headers=HX)
+    assert_count(past, 3)
+    assert f"{SMALL + 1} byggesager" in response.get_data(as_text=True)
+    past, response = measure(client, "/candidates/?page=9", headers=HX)
+    assert_count(past, 3)
+    assert f"{SMALL} kandidater" in response.get_data(as_text=True)
+
+
+# --- the progress page --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLIENT, Role.CONTRACTOR])
+def test_the_progress_page_issues_3_statements(client, login, site, role):
+    """The user; the project (in the user's scope) with its approved agreement; every placement
+    with its person (for a contractor, only its own company's people). Before: 5 for staff, 6
+    for clients and contractors (the agreement, the facts and the people were separate, and
+    the page header lazily loaded the user's organisation)."""
+    url = f"/placements/progress/{site.project_id}"
+    statements, response = at_both_sizes(site, login, role, lambda: measure(client, url))
+    assert_count(statements, 3)
+    html = response.get_data(as_text=True)
+    people = html.split("<tbody>")[-1].split("</tbody>")[0]
+    assert people.count("<tr") == LARGE
+    if role == Role.CLIENT:
+        assert "Murer" not in people and "M.H." in people  # initials only
+    else:
+        assert "Murer29 Hansen" in people
+
+
+# --- the candidate search -----------------------------------------------------------------------
+
+
+def test_the_candidate_search_reads_twice_and_writes_its_audit_event(client, login, site):
+    """The user, then the page of candidates with area, association, today's placement (rung
+    and company) and the total in one query; then the audit event (INSERT, COMMIT), written
+    after the page is rendered so the commit expires nothing the page reads. The write is not
+    a page query but it is counted: 4 round trips. Before: 7 (the audit write, a COUNT, the
+    page, the active placements, and the user again, expired by the early commit)."""
+    url = "/candidates/?q=murer"
+    statements, response = at_both_sizes(
+        site, login, Role.COORDINATOR, lambda: measure(client, url)
+    )
+    assert (statements.reads, statements.of("INSERT"), statements.of("COMMIT")) == (2, 1, 1)
+    assert_count(statements, 4)
+    html = response.get_data(as_text=True)
+    assert f"{LARGE} kandidater" in html
+    assert html.count("Hovedentreprenør A/S") == LARGE  # everyone's placement running today
+
+    fragment, response = measure(client, url, headers=HX)
+    assert (fragment.reads, fragment.of("INSERT"), fragment.of("COMMIT")) == (2, 1, 1)
+    assert "<html" not in response.get_data(as_text=True)
+
+    plain, _ = measure(client, "/candidates/")
+    assert_count(plain, 2)  # no search, nothing to log
+
+
+# --- the agreement ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLIENT])
+def test_the_agreement_preview_issues_2_statements(client, login, site, role):
+    """The user and the project; the clause library is in memory. Before: 2 as well."""
+    login(site.user(role))
+    html = client.get(f"/agreements/{site.project_id}/draft").get_data(as_text=True)
+    form = read_form(html, "editor")
+    form.pop("csrf_token", None)
+    url = f"/agreements/{site.project_id}/preview"
+
+    def preview():
+        return measure(client, url, method="POST", data=form, headers=HX)
+
+    statements, response = at_both_sizes(site, login, role, preview)
+    assert_count(statements, 2)
+    assert response.get_data(as_text=True).lstrip().startswith('<aside id="preview"')
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLIENT, Role.CONTRACTOR])
+def test_the_agreement_download_issues_3_statements(client, login, site, role):
+    """The user; the project; the version with its author (for a reader who may not draft,
+    the approved version, checked to be the one asked for). Before: 4 (the author was a lazy
+    load), 5 for a contractor (the version, then the approved version to compare)."""
+    url = f"/agreements/{site.project_id}/v1.docx"
+    statements, response = at_both_sizes(site, login, role, lambda: measure(client, url))
+    assert_count(statements, 3)
+    assert response.mimetype.endswith("wordprocessingml.document")
+    disposition = response.headers["Content-Disposition"]
+    assert "Partnerskabsaftale%20-%20Helhedsplan%20Gellerup%20-%20v1.docx" in disposition
