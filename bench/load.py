@@ -20,71 +20,31 @@ the meeting's version on by one. Not a test: figures depend on the machine.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import secrets
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import (  # noqa: E402
+    COORDINATOR,
+    DEFAULT_PG_ADMIN_URL,
+    Gunicorn,
+    app_context,
+    app_env,
+    check_pg_args,
+    create_postgres,
+    drop_postgres,
+    flask,
+    percentile,
+)
 from bench.load_user import Results, Session, User, scout  # noqa: E402
 
-BIN = ROOT / ".venv" / "bin"
-COORDINATOR = ("koordinator@bygop.demo", "byg-op-demo-2026")
 MAX_USERS, MAX_SECONDS = 200, 1800  # hard bounds, whatever the flags say
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def flask(env: dict, *args: str) -> None:
-    done = subprocess.run(
-        [str(BIN / "flask"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    if done.returncode:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-
-
-def create_postgres(admin_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def wait_healthy(base: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer /healthz at {base} within {seconds} s")
 
 
 def minutes_state(env: dict) -> dict[str, tuple[int, str]]:
@@ -112,35 +72,6 @@ def conversation_counts(env: dict, run_id: str) -> Counter:
             .group_by(Conversation.notes)
         ).all()
         return Counter({notes: count for notes, count in rows})
-
-
-class app_context:
-    """The app on the run's DATABASE_URL, in this process, for the reconciliation queries."""
-
-    def __init__(self, env: dict):
-        self.env = env
-
-    def __enter__(self):
-        from app import create_app
-        from app.extensions import db
-
-        os.environ["DATABASE_URL"] = self.env["DATABASE_URL"]
-        self.app = create_app({"SECRET_KEY": self.env["SECRET_KEY"]})
-        self.ctx = self.app.app_context()
-        self.ctx.push()
-        self.db = db
-        return db
-
-    def __exit__(self, *exc):
-        self.db.session.remove()
-        self.db.engine.dispose()
-        self.ctx.pop()
-
-
-def percentile(values: list[float], p: float) -> float:
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
 def report(
@@ -225,29 +156,12 @@ def report(
 
 
 def run_one(name: str, database_url: str, args, workdir: Path) -> str:
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": secrets.token_hex(32),  # one key for every worker, nothing on disk
-        "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = app_env(database_url)
     flask(env, "db", "upgrade")  # once, before the workers; workers never migrate
     flask(env, "demo")
     before = minutes_state(env)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    error_log = workdir / f"{name}-gunicorn-error.log"
-    with open(workdir / f"{name}-gunicorn-out.log", "wb") as out:
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(args.workers), "--worker-class", "sync",
-             "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10",
-             "--error-logfile", str(error_log), "--log-level", "info", "wsgi:app"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_healthy(base)
+    with Gunicorn(env, workdir, name, ("--workers", str(args.workers))) as server:
+        base = server.base
         results = Results()
         scout_session = Session(base, results)
         if not scout_session.sign_in(*COORDINATOR, deadline=time.monotonic() + 60):
@@ -269,20 +183,13 @@ def run_one(name: str, database_url: str, args, workdir: Path) -> str:
         for user in users:
             user.join(timeout=max(deadline - time.monotonic(), 0) + 40)
         elapsed = time.monotonic() - started
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     if any(user.is_alive() for user in users):
         print("warning: some users were still waiting for an answer at the end")
     return report(
         name,
         results,
         elapsed,
-        error_log.read_text(errors="replace"),
+        server.error_text(),
         env,
         run_id,
         before,
@@ -297,7 +204,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=25)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
     parser.add_argument("--pg-db", default="bygop_load")
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
     args = parser.parse_args()
@@ -305,11 +212,7 @@ def main() -> None:
         parser.error(f"--seconds must be in (0, {MAX_SECONDS}] and --users in (0, {MAX_USERS}]")
     if args.workers < 1 or args.workers > 16:
         parser.error("--workers must be between 1 and 16")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.pg_db) or args.pg_db in ("postgres", "test"):
-        parser.error("--pg-db must be a plain name of a database this script may drop")
-    host = re.match(r"postgresql://(?:[^@/]*@)?([^:/]+)", args.pg_admin_url)
-    if not host or host.group(1) not in ("127.0.0.1", "localhost"):
-        parser.error("--pg-admin-url must point to 127.0.0.1")
+    check_pg_args(parser, args.pg_admin_url, args.pg_db)
 
     summaries = []
     workdir = Path(tempfile.mkdtemp(prefix="bygop-load-"))

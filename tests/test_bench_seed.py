@@ -1,0 +1,83 @@
+"""bench/seed_large.py at a tiny scale: the counts asked for, and data the app's rules allow."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.agreements import service
+from app.agreements.models import AgreementVersion
+from app.candidates.models import Candidate, Conversation
+from app.extensions import db
+from app.models import Project, ProjectCompany, Rung
+from app.placements.models import Placement
+from bench.seed_large import counts_for, seed
+
+SCALE = 0.002  # 10 projects, 100 candidates, 200 placements, 10 meetings
+
+
+def test_seed_adds_the_counts_of_its_scale(ctx):
+    added, totals = seed(SCALE, echo=lambda *_: None)
+    wanted = counts_for(SCALE)
+    assert added["projects"] == wanted["projects"]
+    assert added["candidates"] == wanted["candidates"]
+    assert added["placements"] == wanted["placements"]
+    assert added["meetings"] == wanted["meetings"]
+    assert totals["placements"] > added["placements"]  # the demo data is there too
+    assert added["openings"] > 0 and added["meeting_series"] > 0
+
+
+def test_placements_climb_the_ladder_without_overlaps(ctx):
+    added, _ = seed(SCALE, echo=lambda *_: None)
+    # The bulk candidates are the last ones added (the demo's own journeys are tested elsewhere).
+    first_bulk = db.session.scalar(select(func.max(Candidate.id))) - added["candidates"] + 1
+    placements = db.session.scalars(
+        select(Placement).where(Placement.candidate_id >= first_bulk).order_by(Placement.start_date)
+    ).all()
+    assert len(placements) == added["placements"]
+    by_candidate = defaultdict(list)
+    for placement in placements:
+        by_candidate[placement.candidate_id].append(placement)
+    by_id = {p.id: p for p in placements}
+    companies = {
+        tuple(row)
+        for row in db.session.execute(select(ProjectCompany.project_id, ProjectCompany.company_id))
+    }
+    pre_match = defaultdict(list)
+    for candidate_id, held_on in db.session.execute(
+        select(Conversation.candidate_id, Conversation.held_on).where(
+            Conversation.kind == "pre_match"
+        )
+    ):
+        pre_match[candidate_id].append(held_on)
+    for candidate_id, own in by_candidate.items():
+        assert db.session.get(Candidate, candidate_id).eligible
+        assert min(pre_match[candidate_id]) <= own[0].start_date  # talked before the match
+        for earlier, later in zip(own, own[1:], strict=False):
+            assert earlier.actual_end is not None and earlier.actual_end < later.start_date
+        for placement in own:
+            assert (placement.project_id, placement.company_id) in companies
+            if placement.previous_id is not None:  # one rung up, the day after
+                previous = by_id[placement.previous_id]
+                assert Rung(placement.rung).step == Rung(previous.rung).step + 1
+                assert placement.start_date == previous.actual_end + timedelta(days=1)
+                assert previous.outcome == "next_rung"
+            else:
+                assert placement.rung in (Rung.INTERNSHIP, Rung.WAGE_SUBSIDY, Rung.ORDINARY)
+
+
+def test_every_project_has_numbered_versions_with_its_own_document(ctx):
+    seed(SCALE, echo=lambda *_: None)
+    for project in db.session.scalars(select(Project)):
+        numbers = db.session.scalars(
+            select(AgreementVersion.number)
+            .where(AgreementVersion.project_id == project.id)
+            .order_by(AgreementVersion.number)
+        ).all()
+        assert numbers == list(range(1, len(numbers) + 1))
+    bulk = db.session.scalars(select(AgreementVersion).order_by(AgreementVersion.id.desc())).first()
+    assert bulk.is_approved or bulk.project.phase == "tender"
+    assert bulk.project.name in bulk.text and "QQ" not in bulk.text
+    assert service.docx_for(bulk).startswith(b"PK")
