@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -169,6 +169,11 @@ class Conversation(db.Model):
 
     candidate: Mapped[Candidate] = relationship(back_populates="conversations")
     created_by: Mapped[User | None] = relationship()
+
+    # The start page looks up each running placement's latest retention conversation.
+    __table_args__ = (
+        Index("ix_conversations_candidate_kind_held_on", "candidate_id", "kind", "held_on"),
+    )
 
     def __repr__(self) -> str:
         return f"<Conversation {self.id} c{self.candidate_id} {self.kind}>"

@@ -21,6 +21,9 @@ from app.placements.progress import facts_by_project, targets_of, with_approved_
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
 DEFAULT_RETENTION_WEEKS = 4
 MEETING_DAYS = 14
+# Each section of the start page shows this many rows at most (the most urgent first), so its
+# cost does not grow with the portfolio; the section says when there are more.
+SECTION_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def active_projects(user, today: date) -> list[ActiveProject]:
     rows = db.session.execute(
         with_approved_version(
             scoped_projects(user).where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
-        ).order_by(Project.name)
+        )
+        .order_by(Project.updated_at.desc(), Project.id.desc())
+        .limit(SECTION_LIMIT + 1)
     ).all()
     facts = facts_by_project(project.id for project, _approved in rows)
     return [
@@ -127,6 +132,7 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
             Candidate.anonymised_at.is_(None),  # an erased person is no one to call
         )
         .order_by(since, Placement.id)
+        .limit(SECTION_LIMIT + 1)
     )
     return [
         RetentionDue(pid, cid, f"{a} {b}".strip(), prid, name, company, Rung(rung), start, held)
@@ -145,6 +151,7 @@ def upcoming_meetings(now: datetime, days: int = MEETING_DAYS) -> list[tuple[Mee
             ~Meeting.cancelled,
         )
         .order_by(Meeting.starts_at)
+        .limit(SECTION_LIMIT + 1)
     ).all()
 
 
@@ -156,4 +163,5 @@ def open_openings() -> list[tuple[Opening, str, str]]:
         .join(Organisation, Organisation.id == Opening.company_id)
         .where(Opening.status == OpeningStatus.OPEN)
         .order_by(Opening.expected_start, Opening.id)
+        .limit(SECTION_LIMIT + 1)
     ).all()

@@ -30,13 +30,18 @@ def staff_dashboard() -> dict:
     the active projects' progress, one each for retention, meetings and openings."""
     today = local_today()
     weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
-    return dict(
+    sections = dict(
         active=dashboard.active_projects(current_user, today),
         retention=dashboard.retention_due(today, weeks),
-        retention_weeks=weeks,
         meetings=dashboard.upcoming_meetings(utcnow()),
-        meeting_days=dashboard.MEETING_DAYS,
         openings=dashboard.open_openings(),
+    )
+    limit = dashboard.SECTION_LIMIT
+    return dict(
+        **{name: rows[:limit] for name, rows in sections.items()},
+        more={name for name, rows in sections.items() if len(rows) > limit},
+        retention_weeks=weeks,
+        meeting_days=dashboard.MEETING_DAYS,
         JobFunction=JobFunction,
     )
 
