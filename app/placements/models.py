@@ -48,7 +48,8 @@ class Placement(db.Model):
     rung: Mapped[str] = mapped_column(String(20))
     start_date: Mapped[date] = mapped_column(Date, index=True)
     planned_end: Mapped[date | None] = mapped_column(Date)
-    actual_end: Mapped[date | None] = mapped_column(Date)
+    # Indexed: the start page looks for the placements still running today.
+    actual_end: Mapped[date | None] = mapped_column(Date, index=True)
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
