@@ -32,7 +32,7 @@ from app.candidates.models import (
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import HousingArea, Organisation, Rung
-from app.pagination import paginate
+from app.pagination import Page
 from app.placements.models import Placement
 from app.placements.service import journey
 from app.web import MAX_PAGE, like_pattern, redirect_after_write, render
@@ -64,16 +64,17 @@ def index():
         page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
-    # One query for the page: area and association joined, today's placement (rung and
-    # company) as columns, and the total alongside (`paginate`).
-    query = (
-        select(Candidate)
+    # One query for the page. The search, the order and the total (`count(*) OVER ()`) run
+    # on the candidates alone, in a subquery that keeps one page of ids; only those rows then
+    # get their area, association and today's placement, so a search matching thousands
+    # costs no more lookups than one matching fifty.
+    per_page = current_app.config["PAGE_SIZE"]
+    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    matching = (
+        select(Candidate.id)
         .outerjoin(HousingArea, Candidate.area_id == HousingArea.id)
         .where(Candidate.anonymised_at.is_(None))
-        .options(joinedload(Candidate.area), joinedload(Candidate.association))
-        .order_by(Candidate.first_name, Candidate.last_name, Candidate.id)
     )
-    query = _with_active_placement(query)
     if q:
         pattern = like_pattern(q)
         fields = (
@@ -86,8 +87,30 @@ def index():
             Candidate.languages,
             Candidate.driving_licence,
         )
-        query = query.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
-    pagination = paginate(query, page, current_app.config["PAGE_SIZE"])
+        matching = matching.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
+    page_ids = (
+        matching.add_columns(func.count().over().label("total"))
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery()
+    )
+    query = (
+        select(Candidate)
+        .join(page_ids, page_ids.c.id == Candidate.id)
+        .options(joinedload(Candidate.area), joinedload(Candidate.association))
+        .order_by(*order)
+    )
+    rows = db.session.execute(_with_active_placement(query).add_columns(page_ids.c.total)).all()
+    if rows:
+        total = rows[0][-1]
+    elif page == 1:
+        total = 0
+    else:  # past the last page: no row carries the total, so count once
+        total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+    pagination = Page(
+        items=[tuple(row[:3]) for row in rows], page=page, per_page=per_page, total=total
+    )
     response = render(
         "candidates/index.html",
         block="results",
