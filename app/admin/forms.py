@@ -13,7 +13,9 @@ ORG_KIND_FOR_ROLE = {
 }
 
 
-class UserForm(Form):
+class NewUserForm(Form):
+    """Name and a not-yet-used email: what every way of creating a user asks for."""
+
     email = EmailField(
         _l("Email"),
         validators=[
@@ -29,6 +31,15 @@ class UserForm(Form):
             Length(max=200, message=_l("At most %(max)d characters.")),
         ],
     )
+
+    def validate_email(self, field):
+        email = (field.data or "").strip().lower()
+        exists = db.session.scalar(select(User.id).where(func.lower(User.email) == email))
+        if exists:
+            raise ValidationError(_l("A user with this email address already exists."))
+
+
+class UserForm(NewUserForm):
     role = SelectField(_l("Role"), default=Role.COORDINATOR.value)
     organisation_id = SelectField(_l("Organisation"), coerce=int, default=0)
 
@@ -46,12 +57,6 @@ class UserForm(Form):
         self.organisation_id.choices = [(0, gettext("None (staff)"))] + [
             (o.id, f"{o.name} ({gettext(o.kind_enum.label).lower()})") for o in orgs
         ]
-
-    def validate_email(self, field):
-        email = (field.data or "").strip().lower()
-        exists = db.session.scalar(select(User.id).where(func.lower(User.email) == email))
-        if exists:
-            raise ValidationError(_l("A user with this email address already exists."))
 
     def validate_organisation_id(self, field):
         role = Role(self.role.data) if self.role.data in set(Role) else None

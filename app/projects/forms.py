@@ -8,9 +8,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.admin.forms import NewUserForm
 from app.extensions import db
 from app.forms import Form
 from app.models import HousingArea, Organisation, OrganisationKind, Phase
@@ -167,39 +168,15 @@ class SubcontractorForm(Form):
             raise ValidationError(_l("Choose a company or write a new name, not both."))
 
 
-class InviteForm(Form):
+class InviteForm(NewUserForm):
     """Create a contractor user for one of the project's companies."""
 
-    name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired(_l("Enter the person's name.")),
-            Length(max=200, message=_l("At most %(max)d characters.")),
-        ],
-    )
-    email = StringField(
-        _l("Email"),
-        validators=[
-            DataRequired(_l("Enter an email address.")),
-            Email(_l("Enter a valid email address, like name@example.dk.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-        ],
-    )
     company_id = SelectField(_l("Company"), coerce=int)
 
     def __init__(self, project, *args, **kwargs):
         kwargs.setdefault("prefix", "invite")
         super().__init__(*args, **kwargs)
         self.company_id.choices = [(pc.company_id, pc.company.name) for pc in project.companies]
-
-    def validate_email(self, field):
-        from sqlalchemy import func
-
-        from app.models import User
-
-        email = (field.data or "").strip().lower()
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-            raise ValidationError(_l("A user with this email address already exists."))
 
 
 def _company_choices() -> list[tuple[int, str]]:
