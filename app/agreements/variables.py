@@ -11,10 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-
-def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
-    """Mark a string for translation without translating it (translated at display time)."""
-    return msgid
+from app.i18n import N_  # noqa: F401 - re-exported for the drafting modules
 
 
 @dataclass(frozen=True)
