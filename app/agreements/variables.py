@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.i18n import N_  # noqa: F401 - re-exported for the drafting modules
+from app.i18n import N_
 
 
 @dataclass(frozen=True)
