@@ -45,8 +45,14 @@ def redirect_after_write(location: str):
     return redirect(location, code=303)
 
 
+def safe_file_name(name: str) -> str:
+    """`name` without the characters a file name cannot hold on Windows or in a path."""
+    return "".join(ch for ch in name if ch not in '\\/:*?"<>|').strip()
+
+
 def download(data: bytes, mimetype: str, filename: str):
     """A file download with a UTF-8 file name (and an ASCII fallback for old clients)."""
+    filename = safe_file_name(filename)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     response = make_response(data)
     response.mimetype = mimetype

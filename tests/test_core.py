@@ -89,3 +89,15 @@ def test_security_headers_are_set(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_download_names_never_carry_path_characters(app):
+    from urllib.parse import unquote
+
+    from app.web import download
+
+    with app.test_request_context():
+        response = download(b"x", "text/plain", 'Referat - Blok 4/7: "Øst" - 2027.docx')
+    disposition = unquote(response.headers["Content-Disposition"])
+    assert "filename*=UTF-8''Referat - Blok 47 Øst - 2027.docx" in disposition
+    assert "/" not in disposition.split("filename=")[1]

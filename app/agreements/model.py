@@ -95,35 +95,6 @@ def signature_line(label: str) -> str:
     return f"{label}: {SIGNATURE_RULE}"
 
 
-def iter_strings(doc: AgreementDocument):
-    """Yield every piece of text in the document, in reading order."""
-    yield doc.title
-    yield doc.subtitle
-    for section in doc.sections:
-        yield section.heading
-        for block in section.blocks:
-            if isinstance(block, Paragraph | SubHeading):
-                yield block.text
-            elif isinstance(block, Bullets):
-                yield from block.items
-            elif isinstance(block, LadderTable | Table):
-                yield from block.header
-                for row in block.rows:
-                    yield from row
-                if isinstance(block, Table) and block.total:
-                    yield from block.total
-            elif isinstance(block, Picture):
-                yield block.description
-                if block.caption:
-                    yield block.caption
-            elif isinstance(block, Signatures):
-                for party in block.parties:
-                    yield party.role
-                    yield party.name
-                    for label in block.lines:
-                        yield signature_line(label)
-
-
 def to_text(doc: AgreementDocument) -> str:
     """Return the agreement as plain text for pasting into an e-mail or a tender portal."""
     out = [doc.title, doc.subtitle, ""]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -39,6 +39,7 @@ from app.agreements.models import AgreementVersion
 from app.agreements.variables import ILLEGAL_CHARS, INPUT_VARIABLES, coerce_value
 from app.extensions import db
 from app.models import Project, User, utcnow
+from app.web import safe_file_name
 
 
 class VersionConflict(Exception):
@@ -295,11 +296,7 @@ def docx_for(version: AgreementVersion) -> bytes:
 
 
 def download_name(version: AgreementVersion, extension: str) -> str:
-    safe = "".join(ch for ch in version.project.name if ch not in '\\/:*?"<>|').strip()
-    return f"Partnerskabsaftale - {safe} - {version.label}.{extension}"
-
-
-def version_count(project: Project) -> int:
-    return db.session.scalar(
-        select(func.count(AgreementVersion.id)).where(AgreementVersion.project_id == project.id)
+    # Also a path for `flask agreements render --all`, so made safe here and not only on download.
+    return safe_file_name(
+        f"Partnerskabsaftale - {version.project.name} - {version.label}.{extension}"
     )

@@ -62,8 +62,7 @@ def _export(candidate: Candidate, kind: str) -> dict:
 
 
 def _file_name(candidate: Candidate, extension: str) -> str:
-    safe = "".join(ch for ch in candidate.name if ch not in '\\/:*?"<>|').strip()
-    return f"Indsigt - {safe}.{extension}"
+    return f"Indsigt - {candidate.name}.{extension}"
 
 
 @bp.get("/candidates/<int:candidate_id>/export.json")

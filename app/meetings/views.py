@@ -240,11 +240,10 @@ def briefing(project_id: int):
         author="Byg Op",
         project_name=project.name,
     )
-    safe = "".join(ch for ch in project.name if ch not in '\\/:*?"<>|').strip()
     return download(
         data,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        f"Opstartsbriefing - {safe}.docx",
+        f"Opstartsbriefing - {project.name}.docx",
     )
 
 

@@ -42,10 +42,6 @@ DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 staff_and_clients = roles(*STAFF_ROLES, Role.CLIENT)
 
 
-def _safe(name: str) -> str:
-    return "".join(ch for ch in name if ch not in '\\/:*?"<>|').strip()
-
-
 def _export(kind: str, body: bytes, mimetype: str, filename: str, project_id: int | None = None):
     """Log the download (what kind, which project; never its contents), then send it."""
     audit.record("export", target=kind + (f" project:{project_id}" if project_id else ""))
@@ -151,7 +147,7 @@ def project_docx(project_id: int):
         "project_report.docx",
         report_docx(report),
         DOCX_MIMETYPE,
-        f"Statusrapport - {_safe(project.name)} - {report.overview.today.isoformat()}.docx",
+        f"Statusrapport - {project.name} - {report.overview.today.isoformat()}.docx",
         project.id,
     )
 
@@ -167,7 +163,7 @@ def project_xlsx(project_id: int):
         "project_report.xlsx",
         project_workbook(report),
         XLSX_MIMETYPE,
-        f"Statusrapport - {_safe(project.name)} - {report.overview.today.isoformat()}.xlsx",
+        f"Statusrapport - {project.name} - {report.overview.today.isoformat()}.xlsx",
         project.id,
     )
 
