@@ -7,6 +7,7 @@ Feature issues add their own tables (agreements, meetings, candidates, placement
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
@@ -28,6 +29,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.i18n import N_
+
+
+def new_stamp() -> str:
+    """A fresh random stamp (see `Project.progress_stamp`)."""
+    return uuid.uuid4().hex
 
 
 def utcnow() -> datetime:
@@ -240,6 +246,10 @@ class Project(db.Model):
     )
     # Optimistic locking: an edit based on an older version is refused, never overwrites.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Replaced whenever what the project's progress is counted from changes (its placements,
+    # its agreement versions), so counted progress can be cached by it: see
+    # app/placements/progress_cache.py.
+    progress_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp, server_default="")
 
     client: Mapped[Organisation] = relationship()
     areas: Mapped[list[HousingArea]] = relationship(

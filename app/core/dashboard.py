@@ -13,10 +13,9 @@ from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import Organisation, Phase, Project, Rung
 from app.openings.models import Opening, OpeningStatus
-from app.placements import counting
 from app.placements.counting import Progress
 from app.placements.models import Placement
-from app.placements.progress import facts_by_project, targets_of, with_approved_version
+from app.placements.progress import projects_counted, with_approved_version
 
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
 DEFAULT_RETENTION_WEEKS = 4
@@ -73,8 +72,9 @@ def phase_counts_and_recent(
 
 
 def active_projects(user, today: date) -> list[ActiveProject]:
-    """Awarded and running projects with their progress: two queries, whatever their number
-    (the projects with their approved agreements, then all their placements' facts)."""
+    """Awarded and running projects with their progress: one query (the projects with their
+    approved agreements) when their counts are cached, plus one for the placements' facts of
+    those that changed since they were last counted."""
     rows = db.session.execute(
         with_approved_version(
             scoped_projects(user).where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
@@ -82,15 +82,9 @@ def active_projects(user, today: date) -> list[ActiveProject]:
         .order_by(Project.updated_at.desc(), Project.id.desc())
         .limit(SECTION_LIMIT + 1)
     ).all()
-    facts = facts_by_project(project.id for project, _approved in rows)
+    counted = projects_counted([(project, approved) for project, approved in rows], today)
     return [
-        ActiveProject(
-            p.id,
-            p.name,
-            p.phase_enum,
-            counting.count(facts.get(p.id, []), targets_of(approved), today),
-        )
-        for p, approved in rows
+        ActiveProject(p.id, p.name, p.phase_enum, counted[p.id].progress) for p, _approved in rows
     ]
 
 

@@ -3,7 +3,9 @@
 A thin adapter: one query for the placements' facts (columns, not ORM objects) and one for the
 approved agreement, for one project or for many at once (the start page), so the number of
 queries does not grow with the number of projects. Pages that load the project anyway fetch
-its approved agreement in the same query (`with_approved_version`).
+its approved agreement in the same query (`with_approved_version`). What is counted is kept in
+each worker's cache (`progress_cache`), keyed by what it is counted from, so a page asks for
+the placements' facts only the first time after they (or the agreement, or the day) change.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from app.agreements.models import AgreementVersion
 from app.extensions import db
 from app.models import Project
 from app.openings.forms import local_today
-from app.placements import counting
+from app.placements import counting, progress_cache
 from app.placements.counting import PlacementFact, Progress, Targets
 from app.placements.models import Placement
+from app.placements.progress_cache import Counted
 from app.placements.rules import Durations
 
 FACT_COLUMNS = (
@@ -79,14 +82,50 @@ class ProjectProgress:
 _LOAD = object()
 
 
+def counted(
+    project: Project,
+    approved: AgreementVersion | None,
+    today: date,
+    facts: list[PlacementFact] | None = None,
+) -> Counted:
+    """The project's placements counted against `approved` as of `today`: from this worker's
+    cache when nothing it is counted from has changed, else counted (from `facts` when the
+    caller has loaded them, else from one query) and cached."""
+    k = progress_cache.key(project, approved, today)
+    hit = progress_cache.cache.get(k)
+    if hit is not None:
+        return hit
+    if facts is None:
+        facts = project_facts(project.id)
+    return progress_cache.cache.put(k, progress_cache.count_all(facts, targets_of(approved), today))
+
+
+def cached_overview(
+    project: Project, approved: AgreementVersion | None, today: date
+) -> ProjectProgress | None:
+    """The overview if this worker has it counted already, else None (no query either way)."""
+    hit = progress_cache.cache.get(progress_cache.key(project, approved, today))
+    return None if hit is None else _overview(project, hit, today)
+
+
+def _overview(project: Project, c: Counted, today: date) -> ProjectProgress:
+    return ProjectProgress(
+        project=project,
+        progress=c.progress,
+        series=c.series,
+        forecast=counting.forecast(c.series, project.execution_start, project.execution_end, today),
+        gain=c.gain,
+        today=today,
+    )
+
+
 def project_progress(project: Project, today: date | None = None, approved=_LOAD) -> Progress:
     """The project's progress against its approved agreement, as of `today`; pass `approved`
     (the approved version, or None) when the caller has loaded it already."""
     today = today or local_today()
     if approved is _LOAD:
         approved = agreements.approved_version(project)
-    targets = targets_of(approved)
-    return counting.count(project_facts(project.id), targets, today)
+    return counted(project, approved, today).progress
 
 
 def project_overview(
@@ -100,18 +139,7 @@ def project_overview(
     today = today or local_today()
     if approved is _LOAD:
         approved = agreements.approved_version(project)
-    targets = targets_of(approved)
-    if facts is None:
-        facts = project_facts(project.id)
-    series = counting.cumulative(facts, targets, today)
-    return ProjectProgress(
-        project=project,
-        progress=counting.count(facts, targets, today),
-        series=series,
-        forecast=counting.forecast(series, project.execution_start, project.execution_end, today),
-        gain=counting.societal_gain(facts, today),
-        today=today,
-    )
+    return _overview(project, counted(project, approved, today, facts), today)
 
 
 def approved_version_id():
@@ -166,16 +194,32 @@ def approved_versions(project_ids: Iterable[int]) -> dict[int, AgreementVersion]
 def projects_progress(
     projects: Iterable[Project], today: date | None = None
 ) -> dict[int, Progress]:
-    """Progress for many projects with two queries in all, whatever their number."""
+    """Progress for many projects with two queries at most, whatever their number."""
     today = today or local_today()
-    ids = [project.id for project in projects]
-    if not ids:
-        return {}
-    facts = facts_by_project(ids)
-    versions = approved_versions(ids)
-    return {
-        pid: counting.count(facts.get(pid, []), targets_of(versions.get(pid)), today) for pid in ids
-    }
+    projects = list(projects)
+    versions = approved_versions(project.id for project in projects)
+    both = [(project, versions.get(project.id)) for project in projects]
+    return {pid: c.progress for pid, c in projects_counted(both, today).items()}
+
+
+def projects_counted(
+    projects: Iterable[tuple[Project, AgreementVersion | None]], today: date
+) -> dict[int, Counted]:
+    """Many projects (each with its approved version or None) counted as of `today`: from
+    this worker's cache, and the rest from one query for all their placements."""
+    result: dict[int, Counted] = {}
+    missing: list[tuple[Project, AgreementVersion | None]] = []
+    for project, approved in projects:
+        hit = progress_cache.cache.get(progress_cache.key(project, approved, today))
+        if hit is None:
+            missing.append((project, approved))
+        else:
+            result[project.id] = hit
+    if missing:
+        facts = facts_by_project(project.id for project, _approved in missing)
+        for project, approved in missing:
+            result[project.id] = counted(project, approved, today, facts.get(project.id, []))
+    return result
 
 
 def facts_by_project(project_ids: Iterable[int]) -> dict[int, list[PlacementFact]]:

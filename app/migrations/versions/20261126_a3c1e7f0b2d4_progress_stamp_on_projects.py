@@ -1,0 +1,28 @@
+"""progress stamp on projects (the key of the counted-progress cache)
+
+Revision ID: a3c1e7f0b2d4
+Revises: fddb0e9e4484
+Create Date: 2026-11-26 09:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'a3c1e7f0b2d4'
+down_revision = 'fddb0e9e4484'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('projects', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('progress_stamp', sa.String(length=32), server_default='', nullable=False)
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('projects', schema=None) as batch_op:
+        batch_op.drop_column('progress_stamp')

@@ -1,0 +1,184 @@
+"""Counted progress is cached per worker by what it is counted from: never stale, never
+asked for twice.
+
+The site is the one of tests/test_progress.py: 5 courses counted (Mads 3 rungs, Ahmed 1,
+Sara's apprenticeship), target 8 courses and 2 apprenticeships.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event, select
+
+from app.agreements.models import AgreementVersion
+from app.extensions import db
+from app.models import Project, Role, utcnow
+from app.placements import progress_cache
+from app.placements.models import Placement
+from app.placements.progress import project_progress
+from tests.test_progress import (
+    TODAY,
+    add_candidate,
+    add_placement,
+    approve_agreement,
+    days_ago,
+    page,
+    site,  # noqa: F401  (the fixture)
+)
+
+
+def counted_on_page(client, project) -> tuple[int, int]:
+    """(counted courses, target courses) as the progress page shows them."""
+    html = page(client, project).get_data(as_text=True)
+    card = html.split('id="progress-courses"')[1].split("</article>")[0]
+    counted = int(re.search(r'data-counted="(\d+)"', card).group(1))
+    target = int(re.search(r'max="(\d+)"', card).group(1))
+    return counted, target
+
+
+def stamp_of(project_id: int) -> str:
+    return db.session.scalar(select(Project.progress_stamp).where(Project.id == project_id))
+
+
+@pytest.fixture
+def staff(client, login, site):  # noqa: F811
+    login(site["coordinator"])
+    return site
+
+
+def test_a_new_placement_shows_at_once(client, staff):
+    project = staff["project"]
+    assert counted_on_page(client, project) == (5, 8)
+    assert counted_on_page(client, project) == (5, 8)  # now from the cache
+    newcomer = add_candidate("Nanna", "Nielsen", staff["assoc"])
+    add_placement(newcomer, project, staff["main"], "internship", days_ago(3))
+    assert counted_on_page(client, project) == (6, 8)
+
+
+def test_an_ended_or_deleted_placement_shows_at_once(client, staff):
+    project = staff["project"]
+    assert counted_on_page(client, project) == (5, 8)
+    sara = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["sara"].id))
+    db.session.delete(sara)
+    db.session.commit()
+    assert counted_on_page(client, project) == (4, 8)
+    ahmed = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["ahmed"].id))
+    ahmed.start_date = TODAY.replace(year=TODAY.year + 1)  # moved to the future: not started
+    db.session.commit()
+    assert counted_on_page(client, project) == (3, 8)
+
+
+def test_a_newly_approved_agreement_changes_the_targets_at_once(client, staff):
+    project = staff["project"]
+    assert counted_on_page(client, project) == (5, 8)
+    first = db.session.scalar(
+        select(AgreementVersion).where(AgreementVersion.project_id == project.id)
+    )
+    db.session.add(
+        AgreementVersion(
+            project_id=project.id,
+            number=2,
+            content={"values": {"apprenticeships_min": 2, "courses_min": 12}},
+            text="",
+            apprenticeships_min=2,
+            courses_min=12,
+            count_rule="started",
+            author_id=first.author_id,
+            approved_at=utcnow(),
+            approved_by_id=first.author_id,
+        )
+    )
+    db.session.commit()
+    assert counted_on_page(client, project) == (5, 12)
+
+
+def test_a_placement_moved_to_another_project_counts_on_the_new_one_only(client, make, staff):
+    project = staff["project"]
+    other = make.project(staff["assoc"], "Helhedsplan Bispehaven", main=staff["main"])
+    approve_agreement(other, staff["coordinator"])
+    assert counted_on_page(client, project) == (5, 8)
+    assert counted_on_page(client, other) == (0, 8)
+    sara = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["sara"].id))
+    sara.project_id = other.id
+    db.session.commit()
+    assert counted_on_page(client, project) == (4, 8)
+    assert counted_on_page(client, other) == (1, 8)
+
+
+def test_a_rolled_back_write_keeps_the_stamp_and_the_count(client, staff):
+    project = staff["project"]
+    before = stamp_of(project.id)
+    assert counted_on_page(client, project) == (5, 8)
+    newcomer = add_candidate("Nanna", "Nielsen", staff["assoc"])
+    db.session.add(
+        Placement(
+            candidate_id=newcomer.id,
+            project_id=project.id,
+            company_id=staff["main"].id,
+            rung="internship",
+            start_date=days_ago(3),
+        )
+    )
+    db.session.flush()
+    assert stamp_of(project.id) != before  # the flush replaced it in the transaction...
+    db.session.rollback()
+    assert stamp_of(project.id) == before  # ...and the rollback undid both
+    assert counted_on_page(client, project) == (5, 8)
+
+
+def test_a_placement_write_keeps_the_projects_updated_at(staff):
+    """The stamp changes, but the project itself did not: it must not jump to the top of
+    "recently updated"."""
+    project = staff["project"]
+    before = (stamp_of(project.id), project.updated_at)
+    newcomer = add_candidate("Nanna", "Nielsen", staff["assoc"])
+    add_placement(newcomer, project, staff["main"], "internship", days_ago(3))
+    db.session.expire_all()
+    fresh = db.session.get(Project, project.id)
+    assert fresh.progress_stamp != before[0]
+    assert fresh.updated_at == before[1]
+
+
+def test_counting_again_asks_the_database_nothing(app, staff):
+    """The second count of an unchanged project is served from the cache: no facts query."""
+    project, approved = staff["project"], None
+    progress_cache.cache.clear()
+    placements_read = []
+
+    def seen(conn, cursor, sql, *args):
+        if "FROM placements" in sql:
+            placements_read.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        first = project_progress(project, TODAY, approved=approved)
+        second = project_progress(project, TODAY, approved=approved)
+        assert first == second and first.courses_counted == 5
+        assert len(placements_read) == 1
+        # Another day is another key: counted afresh (a placement may have started since).
+        project_progress(project, days_ago(1), approved=approved)
+        assert len(placements_read) == 1 + 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_the_cache_keeps_at_most_its_size(staff, monkeypatch):
+    monkeypatch.setattr(progress_cache.cache, "size", 3)
+    progress_cache.cache.clear()
+    project = staff["project"]
+    for n in range(5):
+        project_progress(project, days_ago(n), approved=None)
+    assert len(progress_cache.cache) == 3
+    # The two counted first (today, yesterday) went; the latest three stay.
+    assert progress_cache.cache.get(progress_cache.key(project, None, days_ago(0))) is None
+    assert progress_cache.cache.get(progress_cache.key(project, None, days_ago(1))) is None
+    assert progress_cache.cache.get(progress_cache.key(project, None, days_ago(2))) is not None
+
+
+def test_another_role_sees_the_same_count(client, login, make, staff):
+    project = staff["project"]
+    assert counted_on_page(client, project) == (5, 8)
+    login(make.user(Role.CLIENT, staff["assoc"]))
+    assert counted_on_page(client, project) == (5, 8)
