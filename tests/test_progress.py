@@ -115,6 +115,25 @@ def page(client, project):
     return client.get(f"/placements/progress/{project.id}")
 
 
+DASHBOARD_SECTIONS = ("active", "retention", "meetings", "openings")
+
+
+def start_page(client) -> str:
+    """The start page as a coordinator's browser shows it: the page, then each section that
+    htmx loads into it (each swapped for its placeholder)."""
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for name in DASHBOARD_SECTIONS:
+        url = f"/dashboard/{name}"
+        placeholder = re.search(rf'<section id="[\w-]+" hx-get="{url}".*?</section>', html, re.S)
+        assert placeholder, f"no placeholder loading {url}"
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200, url
+        html = html.replace(placeholder.group(0), fragment.get_data(as_text=True))
+    return html
+
+
 # --- access -------------------------------------------------------------------------------
 
 
@@ -146,9 +165,11 @@ def test_the_page_is_server_rendered_svg_without_inline_styles_or_scripts(client
     html = page(client, site["project"]).get_data(as_text=True)
     assert "<svg" in html and 'class="chart-line"' in html and 'class="chart-target"' in html
     assert "style=" not in html
-    assert "<script>" not in html and "<script " not in html.replace(
-        '<script src="/static/vendor/htmx.min.js" defer>', ""
-    )
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts == [
+        '<script src="/static/vendor/htmx.min.js" defer>',
+        '<script src="/static/js/app.js" defer>',
+    ]  # files from the app's own origin only, nothing inline
     # Per-rung table: one row per rung, in ladder order.
     assert re.findall(r'data-rung="(\w+)"', html) == [
         "internship",
@@ -299,7 +320,7 @@ def test_the_start_page_shows_what_needs_attention(client, login, make, site):
     db.session.add_all([meeting, far, opening, matched])
     db.session.commit()
     login(site["coordinator"])
-    html = client.get("/").get_data(as_text=True)
+    html = start_page(client)
 
     active = section(html, "active-projects")
     assert "Helhedsplan Gellerup" in active
@@ -321,7 +342,7 @@ def test_retention_weeks_come_from_the_config(app, client, login, site):
     app.config["RETENTION_WEEKS"] = 52
     try:
         login(site["coordinator"])
-        due = section(client.get("/").get_data(as_text=True), "retention-due")
+        due = section(start_page(client), "retention-due")
     finally:
         app.config.pop("RETENTION_WEEKS")
     assert "Ahmed" not in due and "Sara" not in due
@@ -335,7 +356,34 @@ def test_other_roles_keep_the_plain_start_page(client, login, make, site, role):
     assert client.get("/").status_code == 200
     for section_id in ("active-projects", "retention-due", "upcoming-meetings", "open-openings"):
         assert f'id="{section_id}"' not in html
-    assert "Ahmed" not in html
+    assert "Ahmed" not in html and "/dashboard/" not in html
+    for name in DASHBOARD_SECTIONS:  # nor can they ask for the sections themselves
+        for headers in ({}, {"HX-Request": "true"}):
+            refused = client.get(f"/dashboard/{name}", headers=headers)
+            assert refused.status_code in (403, 404)
+            assert "Ahmed" not in refused.get_data(as_text=True)
+
+
+def test_the_page_itself_holds_no_names_and_the_retention_section_is_not_stored(
+    client, login, site
+):
+    """The names are only in the retention section, which no browser or proxy may keep."""
+    login(site["coordinator"])
+    home = client.get("/")
+    assert "Ahmed" not in home.get_data(as_text=True)
+    assert 'hx-trigger="load"' in home.get_data(as_text=True)
+    due = client.get("/dashboard/retention", headers={"HX-Request": "true"})
+    assert "Ahmed Hassan" in due.get_data(as_text=True)
+    assert due.headers["Cache-Control"] == "no-store"
+
+
+def test_a_section_opened_without_htmx_is_a_page_of_its_own(client, login, site):
+    login(site["coordinator"])
+    fragment = client.get("/dashboard/retention", headers={"HX-Request": "true"})
+    assert fragment.get_data(as_text=True).lstrip().startswith('<section id="retention-due"')
+    plain = client.get("/dashboard/retention").get_data(as_text=True)
+    assert "<html" in plain and 'id="retention-due"' in plain and "Ahmed Hassan" in plain
+    assert plain.count("<section") == 1  # only this section, not the others
 
 
 def populate(make, n: int, coordinator) -> None:
@@ -383,15 +431,16 @@ def count_statements(client, url: str) -> int:
 def test_the_start_page_needs_the_same_queries_for_2_and_20_projects(client, login, make):
     coordinator = login(make.user(Role.COORDINATOR))
     populate(make, 2, coordinator)
-    few = count_statements(client, "/")
-    assert section(client.get("/").get_data(as_text=True), "retention-due").count("<li") == 2
+    urls = ["/", *(f"/dashboard/{name}" for name in DASHBOARD_SECTIONS)]
+    few = [count_statements(client, url) for url in urls]
+    assert section(start_page(client), "retention-due").count("<li") == 2
     populate(make, 18, coordinator)
-    many = count_statements(client, "/")
-    html = client.get("/").get_data(as_text=True)
+    many = [count_statements(client, url) for url in urls]
+    html = start_page(client)
     assert section(html, "active-projects").count("<progress") == 20
     assert section(html, "retention-due").count("<li") == 20
     assert few == many
-    assert many <= 12
+    assert max(many) <= 3
 
 
 def test_the_progress_page_needs_the_same_queries_for_few_and_many_placements(

@@ -13,7 +13,7 @@ PERSONAL_DATA_BLUEPRINTS = frozenset(
     {"candidates", "placements", "reports", "imports", "gdpr", "audit"}
 )
 # ...and these endpoints of other blueprints: the monthly meetings (participants, attendance,
-# minutes about placements) and the project's progress.
+# minutes about placements), the project's progress and the residents due a conversation.
 PERSONAL_DATA_ENDPOINTS = frozenset(
     {
         "meetings.index",
@@ -30,6 +30,7 @@ PERSONAL_DATA_ENDPOINTS = frozenset(
         "meetings.action_done",
         "meetings.minutes_docx",
         "projects.progress_json",
+        "core.dashboard_retention",  # the start page's overdue retention conversations
     }
 )
 

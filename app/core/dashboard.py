@@ -23,6 +23,14 @@ MEETING_DAYS = 14
 # Each section of the start page shows this many rows at most (the most urgent first), so its
 # cost does not grow with the portfolio; the section says when there are more.
 SECTION_LIMIT = 20
+# The sections, in the page's order: (name, element id). Each is loaded from
+# /dashboard/<name> after the page (app/core/views.py).
+SECTIONS = (
+    ("active", "active-projects"),
+    ("retention", "retention-due"),
+    ("meetings", "upcoming-meetings"),
+    ("openings", "open-openings"),
+)
 
 
 @dataclass(frozen=True)

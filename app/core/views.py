@@ -2,7 +2,7 @@ from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from app.access import public, scoped_projects, signed_in
+from app.access import public, scoped_projects, signed_in, staff_only
 from app.auth.views import safe_next
 from app.core import bp, dashboard
 from app.extensions import db
@@ -15,35 +15,62 @@ from app.web import render
 @bp.route("/")
 @signed_in
 def home():
-    """Show the user's projects counted by phase, with the newest first; coordinators also get
-    what needs attention: active projects' progress, overdue retention conversations, coming
-    meetings and unmatched openings."""
+    """Show the user's projects counted by phase, with the newest first. For coordinators the
+    page also holds the sections of what needs attention today, each loaded by htmx from its
+    own route below (so each answers in a few queries, and they load side by side)."""
     counts, recent = dashboard.phase_counts_and_recent(scoped_projects(current_user))
-    context = dict(counts=counts, phases=list(Phase), recent=recent)
-    if current_user.is_staff:
-        context.update(staff_dashboard())
-    return render("core/home.html", **context)
-
-
-def staff_dashboard() -> dict:
-    """The coordinator's sections of the start page, in a fixed number of queries: two for
-    the active projects' progress, one each for retention, meetings and openings."""
-    today = local_today()
-    weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
-    sections = dict(
-        active=dashboard.active_projects(current_user, today),
-        retention=dashboard.retention_due(today, weeks),
-        meetings=dashboard.upcoming_meetings(utcnow()),
-        openings=dashboard.open_openings(),
-    )
-    limit = dashboard.SECTION_LIMIT
-    return dict(
-        **{name: rows[:limit] for name, rows in sections.items()},
-        more={name for name, rows in sections.items() if len(rows) > limit},
-        retention_weeks=weeks,
+    return render(
+        "core/home.html",
+        counts=counts,
+        phases=list(Phase),
+        recent=recent,
+        sections=dashboard.SECTIONS,
         meeting_days=dashboard.MEETING_DAYS,
-        JobFunction=JobFunction,
     )
+
+
+def _section(name: str, rows: list, **context):
+    """One section of the start page: its block for htmx, else a page of its own."""
+    limit = dashboard.SECTION_LIMIT
+    return render(
+        "core/dashboard.html",
+        block=name,
+        section=name,
+        rows=rows[:limit],
+        more=len(rows) > limit,
+        **context,
+    )
+
+
+@bp.route("/dashboard/active")
+@staff_only
+def dashboard_active():
+    """Awarded and running projects with their progress against the agreement."""
+    return _section("active", dashboard.active_projects(current_user, local_today()))
+
+
+@bp.route("/dashboard/retention")
+@staff_only
+def dashboard_retention():
+    """Running placements whose retention conversation is overdue, longest waiting first."""
+    weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
+    rows = dashboard.retention_due(local_today(), weeks)
+    return _section("retention", rows, retention_weeks=weeks)
+
+
+@bp.route("/dashboard/meetings")
+@staff_only
+def dashboard_meetings():
+    """Meetings in the coming days, soonest first."""
+    rows = dashboard.upcoming_meetings(utcnow())
+    return _section("meetings", rows, meeting_days=dashboard.MEETING_DAYS)
+
+
+@bp.route("/dashboard/openings")
+@staff_only
+def dashboard_openings():
+    """Openings the contractors reported that no one is matched to yet."""
+    return _section("openings", dashboard.open_openings(), JobFunction=JobFunction)
 
 
 @bp.route("/language", methods=["POST"])

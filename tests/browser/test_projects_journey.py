@@ -10,6 +10,11 @@ from tests.browser.conftest import screenshot, sign_in
 def test_coordinator_creates_a_project_and_finds_it(page):
     sign_in(page, "koordinator@bygop.demo")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Karen")
+    # The four sections load after the page, each from its own route.
+    for section in ("#active-projects", "#retention-due", "#upcoming-meetings", "#open-openings"):
+        expect(page.locator(f"{section} li").first).to_be_visible()
+    expect(page.locator("[aria-busy]")).to_have_count(0)
+    expect(page.locator("#active-projects progress").first).to_be_visible()
     screenshot(page, "01-home-coordinator")
 
     page.get_by_role("banner").get_by_role("link", name="Byggesager").click()
@@ -44,6 +49,25 @@ def test_coordinator_creates_a_project_and_finds_it(page):
     expect(results.get_by_role("link", name="Helhedsplan Gellerupparken, etape 2")).to_have_count(0)
     assert "q=tagrenov" in page.url  # the search is in the address, so it can be shared
     screenshot(page, "05-project-search")
+
+
+def test_a_section_that_fails_to_load_says_so(browser, live_server):
+    """A section whose request fails shows a message instead of loading for ever; the
+    others load as usual. (Its own page: the `page` fixture fails on any console error, and
+    here the browser rightly logs the 500.)"""
+    context = browser.new_context(base_url=live_server, locale="da-DK")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route("**/dashboard/meetings", lambda route: route.fulfill(status=500, body="boom"))
+    sign_in(page, "koordinator@bygop.demo")
+    failed = page.locator("#upcoming-meetings [role=alert]")
+    expect(failed).to_have_text("Afsnittet kunne ikke hentes. Genindlæs siden for at prøve igen.")
+    expect(page.locator("#retention-due li").first).to_be_visible()
+    expect(page.locator("[aria-busy]")).to_have_count(0)
+    screenshot(page, "01b-home-section-failed")
+    context.close()
+    assert errors == []  # app.js itself threw nothing
 
 
 def test_coordinator_edits_a_project_inline(page):
