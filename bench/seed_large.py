@@ -462,7 +462,8 @@ def generate(
                          outcome_reason="Stoppede før tid; aftalt ny samtale."
                          if outcome == "ended_early" and not running else "",
                          created_by_id=coordinator, created_at=utc(start),
-                         updated_at=utc(min(end, today)), version=1)
+                         updated_at=utc(min(end, today)), version=1,
+                         retention_since=start)  # set from the conversations once inserted
                 )  # fmt: skip
                 made += 1
                 helds = [
@@ -626,11 +627,12 @@ class AgreementCache:
 def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
     """Inside an app context on an empty, migrated database: the demo data, then the bulk
     data. Returns the rows added in bulk and the rows in all, by table."""
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select, text, update
 
     from app.demo import load_demo
     from app.extensions import db
     from app.models import Organisation, User
+    from app.placements.retention import latest_retention
 
     started = time.perf_counter()
     load_demo()
@@ -657,6 +659,12 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
         statement = metadata.tables[table].insert()
         for offset in range(0, len(table_rows), CHUNK):
             connection.execute(statement, table_rows[offset : offset + CHUNK])
+    placements = metadata.tables["placements"]
+    connection.execute(  # as app/placements/retention.py keeps it on every write
+        update(placements).values(
+            retention_since=latest_retention(), updated_at=placements.c.updated_at
+        )
+    )
     if connection.dialect.name == "postgresql":  # explicit ids: move the sequences on
         for table in TABLE_ORDER:
             if "id" in metadata.tables[table].c:

@@ -9,6 +9,7 @@ from app.candidates.models import CONSENT_PURPOSES, REFERRAL_SOURCES, Conversati
 from app.extensions import db
 from app.forms import Form
 from app.models import HousingArea, Organisation, OrganisationKind
+from app.openings.forms import local_today
 
 AT_MOST = _l("At most %(max)d characters.")
 
@@ -90,6 +91,12 @@ class ConversationForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, gettext(k.label)) for k in ConversationKind]
+
+    def validate_held_on(self, field):
+        # A log of conversations held, not a calendar (and a future retention conversation
+        # would hide an overdue placement from the start page until that day).
+        if field.data and field.data > local_today():
+            raise ValidationError(_l("A conversation cannot have been held in the future."))
 
 
 class ConsentForm(Form):

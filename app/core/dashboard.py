@@ -96,43 +96,41 @@ def active_projects(user, today: date) -> list[ActiveProject]:
     ]
 
 
-def running_placement_ids(today: date):
-    """The ids of the placements still running today, found through the actual-end index
-    (two index ranges, instead of scanning every placement that ever started)."""
-    return union_all(
-        select(Placement.id).where(Placement.actual_end.is_(None)),
-        select(Placement.id).where(Placement.actual_end >= today),
-    )
-
-
 def retention_due(today: date, weeks: int) -> list[RetentionDue]:
     """Running placements whose latest retention conversation (or, without one, their start)
-    lies more than `weeks` weeks back; the longest-waiting first."""
+    lies more than `weeks` weeks back; the longest-waiting first.
+
+    `Placement.retention_since` holds that day, kept on every write, so the open-ended
+    placements are read in their waiting order from a partial index and the walk stops at
+    the section's limit; those with an end date still to come are few, and sorted. Only the
+    rows shown get their latest conversation's day (to say whether there was one)."""
+    cutoff = today - timedelta(weeks=weeks)
+    listed = Candidate.anonymised_at.is_(None)  # an erased person is no one to call
+
+    def waiting(running):
+        return (
+            select(Placement.id, Placement.retention_since)
+            .join(Candidate, Candidate.id == Placement.candidate_id)
+            .where(running, Placement.retention_since < cutoff, listed)
+            .order_by(Placement.retention_since, Placement.id)
+            .limit(SECTION_LIMIT + 1)
+            .subquery()
+        )
+
+    open_ended, ending_later = (
+        waiting(Placement.actual_end.is_(None)),
+        waiting(Placement.actual_end >= today),
+    )
+    due = union_all(select(open_ended), select(ending_later)).subquery()
     last = (
         select(func.max(Conversation.held_on))
         .where(
             Conversation.candidate_id == Placement.candidate_id,
             Conversation.kind == ConversationKind.RETENTION,
             Conversation.held_on >= Placement.start_date,
-            Conversation.held_on <= today,
         )
         .correlate(Placement)
         .scalar_subquery()
-    )
-    since = func.coalesce(last, Placement.start_date)
-    cutoff = today - timedelta(weeks=weeks)
-    # Cheap test first (an index seek per placement): no retention conversation since the
-    # cutoff. Only the placements that pass it get their latest conversation looked up.
-    recent = (
-        select(Conversation.id)
-        .where(
-            Conversation.candidate_id == Placement.candidate_id,
-            Conversation.kind == ConversationKind.RETENTION,
-            Conversation.held_on >= cutoff,
-            Conversation.held_on <= today,
-        )
-        .correlate(Placement)
-        .exists()
     )
     rows = db.session.execute(
         select(
@@ -147,16 +145,11 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
             Placement.start_date,
             last,
         )
+        .join(due, due.c.id == Placement.id)
         .join(Candidate, Candidate.id == Placement.candidate_id)
         .join(Project, Project.id == Placement.project_id)
         .join(Organisation, Organisation.id == Placement.company_id)
-        .where(
-            Placement.id.in_(running_placement_ids(today)),
-            Placement.start_date < cutoff,
-            ~recent,
-            Candidate.anonymised_at.is_(None),  # an erased person is no one to call
-        )
-        .order_by(since, Placement.id)
+        .order_by(due.c.retention_since, Placement.id)
         .limit(SECTION_LIMIT + 1)
     )
     return [

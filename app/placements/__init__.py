@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("placements", __name__, url_prefix="/placements")
 
-from app.placements import models, progress_views, views  # noqa: E402,F401
+from app.placements import models, progress_views, retention, views  # noqa: E402,F401

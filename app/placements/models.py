@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -48,8 +48,9 @@ class Placement(db.Model):
     rung: Mapped[str] = mapped_column(String(20))
     start_date: Mapped[date] = mapped_column(Date, index=True)
     planned_end: Mapped[date | None] = mapped_column(Date)
-    # Indexed: the start page looks for the placements still running today.
-    actual_end: Mapped[date | None] = mapped_column(Date, index=True)
+    # Indexed with retention_since (below): the start page looks for the placements still
+    # running today, in the order they have waited for a retention conversation.
+    actual_end: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -58,6 +59,12 @@ class Placement(db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The day of the candidate's latest retention conversation since this placement started,
+    # or the start without one. Kept by app/placements/retention.py, so that the start page
+    # finds the running placements that waited longest through an index, not by looking up
+    # the conversations of every running placement.
+    # Nullable in the schema only (see its migration): set on every insert.
+    retention_since: Mapped[date | None] = mapped_column(Date)
 
     candidate: Mapped[Candidate] = relationship()
     project: Mapped[Project] = relationship()
@@ -65,6 +72,10 @@ class Placement(db.Model):
     created_by: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # Running placements (no end, or an end to come) in the order they have waited.
+        Index("ix_placements_running_retention", "actual_end", "retention_since", "id"),
+    )
 
     def __repr__(self) -> str:
         return f"<Placement {self.id} c{self.candidate_id} p{self.project_id} {self.rung}>"
