@@ -182,3 +182,61 @@ def test_another_role_sees_the_same_count(client, login, make, staff):
     assert counted_on_page(client, project) == (5, 8)
     login(make.user(Role.CLIENT, staff["assoc"]))
     assert counted_on_page(client, project) == (5, 8)
+
+
+def people_rows(client, project, page: int = 1) -> list[str]:
+    html = client.get(f"/placements/progress/{project.id}?page={page}").get_data(as_text=True)
+    table = html.split('id="progress-people"')[1].split("</section>")[0]
+    if "<tbody>" not in table:
+        return []
+    return [
+        " | ".join(
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        )
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLIENT, Role.CONTRACTOR])
+def test_the_ladder_is_paged_the_same_whether_counted_already_or_not(
+    app,
+    client,
+    login,
+    make,
+    site,  # noqa: F811
+    role,
+    monkeypatch,
+):
+    """The first view after a change pages the placements it loaded to count them; later
+    views ask the database for the page. Both show the same rows, newest first."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    org = {Role.CLIENT: site["assoc"], Role.CONTRACTOR: site["main"]}.get(role)
+    login(make.user(role, org) if org else site["coordinator"])
+    project = site["project"]
+    cold = []
+    for number in (1, 2, 3):
+        progress_cache.cache.clear()  # each view counts afresh and pages what it loaded
+        cold.append(people_rows(client, project, number))
+    warm = [people_rows(client, project, number) for number in (1, 2, 3)]  # counted: paged in SQL
+    assert cold == warm
+    first, second, third = warm
+    # 5 placements (4 at the main contractor, 1 at the subcontractor), the newest first.
+    expected = {
+        Role.COORDINATOR: [
+            "Sara Sørensen",
+            "Mads Mikkelsen",
+            "Ahmed Hassan",
+            "Mads Mikkelsen",
+            "Mads Mikkelsen",
+        ],
+        Role.CLIENT: ["S.S.", "M.M.", "A.H.", "M.M.", "M.M."],
+        Role.CONTRACTOR: ["Mads Mikkelsen", "Ahmed Hassan", "Mads Mikkelsen", "Mads Mikkelsen"],
+    }[role]
+    shown = [row.split(" | ")[0] for row in first + second + third]
+    assert shown == expected
+    assert len(first) == 2 and len(second) == 2
+    html = client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
+    assert f'href="/placements/progress/{project.id}?page=2#progress-people"' in html
+    total = len(expected)
+    assert f"{total} forløb, de nyeste først." in html

@@ -50,6 +50,11 @@ CONSENT_PURPOSES = {
 }
 
 
+def initials_of(name: str) -> str:
+    """What a client sees of a resident: "Mads Mikkelsen" -> "M.M."."""
+    return "".join(part[:1].upper() + "." for part in name.split() if part)
+
+
 class Candidate(db.Model):
     __tablename__ = "candidates"
 
@@ -101,7 +106,7 @@ class Candidate(db.Model):
 
     @property
     def initials(self) -> str:
-        return "".join(part[:1].upper() + "." for part in self.name.split() if part)
+        return initials_of(self.name)
 
     @property
     def eligible(self) -> bool:

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, select, true, union_all
+from sqlalchemy.orm import defer
 
 from app.access import scoped_projects
+from app.agreements.models import AgreementVersion
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -83,12 +85,20 @@ def active_projects(user, today: date) -> list[ActiveProject]:
     """Awarded and running projects with their progress: one query (the projects with their
     approved agreements) when their counts are cached, plus one for the placements' facts of
     those that changed since they were last counted."""
-    rows = db.session.execute(
-        with_approved_version(
-            scoped_projects(user).where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
-        )
-        .order_by(Project.updated_at.desc(), Project.id.desc())
+    order = (Project.updated_at.desc(), Project.id.desc())
+    shown = (
+        scoped_projects(user)
+        .with_only_columns(Project.id)
+        .where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
+        .order_by(*order)
         .limit(SECTION_LIMIT + 1)
+    )
+    # The agreement in force only for the projects shown, and without its text (the progress
+    # bar needs the targets, not the document).
+    rows = db.session.execute(
+        with_approved_version(select(Project).where(Project.id.in_(shown)))
+        .options(defer(AgreementVersion.text, raiseload=True))
+        .order_by(*order)
     ).all()
     counted = projects_counted([(project, approved) for project, approved in rows], today)
     return [

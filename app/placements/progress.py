@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
@@ -142,9 +143,11 @@ def project_overview(
     return _overview(project, counted(project, approved, today, facts), today)
 
 
+@cache
 def approved_version_id():
     """The id of the agreement in force for the enclosing query's project, as a correlated
-    subquery (same choice as `agreements.approved_version`)."""
+    subquery (same choice as `agreements.approved_version`). Built once: a statement is
+    immutable, and building this one costs more than running it."""
     version = aliased(AgreementVersion)
     return (
         select(version.id)

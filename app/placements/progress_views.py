@@ -6,24 +6,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort
+from flask import abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.access import scoped_projects, signed_in
-from app.candidates.models import Candidate
+from app.candidates.models import Candidate, initials_of
 from app.extensions import db
 from app.models import Organisation, Project, Role, Rung
+from app.openings.forms import local_today
+from app.pagination import Page
 from app.placements import bp
 from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
 from app.placements.models import Outcome, Placement
 from app.placements.progress import (
     FACT_COLUMNS,
+    cached_overview,
     fact_of,
     project_overview,
     with_approved_version,
 )
-from app.web import render
+from app.web import MAX_PAGE, parse_id, render
 
 # The chart's drawing area, in SVG user units.
 CHART_WIDTH, CHART_HEIGHT = 640, 240
@@ -45,18 +48,34 @@ class PersonRow:
 @bp.route("/progress/<int:project_id>")
 @signed_in
 def progress(project_id: int):
-    """Show the project's progress against its agreement, over time and by rung."""
+    """Show the project's progress against its agreement, over time and by rung, and a page
+    of the placements on its ladder (the newest first).
+
+    Three queries whatever the project's size: the user; the project with its approved
+    agreement; and either one page of the placements (when this worker has the project's
+    placements counted already: see `progress_cache`) or, the first time after a change,
+    all of them, to count them and show the page from the same rows."""
     project, approved = _project_or_404(project_id)
-    ladder = ladder_rows(project.id)
-    facts = [fact_of(row[: len(FACT_COLUMNS)]) for row in ladder]
-    overview = project_overview(project, approved=approved, facts=facts)
+    today = local_today()
+    per_page = current_app.config["PAGE_SIZE"]
+    page = min(max(parse_id(request.args.get("page")) or 1, 1), MAX_PAGE)
+    overview = cached_overview(project, approved, today)
+    if overview is None:
+        ladder = ladder_rows(project.id)
+        facts = [fact_of(row[: len(FACT_COLUMNS)]) for row in ladder]
+        overview = project_overview(project, today, approved=approved, facts=facts)
+        visible = [row for row in reversed(ladder) if row.first_name is not None]
+        rows = visible[(page - 1) * per_page : page * per_page]
+        total = len(visible)
+    else:
+        rows, total = ladder_page(project.id, page, per_page)
     return render(
         "placements/progress.html",
         project=project,
         overview=overview,
         p=overview.progress,
         chart=chart(overview, project.execution_start, project.execution_end),
-        people=people_on_ladder(ladder),
+        people=Page(items=people_on_ladder(rows), page=page, per_page=per_page, total=total),
         rungs=list(Rung),
         gain_low=GAIN_LOW_DKK,
         gain_high=GAIN_HIGH_DKK,
@@ -75,49 +94,81 @@ def _project_or_404(project_id: int):
     return row
 
 
-def ladder_rows(project_id: int):
-    """Every placement on the project, oldest first, in one query: its facts (every placement
-    counts towards progress) and the person, whom a contractor may see only at its own company
-    (other companies' people are not even loaded: the candidate is None on those rows)."""
+def _visible():
+    """Whom the current user may see on the ladder: a contractor only its own company's
+    people (the others' names are not even loaded)."""
     visible = Candidate.id == Placement.candidate_id
     if current_user.role == Role.CONTRACTOR:
         visible &= Placement.company_id == current_user.organisation_id
+    return visible
+
+
+PERSON_COLUMNS = (
+    Candidate.first_name,
+    Candidate.last_name,
+    Organisation.name.label("company_name"),
+)
+
+
+def ladder_rows(project_id: int):
+    """Every placement on the project, oldest first, in one query: its facts (every placement
+    counts towards progress) and the person's name where the user may see it (None
+    elsewhere)."""
     return db.session.execute(
-        select(*FACT_COLUMNS, Candidate, Organisation.name.label("company_name"))
-        .outerjoin_from(Placement, Candidate, visible)
+        select(*FACT_COLUMNS, *PERSON_COLUMNS)
+        .outerjoin_from(Placement, Candidate, _visible())
         .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
         .where(Placement.project_id == project_id)
         .order_by(Placement.start_date, Placement.id)
     ).all()
 
 
-def people_on_ladder(ladder) -> list[PersonRow]:
-    """Placements on the project, newest first: full names for staff, initials for the client,
-    and for a contractor only its own company's placements, with name and rung."""
+def ladder_page(project_id: int, page: int, per_page: int):
+    """One page of the placements the user may see, the newest first, and their total."""
+    rows = db.session.execute(
+        select(*FACT_COLUMNS, *PERSON_COLUMNS, func.count().over().label("total"))
+        .join_from(Placement, Candidate, _visible())
+        .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
+        .where(Placement.project_id == project_id)
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        return rows, rows[0].total
+    if page == 1:
+        return rows, 0
+    # Past the last page: no row carries the total (a page number typed by hand).
+    total = db.session.scalar(
+        select(func.count())
+        .select_from(Placement)
+        .join(Candidate, _visible())
+        .where(Placement.project_id == project_id)
+    )
+    return rows, total
+
+
+def people_on_ladder(rows) -> list[PersonRow]:
+    """The rows as each role may see them: full names for staff, initials for the client,
+    and for a contractor (only its own company's rows reach here) name and rung."""
     role = current_user.role
-    rows = []
-    for row in reversed(ladder):
-        candidate = row.Candidate
-        if candidate is None:  # a placement at another company, for a contractor
-            continue
+    people = []
+    for row in rows:
+        name = f"{row.first_name} {row.last_name}".strip()
         rung = Rung(row.rung)
         if current_user.is_staff:
-            rows.append(
-                PersonRow(
-                    candidate.name,
-                    rung,
-                    row.company_name,
-                    row.start_date,
-                    row.actual_end,
-                    Outcome(row.outcome) if row.outcome else None,
-                )
+            outcome = Outcome(row.outcome) if row.outcome else None
+            people.append(
+                PersonRow(name, rung, row.company_name, row.start_date, row.actual_end, outcome)
             )
         elif role == Role.CLIENT:
-            initials = candidate.initials  # never the name: clients see initials only
-            rows.append(PersonRow(initials, rung, row.company_name, row.start_date, row.actual_end))
+            initials = initials_of(name)  # never the name: clients see initials only
+            people.append(
+                PersonRow(initials, rung, row.company_name, row.start_date, row.actual_end)
+            )
         elif role == Role.CONTRACTOR:
-            rows.append(PersonRow(candidate.name, rung))
-    return rows
+            people.append(PersonRow(name, rung))
+    return people
 
 
 def chart(overview, start: date | None, end: date | None) -> dict | None:
