@@ -1,6 +1,6 @@
 """Template filters and globals: Danish date and number formats, labels for enum values.
 
-A list of placements formats hundreds of dates and labels per page, so the two filters
+A list of placements formats hundreds of dates, numbers and labels per page, so the filters
 remember their answers per locale (a day formats the same way every time, a msgid translates
 the same way until the app restarts with new catalogs): a dictionary lookup instead of
 Flask-Babel's context lookups and Babel's pattern formatting each time.
@@ -10,6 +10,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_date, format_datetime, format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
 
@@ -19,6 +20,11 @@ DATE_PATTERNS = {"short": "dd.MM.yyyy"}
 @lru_cache(maxsize=16_384)
 def _day_text(day: date, style: str, locale: str) -> str:
     return babel_format_date(day, DATE_PATTERNS.get(style, style), locale=locale)
+
+
+@lru_cache(maxsize=4_096)
+def _int_text(value: int, locale: str) -> str:
+    return babel_format_decimal(value, locale=locale)
 
 
 @lru_cache(maxsize=4_096)
@@ -50,6 +56,8 @@ def init_app(app):
 
     @app.template_filter("number")
     def number_filter(value) -> str:
+        if type(value) is int:
+            return _int_text(value, str(babel_locale()))
         return format_decimal(value)
 
     @app.template_filter("label")

@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 
 from app.agreements.models import AgreementVersion
 from app.extensions import db
-from app.models import Project, Role, utcnow
+from app.models import Phase, Project, Role, utcnow
 from app.placements import progress_cache
 from app.placements.models import Placement
 from app.placements.progress import project_progress
@@ -240,3 +240,28 @@ def test_the_ladder_is_paged_the_same_whether_counted_already_or_not(
     assert f'href="/placements/progress/{project.id}?page=2#progress-people"' in html
     total = len(expected)
     assert f"{total} forløb, de nyeste først." in html
+
+
+def test_the_start_page_counts_with_the_agreements_own_durations(client, login, make):
+    """The start page loads only the ladder's values of each agreement, not its whole
+    content: the minimum durations they set must still decide what counts."""
+    assoc = make.association("Boligforeningen Vestbo")
+    main = make.company("Hovedentreprenør A/S")
+    coordinator = login(make.user(Role.COORDINATOR))
+    strict = make.project(assoc, "Streng aftale", Phase.EXECUTION, main=main)
+    lenient = make.project(assoc, "Mild aftale", Phase.EXECUTION, main=main)
+    # A 3-week internship counts under a 2-week minimum, not under an 8-week one.
+    approve_agreement(strict, coordinator, rule="min_duration", internship_weeks_min=8)
+    approve_agreement(lenient, coordinator, rule="min_duration", internship_weeks_min=2)
+    for project in (strict, lenient):
+        person = add_candidate("Ida", project.name, assoc)
+        add_placement(person, project, main, "internship", days_ago(21))
+    for _ in range(2):  # counted afresh, then from the cache
+        html = client.get("/dashboard/active", headers={"HX-Request": "true"}).get_data(
+            as_text=True
+        )
+        items = dict(re.findall(r'<li data-project="(\d+)">(.*?)</li>', html, re.S))
+        assert "0 af 8 forløb" in items[str(strict.id)]
+        assert "1 af 8 forløb" in items[str(lenient.id)]
+    assert counted_on_page(client, strict) == (0, 8)
+    assert counted_on_page(client, lenient) == (1, 8)

@@ -93,17 +93,22 @@ def active_projects(user, today: date) -> list[ActiveProject]:
         .order_by(*order)
         .limit(SECTION_LIMIT + 1)
     )
-    # The agreement in force only for the projects shown, and without its text (the progress
-    # bar needs the targets, not the document).
+    # The agreement in force only for the projects shown, and of it only the targets and
+    # the ladder's values (not the document and its whole draft: kilobytes of JSON each).
     rows = db.session.execute(
         with_approved_version(select(Project).where(Project.id.in_(shown)))
-        .options(defer(AgreementVersion.text, raiseload=True))
+        .add_columns(AgreementVersion.content["values"])
+        .options(
+            defer(AgreementVersion.text, raiseload=True),
+            defer(AgreementVersion.content, raiseload=True),
+        )
         .order_by(*order)
     ).all()
-    counted = projects_counted([(project, approved) for project, approved in rows], today)
-    return [
-        ActiveProject(p.id, p.name, p.phase_enum, counted[p.id].progress) for p, _approved in rows
-    ]
+    values = {approved.id: ladder for _project, approved, ladder in rows if approved is not None}
+    counted = projects_counted(
+        [(project, approved) for project, approved, _ in rows], today, values
+    )
+    return [ActiveProject(p.id, p.name, p.phase_enum, counted[p.id].progress) for p, _a, _v in rows]
 
 
 def retention_due(today: date, weeks: int) -> list[RetentionDue]:

@@ -46,11 +46,16 @@ def fact_of(row) -> PlacementFact:
     return PlacementFact(candidate_id, rung, start, end, outcome, company_id)
 
 
-def targets_of(version: AgreementVersion | None) -> Targets | None:
-    """The targets of an approved agreement version (None without one)."""
+_CONTENT = object()
+
+
+def targets_of(version: AgreementVersion | None, values=_CONTENT) -> Targets | None:
+    """The targets of an approved agreement version (None without one); pass its ladder
+    `values` when the query loaded them without the whole content."""
     if version is None:
         return None
-    values = (version.content or {}).get("values")
+    if values is _CONTENT:
+        values = (version.content or {}).get("values")
     return counting.make_targets(
         version.apprenticeships_min,
         version.courses_min,
@@ -88,17 +93,19 @@ def counted(
     approved: AgreementVersion | None,
     today: date,
     facts: list[PlacementFact] | None = None,
+    values=_CONTENT,
 ) -> Counted:
     """The project's placements counted against `approved` as of `today`: from this worker's
     cache when nothing it is counted from has changed, else counted (from `facts` when the
-    caller has loaded them, else from one query) and cached."""
+    caller has loaded them, else from one query) and cached. `values`: see `targets_of`."""
     k = progress_cache.key(project, approved, today)
     hit = progress_cache.cache.get(k)
     if hit is not None:
         return hit
     if facts is None:
         facts = project_facts(project.id)
-    return progress_cache.cache.put(k, progress_cache.count_all(facts, targets_of(approved), today))
+    targets = targets_of(approved, values)
+    return progress_cache.cache.put(k, progress_cache.count_all(facts, targets, today))
 
 
 def cached_overview(
@@ -206,10 +213,13 @@ def projects_progress(
 
 
 def projects_counted(
-    projects: Iterable[tuple[Project, AgreementVersion | None]], today: date
+    projects: Iterable[tuple[Project, AgreementVersion | None]],
+    today: date,
+    values: dict[int, dict | None] | None = None,
 ) -> dict[int, Counted]:
     """Many projects (each with its approved version or None) counted as of `today`: from
-    this worker's cache, and the rest from one query for all their placements."""
+    this worker's cache, and the rest from one query for all their placements. `values`:
+    each version's ladder values by version id, when loaded without the whole content."""
     result: dict[int, Counted] = {}
     missing: list[tuple[Project, AgreementVersion | None]] = []
     for project, approved in projects:
@@ -221,7 +231,10 @@ def projects_counted(
     if missing:
         facts = facts_by_project(project.id for project, _approved in missing)
         for project, approved in missing:
-            result[project.id] = counted(project, approved, today, facts.get(project.id, []))
+            ladder = _CONTENT if values is None or approved is None else values[approved.id]
+            result[project.id] = counted(
+                project, approved, today, facts.get(project.id, []), values=ladder
+            )
     return result
 
 
