@@ -60,6 +60,7 @@ MAX_SECONDS, MAX_CLIENTS, MAX_DOWNLOADS = 60, 32, 5_000  # hard bounds, whatever
 BASELINE_SHARE_GOAL = 3.0  # % of /healthz throughput, at the large size
 COST_RATIO_GOAL = 1.5  # large / demo
 CANDIDATE_QUERY = "sen"  # Nielsen, Sørensen, Hansen, ...: matches at both sizes
+SECTIONS = tuple(f"/dashboard/{name}" for name in ("active", "retention", "meetings", "openings"))
 
 
 @dataclass
@@ -69,6 +70,9 @@ class Route:
     data: list[tuple[str, str]] | None = None
     htmx: bool = False
     docx: bool = False
+    # htmx GETs the page makes as soon as it loads (the start page's sections): one "view"
+    # is the page and all of them, one after the other, timed together.
+    then: tuple[str, ...] = ()
 
 
 @dataclass
@@ -193,7 +197,7 @@ def routes_for(session: Session, project_id: int, number: int) -> list[Route]:
     projects = "/projects/?phase=execution&q=a"
     return [
         Route("baseline /healthz", "/healthz"),
-        Route("start page /", "/"),
+        Route("start page / + 4 sections", "/", then=SECTIONS),
         Route("projects ?phase&q", projects),
         Route("projects ?phase&q (htmx)", projects, htmx=True),
         Route("progress /placements/progress/<id>", f"/placements/progress/{project_id}"),
@@ -215,6 +219,13 @@ def hit(session: Session, route: Route) -> tuple[int, float]:
         data = [(k, session.token if k == "csrf_token" else v) for k, v in data]
     started = time.perf_counter()
     status, payload = session.request("bench", route.path, data, headers, record=False)
+    for path in route.then:
+        if status != 200:
+            break
+        fragment = {"HX-Request": "true", "HX-Current-URL": session.base + route.path}
+        status, part = session.request("bench", path, None, fragment, record=False)
+        if status == 200 and b"<html" in part[:500]:
+            status = -2
     elapsed = (time.perf_counter() - started) * 1000
     if status == 200 and route.docx and not payload.startswith(b"PK"):
         status = -1  # not a Word file
