@@ -116,9 +116,10 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
     lies more than `weeks` weeks back; the longest-waiting first.
 
     `Placement.retention_since` holds that day, kept on every write, so the open-ended
-    placements are read in their waiting order from a partial index and the walk stops at
-    the section's limit; those with an end date still to come are few, and sorted. Only the
-    rows shown get their latest conversation's day (to say whether there was one)."""
+    placements are read in their waiting order from the (actual_end, retention_since)
+    index and the walk stops at the section's limit; those with an end date still to come
+    are few, and sorted. Only the rows shown get their latest conversation's day looked up
+    (to say whether there was one)."""
     cutoff = today - timedelta(weeks=weeks)
     listed = Candidate.anonymised_at.is_(None)  # an erased person is no one to call
 
