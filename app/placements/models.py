@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -48,8 +48,8 @@ class Placement(db.Model):
     rung: Mapped[str] = mapped_column(String(20))
     start_date: Mapped[date] = mapped_column(Date, index=True)
     planned_end: Mapped[date | None] = mapped_column(Date)
-    # Indexed with retention_since (below): the start page looks for the placements still
-    # running today, in the order they have waited for a retention conversation.
+    # Indexed (below): the start page looks for the placements still running today, in the
+    # order they have waited for a retention conversation.
     actual_end: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
@@ -73,8 +73,23 @@ class Placement(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        # Running placements (no end, or an end to come) in the order they have waited.
-        Index("ix_placements_running_retention", "actual_end", "retention_since", "id"),
+        # The open-ended placements in the order they have waited: a walk that stops at the
+        # start page's limit (partial, so that no index on actual_end can serve "IS NULL"
+        # instead: SQLite's statistics cannot tell how many rows are NULL).
+        Index(
+            "ix_placements_open_retention",
+            "retention_since",
+            "id",
+            sqlite_where=text("actual_end IS NULL"),
+            postgresql_where=text("actual_end IS NULL"),
+        ),
+        # The placements with an end date, for "still running on a day" (an end to come).
+        Index(
+            "ix_placements_actual_end",
+            "actual_end",
+            sqlite_where=text("actual_end IS NOT NULL"),
+            postgresql_where=text("actual_end IS NOT NULL"),
+        ),
     )
 
     def __repr__(self) -> str:

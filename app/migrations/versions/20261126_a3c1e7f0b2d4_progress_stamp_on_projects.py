@@ -24,5 +24,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('projects', schema=None) as batch_op:
-        batch_op.drop_column('progress_stamp')
+    if op.get_bind().dialect.name == 'sqlite':
+        # Natively: a batch copy would drop the old table, which the foreign keys forbid.
+        op.execute('ALTER TABLE projects DROP COLUMN progress_stamp')
+    else:
+        op.drop_column('projects', 'progress_stamp')

@@ -1,5 +1,5 @@
-"""placements.retention_since: the day of the latest retention conversation, indexed with
-actual_end
+"""placements.retention_since: the day of the latest retention conversation, indexed for
+the open-ended placements
 
 Revision ID: b7d2f4a91c3e
 Revises: a3c1e7f0b2d4
@@ -32,17 +32,31 @@ def upgrade():
     # one checks every row against the foreign keys that point at it (minutes at 100,000
     # placements). The app sets it on every insert (app/placements/retention.py).
     with op.batch_alter_table('placements', schema=None) as batch_op:
-        # Replaces the index on actual_end alone, which is its first column.
         batch_op.create_index(
-            'ix_placements_running_retention',
-            ['actual_end', 'retention_since', 'id'],
+            'ix_placements_open_retention',
+            ['retention_since', 'id'],
             unique=False,
+            sqlite_where=sa.text('actual_end IS NULL'),
+            postgresql_where=sa.text('actual_end IS NULL'),
         )
+        # Only the rows with an end date: "IS NULL" must go to the index above.
         batch_op.drop_index('ix_placements_actual_end')
+        batch_op.create_index(
+            'ix_placements_actual_end',
+            ['actual_end'],
+            unique=False,
+            sqlite_where=sa.text('actual_end IS NOT NULL'),
+            postgresql_where=sa.text('actual_end IS NOT NULL'),
+        )
 
 
 def downgrade():
     with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.drop_index('ix_placements_actual_end')
         batch_op.create_index('ix_placements_actual_end', ['actual_end'], unique=False)
-        batch_op.drop_index('ix_placements_running_retention')
-        batch_op.drop_column('retention_since')
+        batch_op.drop_index('ix_placements_open_retention')
+    if op.get_bind().dialect.name == 'sqlite':
+        # Natively: a batch copy would drop the old table, which the foreign keys forbid.
+        op.execute('ALTER TABLE placements DROP COLUMN retention_since')
+    else:
+        op.drop_column('placements', 'retention_since')
