@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.config import Config
-from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+from app.extensions import babel, csrf, db, htmx, include_object, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -49,7 +49,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
