@@ -28,10 +28,11 @@ from app.candidates.models import (
     Consent,
     Conversation,
     SensitiveNote,
+    search_term,
 )
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import HousingArea, Organisation, Rung
+from app.models import Organisation, Rung
 from app.pagination import Page
 from app.placements.models import Placement
 from app.placements.service import journey
@@ -64,36 +65,32 @@ def index():
         page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
-    # One query for the page. The search, the order and the total (`count(*) OVER ()`) run
-    # on the candidates alone, in a subquery that keeps one page of ids; only those rows then
-    # get their area, association and today's placement, so a search matching thousands
-    # costs no more lookups than one matching fifty.
+    # One query for the page. The matches are taken in name order and counted up to a cap
+    # (or to the end of the page asked for, if further): the database walks the name index
+    # and stops there, so a search matching thousands costs no more than one matching fifty.
+    # Past the cap the page says "more than N". Only the page's rows then get their area,
+    # association and today's placement.
     per_page = current_app.config["PAGE_SIZE"]
+    bound = max(current_app.config["SEARCH_COUNT_CAP"], page * per_page)
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
-    matching = (
-        select(Candidate.id)
-        .outerjoin(HousingArea, Candidate.area_id == HousingArea.id)
-        .where(Candidate.anonymised_at.is_(None))
+    matching = select(*order).where(Candidate.anonymised_at.is_(None))
+    if term := search_term(q):
+        matching = matching.where(Candidate.search_text.like(like_pattern(term), escape="\\"))
+    # Materialised on PostgreSQL: planned alone for all its rows, so the planner picks the
+    # walk or the trigram index for the whole bounded set, not for the page's LIMIT above a
+    # count it takes to stream. Nested, so the statement still begins with SELECT.
+    bounded = (
+        matching.order_by(*order)
+        .limit(bound + 1)
+        .cte("bounded", nesting=True)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    if q:
-        pattern = like_pattern(q)
-        fields = (
-            Candidate.first_name,
-            Candidate.last_name,
-            Candidate.first_name + " " + Candidate.last_name,
-            HousingArea.name,
-            Candidate.trades,
-            Candidate.certificates,
-            Candidate.languages,
-            Candidate.driving_licence,
-        )
-        matching = matching.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
     page_ids = (
-        matching.add_columns(func.count().over().label("total"))
-        .order_by(*order)
+        select(bounded.c.id, func.count().over().label("total"))
+        .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
-        .subquery()
+        .subquery("page_ids")
     )
     query = (
         select(Candidate)
@@ -107,9 +104,13 @@ def index():
     elif page == 1:
         total = 0
     else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+        total = db.session.scalar(select(func.count()).select_from(bounded))
     pagination = Page(
-        items=[tuple(row[:3]) for row in rows], page=page, per_page=per_page, total=total
+        items=[tuple(row[:3]) for row in rows],
+        page=page,
+        per_page=per_page,
+        total=min(total, bound),
+        more=total > bound,
     )
     response = render(
         "candidates/index.html",
