@@ -32,7 +32,7 @@ from app.candidates.models import (
 )
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Organisation, Rung
+from app.models import HousingArea, Organisation, Rung
 from app.pagination import Page
 from app.placements.models import Placement
 from app.placements.service import journey
@@ -48,12 +48,23 @@ def _candidate(candidate_id: int) -> Candidate:
     return candidate
 
 
-@dataclass(frozen=True)
-class ActivePlacement:
-    """Where a candidate is on the ladder today, as the list shows it."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A row of the candidate list: plain values, no ORM objects to build and expire."""
 
-    rung: Rung
-    company: str
+    id: int
+    first_name: str
+    last_name: str
+    trades: str
+    certificates: str
+    eligible: bool
+    housing: str | None  # the housing area, else the association
+    rung: Rung | None  # of the placement running today
+    company: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 @bp.get("/")
@@ -92,21 +103,44 @@ def index():
         .offset((page - 1) * per_page)
         .subquery("page_ids")
     )
+    association = aliased(Organisation)
     query = (
-        select(Candidate)
+        select(
+            Candidate.id,
+            Candidate.first_name,
+            Candidate.last_name,
+            Candidate.trades,
+            Candidate.certificates,
+            Candidate.association_id,
+            func.coalesce(HousingArea.name, association.name).label("housing"),
+        )
         .join(page_ids, page_ids.c.id == Candidate.id)
-        .options(joinedload(Candidate.area), joinedload(Candidate.association))
+        .outerjoin(HousingArea, HousingArea.id == Candidate.area_id)
+        .outerjoin(association, association.id == Candidate.association_id)
         .order_by(*order)
     )
     rows = db.session.execute(_with_active_placement(query).add_columns(page_ids.c.total)).all()
     if rows:
-        total = rows[0][-1]
+        total = rows[0].total
     elif page == 1:
         total = 0
     else:  # past the last page: no row carries the total, so count once
         total = db.session.scalar(select(func.count()).select_from(bounded))
     pagination = Page(
-        items=[tuple(row[:3]) for row in rows],
+        items=[
+            Found(
+                id=row.id,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                trades=row.trades,
+                certificates=row.certificates,
+                eligible=row.association_id is not None,
+                housing=row.housing,
+                rung=Rung(row.rung) if row.rung else None,
+                company=row.company,
+            )
+            for row in rows
+        ],
         page=page,
         per_page=per_page,
         total=min(total, bound),
@@ -116,12 +150,7 @@ def index():
         "candidates/index.html",
         block="results",
         pagination=pagination,
-        candidates=[candidate for candidate, _rung, _company in pagination.items],
-        active={
-            candidate.id: ActivePlacement(Rung(rung), company)
-            for candidate, rung, company in pagination.items
-            if rung is not None
-        },
+        candidates=pagination.items,
         q=q,
     )
     if q:
@@ -153,7 +182,7 @@ def _with_active_placement(query):
     return (
         query.outerjoin_from(Candidate, Placement, Placement.id == active_id)
         .outerjoin_from(Placement, company, company.id == Placement.company_id)
-        .add_columns(Placement.rung, company.name)
+        .add_columns(Placement.rung, company.name.label("company"))
     )
 
 
