@@ -152,3 +152,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Engine, "do_execute")
+def _plan_for_the_values(cursor, statement, parameters, context):
+    """psycopg prepares a statement run 5 times on a connection, and PostgreSQL may then plan
+    it once for any parameters. A statement with the execution option `plan_for_values=True`
+    is never prepared, so it is planned for its values (the candidate search: the best plan
+    for "%b%" is not the best for "%mette%")."""
+    if context.execution_options.get("plan_for_values") and context.dialect.driver == "psycopg":
+        cursor.execute(statement, parameters, prepare=False)
+        return True
+    return None

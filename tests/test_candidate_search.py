@@ -279,3 +279,19 @@ def test_the_search_text_of_every_write_path_is_the_function_of_its_fields(make)
     assert len(rows) == 2
     for stored, *fields in rows:
         assert stored == search_text(*fields)
+
+
+def test_the_search_is_planned_for_its_values_on_postgresql(ctx):
+    """psycopg prepares a statement run 5 times on a connection (PostgreSQL may then plan it
+    once for all patterns); the search's `plan_for_values` option keeps it unprepared."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+    query = select(Candidate.id).where(Candidate.search_text.like("%mette%"))
+    prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :s")
+    with db.engine.connect() as connection:
+        for _ in range(8):
+            connection.execute(query.execution_options(plan_for_values=True)).all()
+        assert connection.scalar(prepared, {"s": "%search_text LIKE%"}) == 0
+        for _ in range(8):  # the same without the option: prepared
+            connection.execute(query).all()
+        assert connection.scalar(prepared, {"s": "%search_text LIKE%"}) == 1

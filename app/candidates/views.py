@@ -119,13 +119,15 @@ def index():
         .outerjoin(association, association.id == Candidate.association_id)
         .order_by(*order)
     )
-    rows = db.session.execute(_with_active_placement(query).add_columns(page_ids.c.total)).all()
+    query = _with_active_placement(query).add_columns(page_ids.c.total)
+    rows = db.session.execute(query.execution_options(plan_for_values=True)).all()
     if rows:
         total = rows[0].total
     elif page == 1:
         total = 0
     else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(select(func.count()).select_from(bounded))
+        count = select(func.count()).select_from(bounded)
+        total = db.session.scalar(count.execution_options(plan_for_values=True))
     pagination = Page(
         items=[
             Found(
