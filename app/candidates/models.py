@@ -144,6 +144,9 @@ class Candidate(db.Model):
                 postgresql_using="gin",
                 postgresql_ops={"search_text": "gin_trgm_ops"},
                 postgresql_where=text("anonymised_at IS NULL"),
+                # No pending list: a search reads only the index, not a list of recent rows
+                # that waits for VACUUM (candidates are written a few at a time).
+                postgresql_with={"fastupdate": "off"},
             ),
         ),
     )

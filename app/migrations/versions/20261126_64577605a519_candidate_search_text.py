@@ -74,7 +74,7 @@ def upgrade():
                         ['first_name', 'last_name', 'id'], postgresql_where=LIVE)
         op.create_index('ix_candidates_search_trgm', 'candidates', ['search_text'],
                         postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'},
-                        postgresql_where=LIVE)
+                        postgresql_where=LIVE, postgresql_with={'fastupdate': 'off'})
     else:
         op.create_index('ix_candidates_search_walk', 'candidates',
                         ['first_name', 'last_name', 'id', 'search_text'], sqlite_where=LIVE)
