@@ -132,6 +132,23 @@ def test_renaming_a_housing_area_finds_its_candidates_by_the_new_name(client, ma
     assert person.search_text == search_text("Gellerup Øst", "Mads", "Holm", trades="Lager")
 
 
+def test_moving_a_candidate_by_the_relationship_or_the_id_moves_them_in_the_search(
+    client, make, coordinator
+):
+    person = add(make, "Mads", "Holm", "Gellerupparken")
+    other = make.association(areas=["Bispehaven", "Toveshøj"])
+    person.area = other.areas[0]  # an object
+    db.session.commit()
+    assert found(client, "bispehaven") == ["Mads Holm"]
+    assert found(client, "gellerupparken") == []
+    person.area_id = other.areas[1].id  # an id, the area not loaded
+    db.session.commit()
+    assert found(client, "toveshøj") == ["Mads Holm"]
+    person.area = None
+    db.session.commit()
+    assert found(client, "toveshøj") == [] and found(client, "mads") == ["Mads Holm"]
+
+
 def test_an_erased_candidate_is_not_found_by_their_old_name(client, make, coordinator):
     mads = add(make, "Mads", "Holm", "Gellerupparken", trades="Murer")
     add(make, "Mads", "Berg", "Gellerupparken", trades="Murer")
