@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.config import Config
-from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+from app.extensions import babel, csrf, db, htmx, include_object, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -49,7 +49,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -145,3 +152,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Engine, "do_execute")
+def _plan_for_the_values(cursor, statement, parameters, context):
+    """psycopg prepares a statement run 5 times on a connection, and PostgreSQL may then plan
+    it once for any parameters. A statement with the execution option `plan_for_values=True`
+    is never prepared, so it is planned for its values (the candidate search: the best plan
+    for "%b%" is not the best for "%mette%")."""
+    if context.execution_options.get("plan_for_values") and context.dialect.driver == "psycopg":
+        cursor.execute(statement, parameters, prepare=False)
+        return True
+    return None

@@ -38,6 +38,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PAGE_SIZE = 50
+    # The candidate search counts its matches up to this many (or to the page asked for);
+    # beyond, it says "more than N": a count that never reads every match.
+    SEARCH_COUNT_CAP = 500
     # Sessions end after this long without a request, and this long after signing in.
     SESSION_IDLE_MINUTES = 30
     SESSION_MAX_HOURS = 12
@@ -92,4 +95,5 @@ INTEGER_SETTINGS = (
     "RETENTION_WEEKS",
     "MIN_PRE_MATCH",
     "PROXY_HOPS",
+    "SEARCH_COUNT_CAP",
 )

@@ -23,6 +23,8 @@ class Page:
     page: int
     per_page: int
     total: int
+    # True when the count stopped at a cap: there are more than `total` items.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -38,7 +40,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or self.more
 
     @property
     def next_num(self) -> int | None:

@@ -165,6 +165,7 @@ def generate(
     `users` maps the demo roles to user ids; `agreement(shape, values)` returns the stored
     `content` and `text` of an agreement version (see `AgreementCache`).
     """
+    from app.candidates.models import search_text
     from app.meetings.monthly import occurrences
 
     rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
@@ -367,6 +368,11 @@ def generate(
                  driving_licence=rng.choice(("", "", "B", "B, C")),
                  languages=rng.choice(LANGUAGES), wishes="", availability="Fuld tid",
                  created_by_id=coordinator, anonymised_at=None, version=1)
+        )  # fmt: skip
+        row = rows["candidates"][-1]  # bulk inserts bypass the ORM listener that sets this
+        row["search_text"] = search_text(
+            area[1] if area else None, first, last, row["trades"], row["certificates"],
+            row["languages"], row["driving_licence"],
         )  # fmt: skip
         candidates.append((cid, area is not None))
     by_id = {row["id"]: row for row in rows["candidates"]}

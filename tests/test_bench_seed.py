@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.agreements import service
 from app.agreements.models import AgreementVersion
-from app.candidates.models import Candidate, Conversation
+from app.candidates.models import Candidate, Conversation, search_text
 from app.extensions import db
 from app.models import Project, ProjectCompany, Rung
 from app.placements.models import Placement
@@ -81,3 +81,16 @@ def test_every_project_has_numbered_versions_with_its_own_document(ctx):
     assert bulk.is_approved or bulk.project.phase == "tender"
     assert bulk.project.name in bulk.text and "QQ" not in bulk.text
     assert service.docx_for(bulk).startswith(b"PK")
+
+
+def test_the_bulk_candidates_are_found_by_the_search(ctx):
+    """The bulk insert bypasses the model's listener, so the seed writes the search text."""
+    added, _ = seed(SCALE, echo=lambda *_: None)
+    people = db.session.scalars(select(Candidate).order_by(Candidate.id.desc())).all()
+    bulk = people[: added["candidates"]]
+    for person in bulk:
+        area = person.area.name if person.area else None
+        fields = (person.trades, person.certificates, person.languages, person.driving_licence)
+        expected = search_text(area, person.first_name, person.last_name, *fields)
+        assert person.search_text == expected
+    assert any(person.area for person in bulk) and any(person.trades for person in bulk)

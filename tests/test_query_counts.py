@@ -314,6 +314,20 @@ def test_the_candidate_search_reads_twice_and_writes_its_audit_event(client, log
     assert_count(plain, 2)  # no search, nothing to log
 
 
+def test_a_capped_candidate_search_reads_twice_as_well(app, client, login, site, monkeypatch):
+    """Past the count cap the page says "more than N" from the same one page query."""
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 5)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 10)
+    statements, response = at_both_sizes(
+        site, login, Role.COORDINATOR, lambda: measure(client, "/candidates/?q=murer")
+    )
+    assert (statements.reads, statements.of("INSERT"), statements.of("COMMIT")) == (2, 1, 1)
+    assert_count(statements, 4)
+    html = response.get_data(as_text=True)
+    assert "Flere end 10 kandidater" in html
+    assert html.count("Hovedentreprenør A/S") == 10
+
+
 # --- the agreement ------------------------------------------------------------------------------
 
 

@@ -6,10 +6,25 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import db, only_on
 from app.i18n import N_
 from app.models import HousingArea, Organisation, User, utcnow
 
@@ -83,6 +98,8 @@ class Candidate(db.Model):
     # Set when the person is erased under GDPR: the row stays so counts stay right.
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the search looks in, kept by the listeners below (see `search_text`).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     association: Mapped[Organisation | None] = relationship()
     area: Mapped[HousingArea | None] = relationship()
@@ -96,6 +113,48 @@ class Candidate(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    # The search walks the live candidates in name order and stops after the first page and
+    # the count cap (app/candidates/views.py). SQLite: the index holds the search text, so
+    # the walk never reads the table. PostgreSQL: the name order, and a trigram index that
+    # finds rare terms without a walk (an index holding the text could exceed the btree's
+    # row size limit).
+    __table_args__ = (
+        only_on(
+            "sqlite",
+            Index(
+                "ix_candidates_search_walk",
+                "first_name",
+                "last_name",
+                "id",
+                "search_text",
+                sqlite_where=text("anonymised_at IS NULL"),
+            ),
+        ),
+        only_on(
+            "postgresql",
+            Index(
+                "ix_candidates_name_order",
+                "first_name",
+                "last_name",
+                "id",
+                postgresql_where=text("anonymised_at IS NULL"),
+            ),
+        ),
+        only_on(
+            "postgresql",
+            Index(
+                "ix_candidates_search_trgm",
+                "search_text",
+                postgresql_using="gin",
+                postgresql_ops={"search_text": "gin_trgm_ops"},
+                postgresql_where=text("anonymised_at IS NULL"),
+                # No pending list: a search reads only the index, not a list of recent rows
+                # that waits for VACUUM (candidates are written a few at a time).
+                postgresql_with={"fastupdate": "off"},
+            ),
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<Candidate {self.id}>"
@@ -111,6 +170,99 @@ class Candidate(db.Model):
     @property
     def eligible(self) -> bool:
         return self.association_id is not None
+
+
+# --- the search text ----------------------------------------------------------------------
+# One lowercased string per candidate: the housing area first (a rename rewrites that part
+# alone), then "first last" (so a full name matches), then the skills. Whitespace inside a
+# part is collapsed to one space, so the separator never occurs in a part, and a search term
+# (whitespace collapsed too) never matches across two parts.
+SEARCH_SEPARATOR = "\n"
+# The attributes it is made of: a change to one of them remakes it.
+SEARCH_ATTRIBUTES = (
+    "first_name",
+    "last_name",
+    "area_id",
+    "area",
+    "trades",
+    "certificates",
+    "languages",
+    "driving_licence",
+    "anonymised_at",
+)
+
+
+def search_term(value: str | None) -> str:
+    """Normalise text the way the search text is: whitespace collapsed, lowercased."""
+    return " ".join((value or "").split()).lower()
+
+
+def search_text(
+    area: str | None,
+    first_name: str | None,
+    last_name: str | None,
+    trades: str | None = "",
+    certificates: str | None = "",
+    languages: str | None = "",
+    driving_licence: str | None = "",
+) -> str:
+    """The `search_text` of a candidate with these values (area: the housing area's name)."""
+    parts = (
+        area,
+        f"{first_name or ''} {last_name or ''}",
+        trades,
+        certificates,
+        languages,
+        driving_licence,
+    )
+    return SEARCH_SEPARATOR.join(search_term(part) for part in parts)
+
+
+def _area_name(connection, candidate: Candidate) -> str | None:
+    """The name of the candidate's housing area; no query when the area is in the session."""
+    if candidate.area_id is None:  # flush has synced area_id from `area` by now
+        return None
+    key = inspect(HousingArea).identity_key_from_primary_key((candidate.area_id,))
+    area = inspect(candidate).session.identity_map.get(key)
+    if area is not None and "name" in area.__dict__:  # loaded, not expired
+        return area.name
+    return connection.scalar(select(HousingArea.name).where(HousingArea.id == candidate.area_id))
+
+
+@event.listens_for(Candidate, "before_insert")
+@event.listens_for(Candidate, "before_update")
+def _refresh_search_text(mapper, connection, candidate: Candidate) -> None:
+    state = inspect(candidate)
+    if state.persistent and not any(
+        state.attrs[name].history.has_changes() for name in SEARCH_ATTRIBUTES
+    ):
+        return
+    if candidate.anonymised_at is not None:
+        candidate.search_text = ""
+        return
+    candidate.search_text = search_text(
+        _area_name(connection, candidate),
+        candidate.first_name,
+        candidate.last_name,
+        candidate.trades,
+        candidate.certificates,
+        candidate.languages,
+        candidate.driving_licence,
+    )
+
+
+@event.listens_for(HousingArea, "after_update")
+def _rename_area_in_search_text(mapper, connection, area: HousingArea) -> None:
+    """A renamed area: replace the first part of its candidates' search text, in one UPDATE."""
+    if not inspect(area).attrs.name.history.has_changes():
+        return
+    find = {"sqlite": func.instr, "postgresql": func.strpos}[connection.dialect.name]
+    rest = func.substr(Candidate.search_text, find(Candidate.search_text, SEARCH_SEPARATOR))
+    connection.execute(
+        update(Candidate.__table__)
+        .where(Candidate.area_id == area.id, Candidate.anonymised_at.is_(None))
+        .values(search_text=literal(search_term(area.name)) + rest)
+    )
 
 
 class Consent(db.Model):

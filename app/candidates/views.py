@@ -28,6 +28,7 @@ from app.candidates.models import (
     Consent,
     Conversation,
     SensitiveNote,
+    search_term,
 )
 from app.extensions import db
 from app.forms import EmptyForm
@@ -47,12 +48,23 @@ def _candidate(candidate_id: int) -> Candidate:
     return candidate
 
 
-@dataclass(frozen=True)
-class ActivePlacement:
-    """Where a candidate is on the ladder today, as the list shows it."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A row of the candidate list: plain values, no ORM objects to build and expire."""
 
-    rung: Rung
-    company: str
+    id: int
+    first_name: str
+    last_name: str
+    trades: str
+    certificates: str
+    eligible: bool
+    housing: str | None  # the housing area, else the association
+    rung: Rung | None  # of the placement running today
+    company: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 @bp.get("/")
@@ -64,63 +76,83 @@ def index():
         page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
-    # One query for the page. The search, the order and the total (`count(*) OVER ()`) run
-    # on the candidates alone, in a subquery that keeps one page of ids; only those rows then
-    # get their area, association and today's placement, so a search matching thousands
-    # costs no more lookups than one matching fifty.
+    # One query for the page. The matches are taken in name order and counted up to a cap
+    # (or to the end of the page asked for, if further): the database walks the name index
+    # and stops there, so a search matching thousands costs no more than one matching fifty.
+    # Past the cap the page says "more than N". Only the page's rows then get their area,
+    # association and today's placement.
     per_page = current_app.config["PAGE_SIZE"]
+    bound = max(current_app.config["SEARCH_COUNT_CAP"], page * per_page)
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
-    matching = (
-        select(Candidate.id)
-        .outerjoin(HousingArea, Candidate.area_id == HousingArea.id)
-        .where(Candidate.anonymised_at.is_(None))
+    matching = select(*order).where(Candidate.anonymised_at.is_(None))
+    if term := search_term(q):
+        matching = matching.where(Candidate.search_text.like(like_pattern(term), escape="\\"))
+    # Materialised on PostgreSQL: planned alone for all its rows, so the planner picks the
+    # walk or the trigram index for the whole bounded set, not for the page's LIMIT above a
+    # count it takes to stream. Nested, so the statement still begins with SELECT.
+    bounded = (
+        matching.order_by(*order)
+        .limit(bound + 1)
+        .cte("bounded", nesting=True)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    if q:
-        pattern = like_pattern(q)
-        fields = (
-            Candidate.first_name,
-            Candidate.last_name,
-            Candidate.first_name + " " + Candidate.last_name,
-            HousingArea.name,
-            Candidate.trades,
-            Candidate.certificates,
-            Candidate.languages,
-            Candidate.driving_licence,
-        )
-        matching = matching.where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields)))
     page_ids = (
-        matching.add_columns(func.count().over().label("total"))
-        .order_by(*order)
+        select(bounded.c.id, func.count().over().label("total"))
+        .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
-        .subquery()
+        .subquery("page_ids")
     )
+    association = aliased(Organisation)
     query = (
-        select(Candidate)
+        select(
+            Candidate.id,
+            Candidate.first_name,
+            Candidate.last_name,
+            Candidate.trades,
+            Candidate.certificates,
+            Candidate.association_id,
+            func.coalesce(HousingArea.name, association.name).label("housing"),
+        )
         .join(page_ids, page_ids.c.id == Candidate.id)
-        .options(joinedload(Candidate.area), joinedload(Candidate.association))
+        .outerjoin(HousingArea, HousingArea.id == Candidate.area_id)
+        .outerjoin(association, association.id == Candidate.association_id)
         .order_by(*order)
     )
-    rows = db.session.execute(_with_active_placement(query).add_columns(page_ids.c.total)).all()
+    query = _with_active_placement(query).add_columns(page_ids.c.total)
+    rows = db.session.execute(query.execution_options(plan_for_values=True)).all()
     if rows:
-        total = rows[0][-1]
+        total = rows[0].total
     elif page == 1:
         total = 0
     else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+        count = select(func.count()).select_from(bounded)
+        total = db.session.scalar(count.execution_options(plan_for_values=True))
     pagination = Page(
-        items=[tuple(row[:3]) for row in rows], page=page, per_page=per_page, total=total
+        items=[
+            Found(
+                id=row.id,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                trades=row.trades,
+                certificates=row.certificates,
+                eligible=row.association_id is not None,
+                housing=row.housing,
+                rung=Rung(row.rung) if row.rung else None,
+                company=row.company,
+            )
+            for row in rows
+        ],
+        page=page,
+        per_page=per_page,
+        total=min(total, bound),
+        more=total > bound,
     )
     response = render(
         "candidates/index.html",
         block="results",
         pagination=pagination,
-        candidates=[candidate for candidate, _rung, _company in pagination.items],
-        active={
-            candidate.id: ActivePlacement(Rung(rung), company)
-            for candidate, rung, company in pagination.items
-            if rung is not None
-        },
+        candidates=pagination.items,
         q=q,
     )
     if q:
@@ -152,7 +184,7 @@ def _with_active_placement(query):
     return (
         query.outerjoin_from(Candidate, Placement, Placement.id == active_id)
         .outerjoin_from(Placement, company, company.id == Placement.company_id)
-        .add_columns(Placement.rung, company.name)
+        .add_columns(Placement.rung, company.name.label("company"))
     )
 
 

@@ -11,7 +11,7 @@ What erasure keeps, and why:
   source category (the referral-chain statistics), `created_at`, the staff user who registered.
 - Removed: name, phone, email, address, the housing area (narrower than the association, so
   it identifies), the referral contact, trades, certificates, driving licence, languages,
-  wishes and availability.
+  wishes and availability, and the search text made of them.
 - Sensitive notes and consents are deleted.
 - Conversations keep their date and kind (the pre-match rule and the retention reminders read
   them) but lose their notes.
@@ -322,6 +322,7 @@ def erase(candidate_ids: Iterable[int], *, user=None, reason: str = "") -> list[
                 area_id=None,
                 anonymised_at=now,
                 updated_at=now,
+                search_text="",  # never found by the search again
                 version=Candidate.version + 1,  # an edit form still open gets a conflict
                 **dict.fromkeys(ERASED_FIELDS, ""),
             )

@@ -1,7 +1,7 @@
 """progress stamp on projects (the key of the counted-progress cache)
 
 Revision ID: a3c1e7f0b2d4
-Revises: fddb0e9e4484
+Revises: 64577605a519
 Create Date: 2026-11-26 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3c1e7f0b2d4'
-down_revision = 'fddb0e9e4484'
+down_revision = '64577605a519'
 branch_labels = None
 depends_on = None
 
