@@ -13,6 +13,7 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_date, format_datetime, format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
+from jinja2 import pass_context
 
 DATE_PATTERNS = {"short": "dd.MM.yyyy"}
 
@@ -33,14 +34,24 @@ def _label_text(msgid: str, locale: str) -> str:
     return get_translations().ugettext(msgid)
 
 
+def _locale(context) -> str:
+    """The locale the template is rendered in: looked up once per render by the context
+    processor below, not once per value (the filters run hundreds of times on a list)."""
+    return context.get(LOCALE_KEY) or str(babel_locale())
+
+
+LOCALE_KEY = "_locale_key"
+
+
 def init_app(app):
     @app.template_filter("date")
-    def date_filter(value: date | None, style: str = "medium") -> str:
+    @pass_context
+    def date_filter(context, value: date | None, style: str = "medium") -> str:
         """1. mar. 2027 (medium), 1. marts 2027 (long), 01.03.2027 (short)."""
         if value is None:
             return "–"
         if type(value) is date:  # a datetime goes through the user's time zone first
-            return _day_text(value, style, str(babel_locale()))
+            return _day_text(value, style, _locale(context))
         return format_date(value, DATE_PATTERNS.get(style, style))
 
     @app.template_filter("datetime")
@@ -55,18 +66,23 @@ def init_app(app):
         return format_datetime(value, patterns.get(style, style))
 
     @app.template_filter("number")
-    def number_filter(value) -> str:
+    @pass_context
+    def number_filter(context, value) -> str:
         if type(value) is int:
-            return _int_text(value, str(babel_locale()))
+            return _int_text(value, _locale(context))
         return format_decimal(value)
 
     @app.template_filter("label")
-    def label_filter(value) -> str:
+    @pass_context
+    def label_filter(context, value) -> str:
         """Translate an enum value's label (its English msgid marked with N_)."""
         if not hasattr(value, "label"):
             return str(value)
-        return _label_text(str(value.label), str(babel_locale()))
+        return _label_text(str(value.label), _locale(context))
 
     @app.context_processor
     def inject_globals():
-        return {"current_locale": str(babel_locale() or "da")}
+        locale = babel_locale()
+        # LOCALE_KEY is "None" outside a request, where there are no translations either:
+        # the filters' memory never mixes the two.
+        return {"current_locale": str(locale or "da"), LOCALE_KEY: str(locale)}
