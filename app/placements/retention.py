@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import event, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.candidates.models import Conversation, ConversationKind
 from app.placements.models import Placement
 
 RETENTION = ConversationKind.RETENTION.value
-_STALE = "placements.retention_since.stale"
 
 
 def latest_retention():
@@ -46,8 +45,8 @@ def _start_with_the_start(_mapper, _connection, placement: Placement) -> None:
 
 
 def _changed(obj, *names: str) -> bool:
-    state = obj._sa_instance_state
-    return any(state.attrs[name].history.has_changes() for name in names)
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
 
 
 _PENDING = "placements.retention_since.pending"
@@ -69,7 +68,7 @@ def _collect(session: Session, _flush_context, _instances) -> None:
             elif _changed(obj, "kind", "held_on", "candidate_id"):
                 # The old kind may be unknown (set on an expired object): recompute anyway.
                 conversations.append(obj)
-                candidates.update(obj._sa_instance_state.attrs.candidate_id.history.deleted)
+                candidates.update(inspect(obj).attrs.candidate_id.history.deleted)
         elif isinstance(obj, Placement) and obj not in session.deleted:
             if obj in session.new or _changed(obj, "start_date", "candidate_id"):
                 placements.append(obj)
