@@ -61,6 +61,7 @@ def test_an_ended_or_deleted_placement_shows_at_once(client, staff):
     project = staff["project"]
     assert counted_on_page(client, project) == (5, 8)
     sara = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["sara"].id))
+    db.session.commit()  # expires it: the delete must load what it needs itself
     db.session.delete(sara)
     db.session.commit()
     assert counted_on_page(client, project) == (4, 8)
@@ -92,6 +93,16 @@ def test_a_newly_approved_agreement_changes_the_targets_at_once(client, staff):
     )
     db.session.commit()
     assert counted_on_page(client, project) == (5, 12)
+    # Withdrawn (deleted), from an expired object: the earlier agreement is in force again.
+    newer = db.session.scalar(
+        select(AgreementVersion).where(
+            AgreementVersion.project_id == project.id, AgreementVersion.number == 2
+        )
+    )
+    db.session.commit()
+    db.session.delete(newer)
+    db.session.commit()
+    assert counted_on_page(client, project) == (5, 8)
 
 
 def test_a_placement_moved_to_another_project_counts_on_the_new_one_only(client, make, staff):

@@ -93,14 +93,31 @@ class _LRU:
 cache = _LRU(MAX_ENTRIES)
 
 
+_DELETED = "progress_cache.deleted_projects"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_deletions(session: Session, _flush_context, _instances) -> None:
+    """A deleted placement's project, read while its row still exists (after the flush an
+    expired attribute could no longer be loaded)."""
+    for obj in session.deleted:
+        if isinstance(obj, Placement | AgreementVersion) and obj.project_id is not None:
+            session.info.setdefault(_DELETED, set()).add(obj.project_id)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_deletions(session: Session, _previous_transaction) -> None:
+    session.info.pop(_DELETED, None)
+
+
 @event.listens_for(Session, "after_flush")
 def _replace_stamps(session: Session, _flush_context) -> None:
     """Give every project whose placements or agreement versions this flush wrote a new
     stamp, in the same transaction. `updated_at` is kept: the project itself did not change.
     A project loaded in this session gets the new stamp too, so a page rendered after the
     write (in the same request) is not served the count from before it."""
-    projects: set[int] = set()
-    for obj in chain(session.new, session.dirty, session.deleted):
+    projects: set[int] = session.info.pop(_DELETED, set())
+    for obj in chain(session.new, session.dirty):
         if isinstance(obj, Placement | AgreementVersion):
             history = inspect(obj).attrs.project_id.history
             projects.update(p for p in (obj.project_id, *history.deleted) if p is not None)
