@@ -122,10 +122,11 @@ class ProjectRow:
         return Phase(self.phase)
 
 
-def _associations() -> list[Organisation]:
-    """The associations among the clients of the projects the user may see (the filter)."""
-    return db.session.scalars(
-        select(Organisation)
+def _associations():
+    """The associations among the clients of the projects the user may see (the filter), as
+    (id, name) rows: a list to choose from, not objects to edit."""
+    return db.session.execute(
+        select(Organisation.id, Organisation.name)
         .where(Organisation.kind == OrganisationKind.ASSOCIATION)
         .where(
             Organisation.id.in_(scoped_projects(current_user).with_only_columns(Project.client_id))
