@@ -14,6 +14,7 @@ from app.extensions import db
 from app.gdpr import service as gdpr
 from app.imports import importer
 from app.models import HousingArea, Role
+from tests.test_candidates import candidate
 from tests.test_import import CLEAN_ROWS, _csv
 from tests.test_import import site as import_site  # noqa: F401 - a fixture
 
@@ -26,17 +27,8 @@ def coordinator(make, login):
 
 
 def add(make, first, last, area=None, **fields) -> Candidate:
-    assoc = make.association(areas=[area]) if area else None
-    person = Candidate(
-        first_name=first,
-        last_name=last,
-        association=assoc,
-        area=assoc.areas[0] if assoc else None,
-        **fields,
-    )
-    db.session.add(person)
-    db.session.commit()
-    return person
+    """A candidate in a new association with `area` (none without one)."""
+    return candidate(make, first, last, area, **fields)
 
 
 def results(client, q: str = "", page: int = 1) -> str:
