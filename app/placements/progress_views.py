@@ -3,19 +3,20 @@ ladder, shown to each role only as far as it may see."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.access import scoped_projects, signed_in
 from app.candidates.models import Candidate, initials_of
 from app.extensions import db
 from app.models import Organisation, Project, Role, Rung
 from app.openings.forms import local_today
-from app.pagination import Page
+from app.pagination import Page, paginate
 from app.placements import bp
 from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
 from app.placements.models import Outcome, Placement
@@ -68,7 +69,8 @@ def progress(project_id: int):
         rows = visible[(page - 1) * per_page : page * per_page]
         total = len(visible)
     else:
-        rows, total = ladder_page(project.id, page, per_page)
+        found = ladder_page(project.id, page, per_page)
+        rows, total = found.items, found.total
     return render(
         "placements/progress.html",
         project=project,
@@ -123,29 +125,22 @@ def ladder_rows(project_id: int):
     ).all()
 
 
-def ladder_page(project_id: int, page: int, per_page: int):
+# A row of `ladder_rows`, or of a page of them (`paginate` gives plain tuples).
+LadderRow = namedtuple("LadderRow", [c.key for c in (*FACT_COLUMNS, *PERSON_COLUMNS)])
+
+
+def ladder_page(project_id: int, page: int, per_page: int) -> Page:
     """One page of the placements the user may see, the newest first, and their total."""
-    rows = db.session.execute(
-        select(*FACT_COLUMNS, *PERSON_COLUMNS, func.count().over().label("total"))
+    found = paginate(
+        select(*FACT_COLUMNS, *PERSON_COLUMNS)
         .join_from(Placement, Candidate, _visible())
         .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
         .where(Placement.project_id == project_id)
-        .order_by(Placement.start_date.desc(), Placement.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    if rows:
-        return rows, rows[0].total
-    if page == 1:
-        return rows, 0
-    # Past the last page: no row carries the total (a page number typed by hand).
-    total = db.session.scalar(
-        select(func.count())
-        .select_from(Placement)
-        .join(Candidate, _visible())
-        .where(Placement.project_id == project_id)
+        .order_by(Placement.start_date.desc(), Placement.id.desc()),
+        page,
+        per_page,
     )
-    return rows, total
+    return replace(found, items=[LadderRow(*item) for item in found.items])
 
 
 def people_on_ladder(rows) -> list[PersonRow]:
