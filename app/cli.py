@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from app import audit
+from app.audit import log as audit
 from app.auth.passwords import password_problems
 from app.extensions import db
 from app.models import Organisation, OrganisationKind, Role, User

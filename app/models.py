@@ -6,7 +6,6 @@ Feature issues add their own tables (agreements, meetings, candidates, placement
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import UTC, date, datetime
 
@@ -27,8 +26,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.enums import (  # noqa: F401  (the vocabularies, re-exported beside their models)
+    ORG_KIND_LABELS,
+    PHASE_LABELS,
+    ROLE_LABELS,
+    RUNG_LABELS,
+    STAFF_ROLES,
+    CompanyRole,
+    OrganisationKind,
+    Phase,
+    Role,
+    Rung,
+)
 from app.extensions import db
-from app.i18n import N_
 
 
 def new_stamp() -> str:
@@ -38,92 +48,6 @@ def new_stamp() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Role(enum.StrEnum):
-    COORDINATOR = "coordinator"
-    ADMIN = "admin"
-    CLIENT = "client"
-    CONTRACTOR = "contractor"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.COORDINATOR: N_("Coordinator"),
-    Role.ADMIN: N_("Administrator"),
-    Role.CLIENT: N_("Client (housing association)"),
-    Role.CONTRACTOR: N_("Contractor"),
-}
-
-# Staff roles see and edit everything; admin adds user management.
-STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
-
-
-class OrganisationKind(enum.StrEnum):
-    ASSOCIATION = "association"  # boligforening / boligorganisation: the client
-    COMPANY = "company"  # entreprenør: main contractor or subcontractor
-
-    @property
-    def label(self) -> str:
-        return ORG_KIND_LABELS[self]
-
-
-ORG_KIND_LABELS = {
-    OrganisationKind.ASSOCIATION: N_("Housing association"),
-    OrganisationKind.COMPANY: N_("Company"),
-}
-
-
-class Phase(enum.StrEnum):
-    TENDER = "tender"  # udbud
-    AWARDED = "awarded"  # tildelt
-    EXECUTION = "execution"  # udførelse
-    COMPLETED = "completed"  # afsluttet
-
-    @property
-    def label(self) -> str:
-        return PHASE_LABELS[self]
-
-
-PHASE_LABELS = {
-    Phase.TENDER: N_("Tender"),
-    Phase.AWARDED: N_("Awarded"),
-    Phase.EXECUTION: N_("Execution"),
-    Phase.COMPLETED: N_("Completed"),
-}
-
-
-class Rung(enum.StrEnum):
-    """The rungs of the progression ladder, lowest first; each rung started is one course."""
-
-    INTERNSHIP = "internship"  # virksomhedspraktik, 4-6 weeks
-    WAGE_SUBSIDY = "wage_subsidy"  # løntilskud, 3 months
-    ORDINARY = "ordinary"  # ordinær ansættelse, at least 4 months
-    APPRENTICESHIP = "apprenticeship"  # læreplads, at least a partial agreement
-
-    @property
-    def label(self) -> str:
-        return RUNG_LABELS[self]
-
-    @property
-    def step(self) -> int:
-        return list(Rung).index(self) + 1
-
-
-RUNG_LABELS = {
-    Rung.INTERNSHIP: N_("Company internship"),
-    Rung.WAGE_SUBSIDY: N_("Wage subsidy"),
-    Rung.ORDINARY: N_("Ordinary employment"),
-    Rung.APPRENTICESHIP: N_("Apprenticeship"),
-}
-
-
-class CompanyRole(enum.StrEnum):
-    MAIN = "main"  # hovedentreprenør / totalentreprenør
-    SUB = "sub"  # underentreprenør
 
 
 class Organisation(db.Model):

@@ -213,7 +213,7 @@ def test_every_action_recorded_in_the_code_has_a_label():
     """The log page shows each action by a translated label; a new action needs one too."""
     from pathlib import Path
 
-    from app.audit import ACTION_LABELS
+    from app.audit.log import ACTION_LABELS
 
     recorded = set()
     for path in (Path(__file__).parents[1] / "app").rglob("*.py"):

@@ -10,9 +10,9 @@ import pytest
 from flask_babel import format_date
 from sqlalchemy import event, select
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import Phase, Role, Rung
-from app.openings.forms import local_today
 from app.openings.models import JobFunction, Opening, OpeningStatus
 
 HX = {"HX-Request": "true"}

@@ -1,24 +1,18 @@
-import secrets
-
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import audit
 from app.access import admin_only
-from app.admin import bp
+from app.admin.blueprint import bp
 from app.admin.forms import AreaForm, OrganisationForm, UserForm
+from app.audit import log as audit
+from app.auth.passwords import new_temporary_password
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import HousingArea, Organisation, User
 from app.web import redirect_after_write, render, wants_fragment
-
-
-def new_temporary_password() -> str:
-    """A random password the admin hands over once; the user changes it after signing in."""
-    return "-".join(secrets.token_hex(3) for _ in range(3))
 
 
 @bp.get("/users")

@@ -4,7 +4,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.access import get_project_or_404, roles, signed_in
-from app.agreements import bp, service
+from app.agreements import service
+from app.agreements.blueprint import bp
 from app.agreements.diff import inline_diff
 from app.agreements.document import RenderError
 from app.agreements.model import to_html, to_text

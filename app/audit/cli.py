@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from app import audit
-from app.audit import DEFAULT_RETENTION_DAYS
+from app.audit import log as audit
+from app.audit.log import DEFAULT_RETENTION_DAYS
 from app.audit.models import AuditEvent, delete_events_before
 from app.extensions import db
 from app.models import utcnow

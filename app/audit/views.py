@@ -12,7 +12,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from app.access import staff_only
-from app.audit import ACTION_LABELS, DEFAULT_RETENTION_DAYS, bp
+from app.audit.blueprint import bp
+from app.audit.log import ACTION_LABELS, DEFAULT_RETENTION_DAYS
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.models import User

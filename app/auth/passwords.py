@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path
 
@@ -34,3 +35,8 @@ def password_problems(password: str, email: str = "") -> list[str]:
     if email and folded in {email, email.split("@", 1)[0]}:
         problems.append(_l("The password must not be your email address."))
     return problems
+
+
+def new_temporary_password() -> str:
+    """A random password handed over once; the user changes it after signing in."""
+    return "-".join(secrets.token_hex(3) for _ in range(3))

@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from app import audit
 from app.access import public, signed_in
-from app.auth import bp, sessions, throttle
+from app.audit import log as audit
+from app.auth import sessions, throttle
+from app.auth.blueprint import bp
 from app.auth.forms import ConfirmPasswordForm, LoginForm, PasswordChangeForm
 from app.auth.urls import safe_next
 from app.extensions import db

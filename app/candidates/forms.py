@@ -6,10 +6,10 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.candidates.models import CONSENT_PURPOSES, REFERRAL_SOURCES, ConversationKind
+from app.clock import local_today
 from app.extensions import db
 from app.forms import Form
 from app.models import HousingArea, Organisation, OrganisationKind
-from app.openings.forms import local_today
 
 AT_MOST = _l("At most %(max)d characters.")
 

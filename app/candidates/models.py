@@ -3,7 +3,6 @@ contractors beyond a placement at their own site (name and rung)."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -24,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.enums import CONVERSATION_LABELS, ConversationKind  # noqa: F401  (re-exported)
 from app.extensions import db, only_on
 from app.i18n import N_
 from app.models import HousingArea, Organisation, User, utcnow
@@ -39,24 +39,6 @@ REFERRAL_SOURCES = {
     "other": N_("Other"),
 }
 
-
-class ConversationKind(enum.StrEnum):
-    PRE_MATCH = "pre_match"  # a conversation before any match
-    RETENTION = "retention"  # fastholdelsessamtale during a placement
-    EMPLOYER = "employer"  # follow-up with the employer
-    JOB_CENTRE = "job_centre"  # with the job centre
-
-    @property
-    def label(self) -> str:
-        return CONVERSATION_LABELS[self]
-
-
-CONVERSATION_LABELS = {
-    ConversationKind.PRE_MATCH: N_("Before a match"),
-    ConversationKind.RETENTION: N_("Retention conversation"),
-    ConversationKind.EMPLOYER: N_("Follow-up with the employer"),
-    ConversationKind.JOB_CENTRE: N_("With the job centre"),
-}
 
 CONSENT_PURPOSES = {
     "registration": N_("Registration and contact with Byg Op"),

@@ -2,7 +2,6 @@
 notes is written to the audit log."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
@@ -11,10 +10,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit
 from app.access import staff_only
+from app.audit import log as audit
 from app.auth.fresh import fresh_required
-from app.candidates import bp
+from app.candidates.blueprint import bp
 from app.candidates.forms import (
     CandidateForm,
     ConsentForm,
@@ -30,6 +29,7 @@ from app.candidates.models import (
     SensitiveNote,
     search_term,
 )
+from app.clock import local_today
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import HousingArea, Organisation, Rung
@@ -166,7 +166,7 @@ def index():
 def _with_active_placement(query):
     """Add the rung and company of the candidate's placement running today (the latest
     started, if several overlap), or None and None."""
-    today = date.today()
+    today = local_today()
     running = aliased(Placement)
     active_id = (
         select(running.id)
@@ -234,8 +234,8 @@ def _page(candidate: Candidate, status: int = 200, block: str | None = None, **e
         .options(joinedload(Placement.project), joinedload(Placement.company))
         .order_by(Placement.start_date)
     ).all()
-    extra.setdefault("conversation_form", ConversationForm(formdata=None, held_on=date.today()))
-    extra.setdefault("consent_form", ConsentForm(formdata=None, given_on=date.today()))
+    extra.setdefault("conversation_form", ConversationForm(formdata=None, held_on=local_today()))
+    extra.setdefault("consent_form", ConsentForm(formdata=None, given_on=local_today()))
     return render(
         TEMPLATE,
         block=block,
@@ -246,7 +246,7 @@ def _page(candidate: Candidate, status: int = 200, block: str | None = None, **e
         purposes=CONSENT_PURPOSES,
         sources=referral_sources(),
         action_form=EmptyForm(),
-        today=date.today(),
+        today=local_today(),
         **extra,
     )
 
@@ -362,7 +362,7 @@ def withdraw_consent(candidate_id: int, consent_id: int):
     candidate = _candidate(candidate_id)
     consent = next((c for c in candidate.consents if c.id == consent_id), None) or abort(404)
     if consent.withdrawn_on is None:
-        consent.withdrawn_on = date.today()
+        consent.withdrawn_on = local_today()
         consent.withdrawn_by_id = current_user.id
         audit.record("withdraw_consent", candidate.id, consent.purpose)
         db.session.commit()

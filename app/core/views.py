@@ -3,11 +3,12 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.access import public, scoped_projects, signed_in, staff_only
-from app.auth.views import safe_next
-from app.core import bp, dashboard
+from app.auth.urls import safe_next
+from app.clock import local_today
+from app.core import dashboard
+from app.core.blueprint import bp
 from app.extensions import db
 from app.models import Phase, utcnow
-from app.openings.forms import local_today
 from app.openings.models import JobFunction
 from app.web import render
 

@@ -4,9 +4,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.clock import local_today
 from app.extensions import db
 from app.gdpr import service
-from app.openings.forms import local_today
 
 gdpr_cli = AppGroup("gdpr", help="GDPR tools for the candidates' data.")
 

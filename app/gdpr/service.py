@@ -32,7 +32,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import Date, delete, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
-from app import audit
+from app.audit import log as audit
 from app.audit.models import AuditEvent
 from app.candidates.models import (
     CONSENT_PURPOSES,

@@ -10,16 +10,17 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit
 from app.access import staff_only
 from app.agreements.docx_writer import to_docx
+from app.audit import log as audit
 from app.auth.fresh import fresh_required
 from app.candidates.models import Candidate
+from app.clock import local_today
 from app.extensions import db
-from app.gdpr import bp, service
+from app.gdpr import service
+from app.gdpr.blueprint import bp
 from app.gdpr.document import export_document
 from app.gdpr.forms import EraseForm
-from app.openings.forms import local_today
 from app.web import download, redirect_after_write, render
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

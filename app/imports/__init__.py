@@ -1,8 +1,2 @@
 """Import of existing data: candidates and placements from a CSV or XLSX file, checked in a dry
 run before anything is saved, and saved in one transaction or not at all."""
-
-from flask import Blueprint
-
-bp = Blueprint("imports", __name__, url_prefix="/imports")
-
-from app.imports import views  # noqa: E402,F401

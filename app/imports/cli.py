@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.imports import importer
-from app.imports.views import MAX_UPLOAD_BYTES
+from app.imports.reader import MAX_UPLOAD_BYTES
 from app.models import STAFF_ROLES, User
 
 import_cli = AppGroup("import", help="Import existing data from CSV or XLSX files.")

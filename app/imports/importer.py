@@ -16,7 +16,7 @@ from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 
 from app.agreements.variables import Message
-from app.audit import record
+from app.audit.log import record
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.extensions import db
 from app.i18n import N_

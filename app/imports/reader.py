@@ -20,6 +20,7 @@ from app.agreements.variables import Message
 from app.i18n import N_
 
 MAX_ROWS = 5_000
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the upload form and the CLI refuse larger files
 XLSX_MAGIC = b"PK\x03\x04"
 
 

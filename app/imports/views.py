@@ -18,11 +18,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import staff_only
-from app.imports import bp, columns, importer
+from app.imports import columns, importer
+from app.imports.blueprint import bp
 from app.imports.forms import ImportForm
+from app.imports.reader import MAX_UPLOAD_BYTES
 from app.web import redirect_after_write, render
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 TOKEN_MAX_AGE = 60 * 60  # seconds between the dry run and the confirmation
 
 

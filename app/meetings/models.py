@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.enums import MeetingKind  # noqa: F401  (re-exported beside the models)
 from app.extensions import db
 from app.i18n import N_
 from app.models import Organisation, Project, User, utcnow
-
-
-class MeetingKind(enum.StrEnum):
-    KICKOFF = "kickoff"  # opstartsmøde
-    MONTHLY = "monthly"  # månedligt opfølgningsmøde
 
 
 def new_uid() -> str:

@@ -1,7 +1,7 @@
 """The monthly follow-up meetings: the series, one page per meeting to run it from, the
 calendar files and the minutes in Word."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -10,9 +10,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import get_project_or_404, signed_in, staff_only
 from app.agreements.docx_writer import to_docx
+from app.clock import local_today
 from app.extensions import db
 from app.forms import EmptyForm
-from app.meetings import bp, kickoff, monthly
+from app.meetings import kickoff, monthly
+from app.meetings.blueprint import bp
 from app.meetings.calendar import COPENHAGEN, calendar, instance_event, local, series_events
 from app.meetings.forms import (
     ActionItemForm,
@@ -45,7 +47,7 @@ def _index(project: Project, status: int = 200, form: SeriesForm | None = None):
             form = SeriesForm(formdata=None, obj=series)
             form.start_time.data = datetime.min.time().replace(hour=hour, minute=minute)
         else:
-            start = max(project.execution_start or date.today(), date.today())
+            start = max(project.execution_start or local_today(), local_today())
             end = project.execution_end or start + timedelta(days=365)
             form = SeriesForm(formdata=None, first_date=start, last_date=end)
             form.start_time.data = datetime.min.time().replace(hour=8, minute=30)

@@ -9,7 +9,8 @@ from app.access import get_project_or_404, roles, signed_in, staff_only
 from app.agreements.docx_writer import to_docx
 from app.extensions import db
 from app.forms import EmptyForm
-from app.meetings import bp, kickoff
+from app.meetings import kickoff
+from app.meetings.blueprint import bp
 from app.meetings.calendar import calendar, local, meeting_event
 from app.meetings.forms import AnswerForm, MeetingForm, MinutesForm, ParticipantForm, QuestionForm
 from app.meetings.models import PARTICIPANT_SIDES, KickoffQuestion, MeetingParticipant

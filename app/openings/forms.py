@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from flask_babel import get_timezone, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from app.clock import local_today
 from app.forms import Form
 from app.models import Organisation, Rung
 from app.openings.models import JobFunction, OpeningStatus
-
-
-def local_today() -> date:
-    """Today in the app's time zone (Copenhagen), not the server's: the date users see."""
-    return datetime.now(get_timezone()).date()
 
 
 class OpeningForm(Form):

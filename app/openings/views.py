@@ -10,6 +10,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from app.access import get_project_or_404, roles, signed_in, staff_only
+from app.clock import local_today
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import (
@@ -21,8 +22,8 @@ from app.models import (
     Role,
     Rung,
 )
-from app.openings import bp
-from app.openings.forms import OpeningForm, StatusForm, local_today
+from app.openings.blueprint import bp
+from app.openings.forms import OpeningForm, StatusForm
 from app.openings.models import JobFunction, Opening, OpeningStatus
 from app.web import render
 

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from app.models import Rung
+from app.enums import Rung
 from app.placements.rules import Durations
 
 COUNT_RULES = ("started", "min_duration")

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.enums import OUTCOME_LABELS, Outcome  # noqa: F401  (re-exported beside the models)
 from app.extensions import db
-from app.i18n import N_
 from app.models import Organisation, Project, Rung, User, utcnow
 
 if TYPE_CHECKING:  # resolved by name: importing candidates here would be circular
     from app.candidates.models import Candidate
-
-
-class Outcome(enum.StrEnum):
-    NEXT_RUNG = "next_rung"  # moved up to the next rung
-    COMPLETED = "completed"  # the rung was completed
-    ENDED_EARLY = "ended_early"  # stopped before time, with a reason
-    OTHER_WORK = "other_work"  # found other work
-
-    @property
-    def label(self) -> str:
-        return OUTCOME_LABELS[self]
-
-
-OUTCOME_LABELS = {
-    Outcome.NEXT_RUNG: N_("Moved to the next rung"),
-    Outcome.COMPLETED: N_("Completed"),
-    Outcome.ENDED_EARLY: N_("Ended early"),
-    Outcome.OTHER_WORK: N_("Found other work"),
-}
 
 
 class Placement(db.Model):

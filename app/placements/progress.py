@@ -21,9 +21,9 @@ from sqlalchemy.orm import aliased
 
 from app.agreements import service as agreements
 from app.agreements.models import AgreementVersion
+from app.clock import local_today
 from app.extensions import db
 from app.models import Project
-from app.openings.forms import local_today
 from app.placements import counting, progress_cache
 from app.placements.counting import PlacementFact, Progress, Targets
 from app.placements.models import Placement

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from app.access import scoped_projects, signed_in
 from app.candidates.models import Candidate, initials_of
+from app.clock import local_today
 from app.extensions import db
 from app.models import Organisation, Project, Role, Rung
-from app.openings.forms import local_today
 from app.pagination import Page, paginate
-from app.placements import bp
+from app.placements.blueprint import bp
 from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
 from app.placements.models import Outcome, Placement
 from app.placements.progress import (

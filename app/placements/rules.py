@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.agreements.variables import Message
+from app.enums import Rung
 from app.i18n import N_
-from app.models import Rung
 
 # Pre-match conversations a candidate must have had before a placement (config MIN_PRE_MATCH).
 DEFAULT_MIN_PRE_MATCH = 1

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.agreements import service as agreements
 from app.agreements.variables import Message
 from app.candidates.models import Candidate, Conversation, ConversationKind
+from app.clock import local_today
 from app.extensions import db
 from app.i18n import N_
 from app.models import Project, ProjectCompany, Rung
@@ -186,7 +187,7 @@ def journey(placements: list[Placement], today: date | None = None) -> dict | No
     per placement from its start to its end (or today), steps joining the bars in order."""
     if not placements:
         return None
-    today = today or date.today()
+    today = today or local_today()
     first = min(p.start_date for p in placements)
     last = max(max(p.actual_end or today, p.start_date) for p in placements)
     days = max((last - first).days, 30)

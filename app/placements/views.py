@@ -1,8 +1,6 @@
 """Matches and placements (coordinators): create from a candidate or a reported opening,
 end a placement, and move a resident up the ladder."""
 
-from datetime import date
-
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,13 +8,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit
 from app.access import staff_only
+from app.audit import log as audit
 from app.candidates.models import Candidate
+from app.clock import local_today
 from app.extensions import db
 from app.models import Project, Rung
 from app.openings.models import Opening, OpeningStatus
-from app.placements import bp, service
+from app.placements import service
+from app.placements.blueprint import bp
 from app.placements.forms import EndForm, NextRungForm, PlacementForm
 from app.placements.models import Outcome, Placement
 from app.web import like_pattern, parse_id, redirect_after_write, render
@@ -61,7 +61,7 @@ def new():
                 project_id=opening.project_id,
                 company_id=opening.company_id,
                 rung=opening.rung,
-                start_date=max(opening.expected_start, date.today()),
+                start_date=max(opening.expected_start, local_today()),
                 opening_id=str(opening.id),
             )
         form = PlacementForm(formdata=None, data={k: v for k, v in initial.items() if v})

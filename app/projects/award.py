@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.access import get_project_or_404, staff_only
-from app.admin.views import new_temporary_password
+from app.auth.passwords import new_temporary_password
 from app.extensions import db
 from app.models import (
     CompanyRole,
@@ -17,7 +17,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.projects import bp
+from app.projects.blueprint import bp
 from app.projects.forms import AwardForm, InviteForm, SubcontractorForm
 from app.projects.views import detail_page
 from app.web import redirect_after_write

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import jsonify
 
 from app.access import get_project_or_404, signed_in
-from app.openings.forms import local_today
+from app.clock import local_today
 from app.placements.progress import progress_payload, project_progress
-from app.projects import bp
+from app.projects.blueprint import bp
 
 
 @bp.route("/<int:project_id>/progress.json")

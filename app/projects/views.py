@@ -23,7 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.pagination import paginate
-from app.projects import bp
+from app.projects.blueprint import bp
 from app.projects.forms import ProjectForm
 from app.web import (
     MAX_PAGE,

@@ -18,14 +18,15 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit
 from app.access import get_project_or_404, roles, signed_in, staff_only
+from app.audit import log as audit
 from app.auth.fresh import fresh_required
+from app.clock import local_today
 from app.extensions import db
 from app.models import STAFF_ROLES, Project, Role, utcnow
-from app.openings.forms import local_today
-from app.reports import bp, data
+from app.reports import data
 from app.reports.aarsvaerk import aarsvaerk, totals_per_year
+from app.reports.blueprint import bp
 from app.reports.csv_export import CSV_MIMETYPE, placements_csv
 from app.reports.excel import (
     XLSX_MIMETYPE,

@@ -1,0 +1,57 @@
+"""The audit log: who did what to which candidate, and when; never the data itself.
+
+Views, the CLI and imports call `record()`; the caller commits along with its own changes.
+`target` names *what kind* of thing was touched ("sensitive_notes", "placement:12",
+"placements.csv"), never a name, an email, a note or any other personal data.
+"""
+
+from flask_login import current_user
+
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.i18n import N_
+
+DEFAULT_RETENTION_DAYS = 1825  # five years; AUDIT_RETENTION_DAYS in the config overrides it
+
+# Every action we know, with its label (an English msgid, translated where shown). An action
+# recorded elsewhere but missing here still shows, under its own name.
+ACTION_LABELS: dict[str, str] = {
+    "sign_in": N_("Signed in"),
+    "sign_in_failed": N_("Failed sign-in"),
+    "sign_in_locked": N_("Sign-in locked after failed attempts"),
+    "password_confirmed": N_("Confirmed the password"),
+    "password_changed": N_("Changed the password"),
+    "view_candidate": N_("Viewed a candidate"),
+    "search_candidates": N_("Searched candidates"),
+    "create_candidate": N_("Registered a candidate"),
+    "update_candidate": N_("Changed a candidate"),
+    "add_conversation": N_("Logged a conversation"),
+    "add_consent": N_("Recorded a consent"),
+    "withdraw_consent": N_("Recorded a withdrawn consent"),
+    "open_sensitive_notes": N_("Opened the sensitive notes"),
+    "add_sensitive_note": N_("Added a sensitive note"),
+    "import": N_("Imported a candidate"),
+    "create_placement": N_("Created a placement"),
+    "end_placement": N_("Ended a placement"),
+    "next_rung": N_("Moved up the ladder"),
+    "export": N_("Downloaded an export"),
+    "gdpr_export": N_("Exported a candidate's data (GDPR)"),
+    "gdpr_erase": N_("Erased a candidate's data (GDPR)"),
+    "gdpr_retention_list": N_("Listed candidates past retention"),
+    "user_created": N_("Created a user"),
+    "user_disabled": N_("Disabled a user"),
+    "user_enabled": N_("Enabled a user"),
+    "audit_pruned": N_("Deleted audit events past retention"),
+}
+
+
+def record(action: str, candidate_id: int | None = None, target: str = "", user=None) -> None:
+    """Add an event to the audit log (committed with the caller's other changes).
+
+    `user` defaults to the signed-in user; outside a request (the CLI) there is none and the
+    event is the system's."""
+    user = user if user is not None else current_user
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    db.session.add(
+        AuditEvent(user_id=user_id, action=action, candidate_id=candidate_id, target=target)
+    )

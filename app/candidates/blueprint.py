@@ -1,0 +1,6 @@
+"""The candidates blueprint. Only the application factory imports this module and the views;
+the package itself stays free of Flask."""
+
+from flask import Blueprint
+
+bp = Blueprint("candidates", __name__, url_prefix="/candidates")

@@ -1,0 +1,6 @@
+"""The core blueprint. Only the application factory imports this module and the views;
+the package itself stays free of Flask."""
+
+from flask import Blueprint
+
+bp = Blueprint("core", __name__)

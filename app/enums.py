@@ -1,0 +1,198 @@
+"""The product's fixed vocabularies: roles, phases, the ladder's rungs, outcomes and kinds.
+
+Plain Python with no Flask and no database, so that the domain rules (counting, the placement
+rules) and the models share one definition. Each enum's value is what the database stores; its
+`label` is an English msgid, translated where it is shown.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from app.i18n import N_
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+    CLIENT = "client"
+    CONTRACTOR = "contractor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.COORDINATOR: N_("Coordinator"),
+    Role.ADMIN: N_("Administrator"),
+    Role.CLIENT: N_("Client (housing association)"),
+    Role.CONTRACTOR: N_("Contractor"),
+}
+
+
+# Staff roles see and edit everything; admin adds user management.
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class OrganisationKind(enum.StrEnum):
+    ASSOCIATION = "association"  # boligforening / boligorganisation: the client
+    COMPANY = "company"  # entreprenør: main contractor or subcontractor
+
+    @property
+    def label(self) -> str:
+        return ORG_KIND_LABELS[self]
+
+
+ORG_KIND_LABELS = {
+    OrganisationKind.ASSOCIATION: N_("Housing association"),
+    OrganisationKind.COMPANY: N_("Company"),
+}
+
+
+class Phase(enum.StrEnum):
+    TENDER = "tender"  # udbud
+    AWARDED = "awarded"  # tildelt
+    EXECUTION = "execution"  # udførelse
+    COMPLETED = "completed"  # afsluttet
+
+    @property
+    def label(self) -> str:
+        return PHASE_LABELS[self]
+
+
+PHASE_LABELS = {
+    Phase.TENDER: N_("Tender"),
+    Phase.AWARDED: N_("Awarded"),
+    Phase.EXECUTION: N_("Execution"),
+    Phase.COMPLETED: N_("Completed"),
+}
+
+
+class Rung(enum.StrEnum):
+    """The rungs of the progression ladder, lowest first; each rung started is one course."""
+
+    INTERNSHIP = "internship"  # virksomhedspraktik, 4-6 weeks
+    WAGE_SUBSIDY = "wage_subsidy"  # løntilskud, 3 months
+    ORDINARY = "ordinary"  # ordinær ansættelse, at least 4 months
+    APPRENTICESHIP = "apprenticeship"  # læreplads, at least a partial agreement
+
+    @property
+    def label(self) -> str:
+        return RUNG_LABELS[self]
+
+    @property
+    def step(self) -> int:
+        return list(Rung).index(self) + 1
+
+
+RUNG_LABELS = {
+    Rung.INTERNSHIP: N_("Company internship"),
+    Rung.WAGE_SUBSIDY: N_("Wage subsidy"),
+    Rung.ORDINARY: N_("Ordinary employment"),
+    Rung.APPRENTICESHIP: N_("Apprenticeship"),
+}
+
+
+class CompanyRole(enum.StrEnum):
+    MAIN = "main"  # hovedentreprenør / totalentreprenør
+    SUB = "sub"  # underentreprenør
+
+
+class JobFunction(enum.StrEnum):
+    """Common first jobs on a site; pladsmand is the usual way in."""
+
+    SITE_LABOURER = "site_labourer"  # pladsmand
+    CARPENTER_HELPER = "carpenter_helper"
+    BRICKLAYER_HELPER = "bricklayer_helper"
+    PAINTER = "painter"
+    ELECTRICIAN = "electrician"
+    PLUMBER = "plumber"
+    SCAFFOLDER = "scaffolder"
+    CONCRETE = "concrete"
+    MACHINE_OPERATOR = "machine_operator"
+    LANDSCAPER = "landscaper"
+    CLEANER = "cleaner"
+    OFFICE = "office"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return FUNCTION_LABELS[self]
+
+
+FUNCTION_LABELS = {
+    JobFunction.SITE_LABOURER: N_("Site labourer (pladsmand)"),
+    JobFunction.CARPENTER_HELPER: N_("Carpenter's helper"),
+    JobFunction.BRICKLAYER_HELPER: N_("Bricklayer's helper"),
+    JobFunction.PAINTER: N_("Painter"),
+    JobFunction.ELECTRICIAN: N_("Electrician"),
+    JobFunction.PLUMBER: N_("Plumber"),
+    JobFunction.SCAFFOLDER: N_("Scaffolder"),
+    JobFunction.CONCRETE: N_("Concrete worker"),
+    JobFunction.MACHINE_OPERATOR: N_("Machine operator"),
+    JobFunction.LANDSCAPER: N_("Landscaper"),
+    JobFunction.CLEANER: N_("Construction cleaner"),
+    JobFunction.OFFICE: N_("Site office"),
+    JobFunction.OTHER: N_("Other"),
+}
+
+
+class OpeningStatus(enum.StrEnum):
+    OPEN = "open"
+    MATCHED = "matched"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    OpeningStatus.OPEN: N_("Open"),
+    OpeningStatus.MATCHED: N_("Matched"),
+    OpeningStatus.WITHDRAWN: N_("Withdrawn"),
+}
+
+
+class MeetingKind(enum.StrEnum):
+    KICKOFF = "kickoff"  # opstartsmøde
+    MONTHLY = "monthly"  # månedligt opfølgningsmøde
+
+
+class ConversationKind(enum.StrEnum):
+    PRE_MATCH = "pre_match"  # a conversation before any match
+    RETENTION = "retention"  # fastholdelsessamtale during a placement
+    EMPLOYER = "employer"  # follow-up with the employer
+    JOB_CENTRE = "job_centre"  # with the job centre
+
+    @property
+    def label(self) -> str:
+        return CONVERSATION_LABELS[self]
+
+
+CONVERSATION_LABELS = {
+    ConversationKind.PRE_MATCH: N_("Before a match"),
+    ConversationKind.RETENTION: N_("Retention conversation"),
+    ConversationKind.EMPLOYER: N_("Follow-up with the employer"),
+    ConversationKind.JOB_CENTRE: N_("With the job centre"),
+}
+
+
+class Outcome(enum.StrEnum):
+    NEXT_RUNG = "next_rung"  # moved up to the next rung
+    COMPLETED = "completed"  # the rung was completed
+    ENDED_EARLY = "ended_early"  # stopped before time, with a reason
+    OTHER_WORK = "other_work"  # found other work
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self]
+
+
+OUTCOME_LABELS = {
+    Outcome.NEXT_RUNG: N_("Moved to the next rung"),
+    Outcome.COMPLETED: N_("Completed"),
+    Outcome.ENDED_EARLY: N_("Ended early"),
+    Outcome.OTHER_WORK: N_("Found other work"),
+}

@@ -1,0 +1,190 @@
+"""The application factory: the one place that imports the blueprints and the views."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import Config
+from app.extensions import babel, csrf, db, htmx, include_object, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+# Every feature package, in registration order. A package's __init__ stays empty: its blueprint
+# lives in `blueprint.py` and its routes in its view modules, which only this factory imports,
+# so that importing a domain module (app.placements.counting) loads no Flask and no views.
+BLUEPRINTS = (
+    "core",
+    "auth",
+    "projects",
+    "admin",
+    "agreements",
+    "meetings",
+    "openings",
+    "candidates",
+    "placements",
+    "reports",
+    "imports",
+    "gdpr",
+    "audit",
+)
+MODEL_MODULES = (
+    "app.models",
+    "app.auth.models",
+    "app.audit.models",
+    "app.agreements.models",
+    "app.meetings.models",
+    "app.openings.models",
+    "app.candidates.models",
+    "app.placements.models",
+    "app.placements.retention",
+    "app.reports.models",
+)
+VIEW_MODULES = (
+    "app.core.views",
+    "app.auth.views",
+    "app.projects.views",
+    "app.projects.award",
+    "app.projects.progress",
+    "app.admin.views",
+    "app.agreements.views",
+    "app.meetings.views",
+    "app.meetings.monthly_views",
+    "app.openings.views",
+    "app.candidates.views",
+    "app.placements.views",
+    "app.placements.progress_views",
+    "app.reports.views",
+    "app.imports.views",
+    "app.gdpr.views",
+    "app.audit.views",
+)
+
+
+def select_locale() -> str:
+    """Danish unless the user chose English with the language switch."""
+    if not has_request_context():  # the CLI and background work speak Danish
+        return "da"
+    lang = session.get("lang")
+    if lang in ("da", "en"):
+        return lang
+    return "da"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure the app: Config defaults, then the environment, then `config`."""
+    app = Flask(
+        "app",  # the package's name: the app's name, logger and instance folder
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    app.config.update(Config.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy: trust its X-Forwarded-For/-Proto, so the login limits count
+        # real client addresses and cookies know the request came over HTTPS.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    logging.getLogger("app").setLevel(logging.INFO)
+
+    from app import access, backup, cli, errors, templating
+    from app.agreements import cli as agreements_cli
+    from app.agreements import service as agreements_service
+    from app.audit import cli as audit_cli
+    from app.auth import blueprint as auth
+    from app.auth.privacy import forbid_storing
+    from app.gdpr import cli as gdpr_cli
+    from app.imports import cli as imports_cli
+    from app.meetings import kickoff as kickoff_service
+    from app.placements import cli as placements_cli
+
+    for module in MODEL_MODULES + VIEW_MODULES:
+        importlib.import_module(module)
+
+    app.before_request(access.enforce_access)
+    app.before_request(access.refuse_impossible_ids)
+    app.before_request(access.refuse_nul_bytes)
+    auth.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    backup.init_app(app)
+    agreements_cli.init_app(app)
+    imports_cli.init_app(app)
+    gdpr_cli.init_app(app)
+    placements_cli.init_app(app)
+    audit_cli.init_app(app)
+    agreements_service.init_app(app)
+    kickoff_service.init_app(app)
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(f"app.{name}.blueprint").bp)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers["Content-Language"] = str(get_locale() or "da")
+        forbid_storing(response)  # Cache-Control: no-store on pages with personal data
+        if request.endpoint != "static":
+            response.vary.add("Cookie")
+        return response
+
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked'."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@event.listens_for(Engine, "do_execute")
+def _plan_for_the_values(cursor, statement, parameters, context):
+    """psycopg prepares a statement run 5 times on a connection, and PostgreSQL may then plan
+    it once for any parameters. A statement with the execution option `plan_for_values=True`
+    is never prepared, so it is planned for its values (the candidate search: the best plan
+    for "%b%" is not the best for "%mette%")."""
+    if context.execution_options.get("plan_for_values") and context.dialect.driver == "psycopg":
+        cursor.execute(statement, parameters, prepare=False)
+        return True
+    return None

@@ -1,0 +1,98 @@
+"""The domain is plain Python: importing a rule loads no Flask, no ORM and no views."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DOMAIN_MODULES = [
+    "app.enums",
+    "app.clock",
+    "app.placements.counting",
+    "app.placements.rules",
+    "app.agreements.library",
+    "app.agreements.document",
+    "app.agreements.docx_writer",
+    "app.meetings.calendar",
+    "app.reports.aarsvaerk",
+    "app.reports.chart",
+]
+
+FORBIDDEN_TOP = {
+    "flask",
+    "flask_sqlalchemy",
+    "flask_babel",
+    "flask_login",
+    "werkzeug",
+    "sqlalchemy",
+}
+
+PROBE = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _loaded(module: str) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, module],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("module", DOMAIN_MODULES)
+def test_a_domain_module_imports_no_flask_and_no_views(module):
+    loaded = _loaded(module)
+    frameworks = sorted({m.split(".")[0] for m in loaded} & FORBIDDEN_TOP)
+    views = [m for m in loaded if m.startswith("app.") and m.rsplit(".", 1)[-1] in VIEWISH]
+    assert frameworks == [], f"{module} loads {frameworks}"
+    assert views == [], f"{module} loads {views}"
+
+
+VIEWISH = {"views", "monthly_views", "progress_views", "award", "blueprint", "factory"}
+
+
+def test_the_probe_would_notice_flask_and_views():
+    """The check itself can fail: a view module does load Flask and its blueprint."""
+    loaded = _loaded("app.placements.views")
+    assert "flask" in loaded
+    assert "app.placements.blueprint" in loaded
+
+
+def test_feature_packages_are_empty():
+    """A feature package's __init__ holds a docstring and nothing else."""
+    for init in sorted((ROOT / "app").glob("*/__init__.py")):
+        code = [
+            line
+            for line in init.read_text(encoding="utf-8").split('"""')[-1].splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+        assert code == [], f"{init.relative_to(ROOT)} has code: {code}"
+
+
+def test_no_feature_imports_another_features_views():
+    """Only the factory imports the view modules; within a feature, views may share helpers."""
+    offenders = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        if path.name in ("factory.py", "__init__.py") or "migrations" in path.parts:
+            continue
+        own = path.relative_to(ROOT / "app").parts[0]
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line.startswith(("from app.", "import app.")):
+                continue
+            parts = line.split()[1].split(".")
+            if len(parts) >= 3 and parts[-1] in VIEWISH and parts[1] != own:
+                offenders.append(f"{path.relative_to(ROOT)}: {line}")
+            if parts[-1] == "factory":
+                offenders.append(f"{path.relative_to(ROOT)}: {line}")
+    assert offenders == []
