@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import Config
 from app.extensions import babel, csrf, db, htmx, include_object, login_manager, migrate
+from app.search import register_sqlite
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -176,6 +177,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        register_sqlite(dbapi_connection)  # the search's Unicode-aware fold (app.search)
 
 
 @event.listens_for(Engine, "do_execute")

@@ -69,13 +69,6 @@ MAX_PAGE = 10_000
 MAX_ID = 2**31 - 1
 
 
-def like_pattern(term: str) -> str:
-    """A case-insensitive LIKE pattern that searches for `term` literally (use escape="\\")."""
-    term = term.replace("\x00", "")  # PostgreSQL refuses NUL in a parameter
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def parse_id(value) -> int | None:
     """A positive id from a form or query string, or None when it cannot name a row."""
     try:

@@ -95,3 +95,25 @@ class Factories:
         db.session.add(project)
         db.session.commit()
         return project
+
+    def candidate(
+        self,
+        first: str = "Mads",
+        last: str | None = None,
+        association: Organisation | None = None,
+        **kw,
+    ):
+        """A resident of the first area of `association` (a new association by default)."""
+        from app.candidates.models import Candidate
+
+        association = association or self.association()
+        person = Candidate(
+            first_name=first,
+            last_name=last or f"Holm{next(_seq)}",
+            association=association,
+            area=association.areas[0] if association.areas else None,
+            **kw,
+        )
+        db.session.add(person)
+        db.session.commit()
+        return person

@@ -27,6 +27,7 @@ from app.enums import CONVERSATION_LABELS, ConversationKind  # noqa: F401  (re-e
 from app.extensions import db, only_on
 from app.i18n import N_
 from app.models import HousingArea, Organisation, User, utcnow
+from app.search import search_term
 
 # The referral chain (fødekæden); the list can be replaced with the REFERRAL_SOURCES setting.
 REFERRAL_SOURCES = {
@@ -172,11 +173,6 @@ SEARCH_ATTRIBUTES = (
     "driving_licence",
     "anonymised_at",
 )
-
-
-def search_term(value: str | None) -> str:
-    """Normalise text the way the search text is: whitespace collapsed, lowercased."""
-    return " ".join((value or "").split()).lower()
 
 
 def search_text(

@@ -27,7 +27,6 @@ from app.candidates.models import (
     Consent,
     Conversation,
     SensitiveNote,
-    search_term,
 )
 from app.clock import local_today
 from app.extensions import db
@@ -36,7 +35,8 @@ from app.models import HousingArea, Organisation, Rung
 from app.pagination import Page
 from app.placements.models import Placement
 from app.placements.service import journey
-from app.web import MAX_PAGE, like_pattern, redirect_after_write, render
+from app.search import like_pattern, search_term
+from app.web import MAX_PAGE, redirect_after_write, render
 
 TEMPLATE = "candidates/detail.html"
 

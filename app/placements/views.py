@@ -4,7 +4,7 @@ end a placement, and move a resident up the ladder."""
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +19,8 @@ from app.placements import service
 from app.placements.blueprint import bp
 from app.placements.forms import EndForm, NextRungForm, PlacementForm
 from app.placements.models import Outcome, Placement
-from app.web import like_pattern, parse_id, redirect_after_write, render
+from app.search import like_pattern
+from app.web import parse_id, redirect_after_write, render
 
 
 def _translate(problems) -> dict[str, list[str]]:
@@ -29,17 +30,12 @@ def _translate(problems) -> dict[str, list[str]]:
 def _candidate_options(q: str) -> list[Candidate]:
     if not q:
         return []
-    pattern = like_pattern(q)
+    # The candidates' folded search text holds their names, area and skills (app.search).
     return db.session.scalars(
         select(Candidate)
         .where(
             Candidate.anonymised_at.is_(None),
-            or_(
-                func.lower(Candidate.first_name + " " + Candidate.last_name).like(
-                    pattern, escape="\\"
-                ),
-                func.lower(Candidate.trades).like(pattern, escape="\\"),
-            ),
+            Candidate.search_text.like(like_pattern(q), escape="\\"),
         )
         .options(joinedload(Candidate.area))
         .order_by(Candidate.first_name, Candidate.last_name)

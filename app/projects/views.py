@@ -4,7 +4,7 @@ from datetime import date
 from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,9 +25,9 @@ from app.models import (
 from app.pagination import paginate
 from app.projects.blueprint import bp
 from app.projects.forms import ProjectForm
+from app.search import contains
 from app.web import (
     MAX_PAGE,
-    like_pattern,
     parse_id,
     redirect_after_write,
     render,
@@ -50,13 +50,7 @@ def index():
 
     query = scoped_projects(current_user)
     if q:
-        pattern = like_pattern(q)
-        query = query.where(
-            or_(
-                func.lower(Project.name).like(pattern, escape="\\"),
-                func.lower(Project.address).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(contains(q, Project.name, Project.address))
     if phase in set(Phase):
         query = query.where(Project.phase == phase)
     if client_id:
