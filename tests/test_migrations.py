@@ -104,3 +104,20 @@ def test_the_search_migration_fills_the_search_text_of_existing_candidates(tmp_p
         3: "",
     }
     assert stored[1] == "østre parken\nåse ærø\ntømrer\nkran\ndansk\nb"
+
+
+def test_migration_file_names_sort_in_chain_order():
+    """Reading the folder in name order is reading the history: each file's down_revision is
+    the revision of the file before it (a date prefix, then a two-digit counter per day)."""
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "app/migrations/versions"
+    previous = None
+    for path in sorted(folder.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r"^revision = ['\"](\w+)['\"]", source, re.M).group(1)
+        down = re.search(r"^down_revision = (?:['\"](\w+)['\"]|None)", source, re.M).group(1)
+        assert re.match(r"\d{8}_\d{2}_" + revision + "_", path.name), path.name
+        assert down == previous, f"{path.name} follows {previous}, not {down}"
+        previous = revision

@@ -33,7 +33,6 @@ class Message:
         return self.format()
 
 
-KINDS = ("int", "text", "date", "areas", "choice", "derived")
 MAX_INT = 10_000
 MAX_TEXT = 2_000
 

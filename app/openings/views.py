@@ -165,15 +165,13 @@ def report(project_id: int):
     if not request.htmx:
         return redirect(url_for("openings.index", project_id=project.id), code=303)
     # A fresh form in place of the filled one, and the list updated out of band.
-    response = _page(
+    return _page(
         project,
         _new_form(companies),
         companies,
         block="opening_form",
         oob_blocks=("opening_list",),
     )
-    response.headers["HX-Trigger"] = "openingReported"
-    return response
 
 
 @bp.post("/<int:project_id>/<int:opening_id>/status")

@@ -240,9 +240,7 @@ def edit(project_id: int):
             return _conflict(form, project)
         flash(_("The project was saved."), "success")
         if request.htmx:
-            response = detail_page(project, block="details")
-            response.headers["HX-Trigger"] = "projectSaved"
-            return response
+            return detail_page(project, block="details")
         return redirect_after_write(url_for("projects.detail", project_id=project.id))
     return render(
         "projects/edit.html", block="project_form", form=form, project=project, status=422

@@ -121,9 +121,7 @@ def save_narrative(project_id: int):
     if request.htmx:
         form = NarrativeForm(formdata=None)
         form.text.data, form.version.data = narrative.text, str(narrative.version)
-        response = _page(project, narrative, form, block="narrative")
-        response.headers["HX-Trigger"] = "narrativeSaved"
-        return response
+        return _page(project, narrative, form, block="narrative")
     return redirect(url_for("reports.project_page", project_id=project.id), code=303)
 
 
