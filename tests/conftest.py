@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.auth.sessions import mark_signed_in
 from app.extensions import db
+from app.models import Role
 from tests.factories import Factories
 
 
@@ -128,6 +129,12 @@ def login(client):
 
 
 HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def coordinator(make, login):
+    """A coordinator, signed in on `client`: the role most tests act as."""
+    return login(make.user(Role.COORDINATOR, name="Karen Koordinator", email="karen@bygop.dk"))
 
 
 @pytest.fixture

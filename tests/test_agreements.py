@@ -31,11 +31,6 @@ def project(make):
     return project
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR, name="Karen Koordinator"))
-
-
 def editor_form(client, project, **changes) -> dict:
     """The editor's fields as the browser would post them, read from the editor page."""
     html = client.get(f"/agreements/{project.id}/draft").get_data(as_text=True)

@@ -20,11 +20,6 @@ HX = {"HX-Request": "true"}
 SECRET_NAME = ("Zyxwv", "Qwerty")
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR, name="Karen Koordinator"))
-
-
 def add_candidate(first="Mads", last="Holm", **fields) -> Candidate:
     person = Candidate(first_name=first, last_name=last, **fields)
     db.session.add(person)

@@ -13,11 +13,6 @@ from app.models import Organisation, Phase, Role, User
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR))
-
-
 def test_award_a_tendered_project(client, make, coordinator):
     project, firm = make.project(phase=Phase.TENDER), make.company("Nordbyg A/S")
     response = client.post(

@@ -21,11 +21,6 @@ from tests.test_import import site as import_site  # noqa: F401 - a fixture
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR, name="Karen Koordinator"))
-
-
 def add(make, first, last, area=None, **fields) -> Candidate:
     """A candidate in a new association with `area` (none without one)."""
     return candidate(make, first, last, area, **fields)

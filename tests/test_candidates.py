@@ -14,11 +14,6 @@ from app.models import Role
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR, name="Karen Koordinator"))
-
-
 def candidate(make, first="Mads", last="Holm", area="Gellerupparken", **fields):
     assoc = make.association(areas=[area]) if area else None
     person = Candidate(

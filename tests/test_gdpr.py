@@ -32,11 +32,6 @@ def moment(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR, name="Karen Koordinator", email="karen@bygop.dk"))
-
-
 def _text_columns(model) -> list[str]:
     # Not the search text: a lowercased copy of the others, made by the model itself.
     return [

@@ -388,11 +388,6 @@ def test_a_failure_half_way_leaves_the_database_unchanged(site, monkeypatch):
 # --- the web pages -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR))
-
-
 def _upload(data: bytes, name: str = "data.csv", **fields) -> dict:
     return {"file": (io.BytesIO(data), name), **fields}
 

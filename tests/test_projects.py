@@ -3,18 +3,12 @@
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CompanyRole, Phase, Project, ProjectCompany, Role
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR))
 
 
 def _form(project_data: dict) -> dict:

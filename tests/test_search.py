@@ -5,15 +5,10 @@ import re
 
 import pytest
 
-from app.models import Phase, Role
+from app.models import Phase
 from app.search import like_pattern, search_term
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR))
 
 
 def test_the_fold_is_unicode_aware_and_literal():
