@@ -6,7 +6,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import Index, MetaData
+from sqlalchemy import Enum, Index, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -29,6 +29,21 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 babel = Babel()
+
+
+def enum_type(enum_class, name: str, length: int = 20) -> Enum:
+    """A column holding one of the vocabularies in `app.enums`: stored as the member's value in
+    a VARCHAR (no native enum type to migrate), read back as the member, and guarded by a CHECK
+    constraint (`ck_<table>_<name>`) so that no other value gets in on either database."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 def only_on(dialect: str, index: Index) -> Index:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -38,7 +39,7 @@ from app.enums import (  # noqa: F401  (the vocabularies, re-exported beside the
     Role,
     Rung,
 )
-from app.extensions import db
+from app.extensions import db, enum_type
 
 
 def new_stamp() -> str:
@@ -56,7 +57,7 @@ class Organisation(db.Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind, "kind"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     cvr: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -102,7 +103,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password change and sign-out everywhere: sessions carrying an older
@@ -161,7 +162,9 @@ class Project(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    phase: Mapped[str] = mapped_column(String(20), default=Phase.TENDER, index=True)
+    phase: Mapped[Phase] = mapped_column(
+        enum_type(Phase, "phase"), default=Phase.TENDER, index=True
+    )
     execution_start: Mapped[date | None] = mapped_column(Date)
     execution_end: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -184,6 +187,12 @@ class Project(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(
+            "execution_start IS NULL OR execution_end IS NULL OR execution_end >= execution_start",
+            name="execution_in_order",
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.name!r} {self.phase}>"
@@ -209,7 +218,7 @@ class ProjectCompany(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[CompanyRole] = mapped_column(enum_type(CompanyRole, "role", length=10))
     joined_on: Mapped[date | None] = mapped_column(Date)
 
     project: Mapped[Project] = relationship(back_populates="companies")

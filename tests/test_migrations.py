@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -121,3 +122,99 @@ def test_migration_file_names_sort_in_chain_order():
         assert re.match(r"\d{8}_\d{2}_" + revision + "_", path.name), path.name
         assert down == previous, f"{path.name} follows {previous}, not {down}"
         previous = revision
+
+
+BEFORE_RULES = "b7d2f4a91c3e"  # the revision before the schema's CHECK constraints
+
+
+@pytest.fixture
+def scratch_url(database_url, tmp_path):
+    """An empty database of the session's kind: a SQLite file, or a PostgreSQL database of its
+    own beside the session's (made and dropped here)."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    name = f"{url.database}_scratch"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _rows(connection, sql: str) -> list:
+    return connection.execute(text(sql)).all()
+
+
+def _seed_before_rules(connection, actual_end: str) -> None:
+    at = "2026-01-01 00:00:00"
+    statements = [
+        "INSERT INTO organisations (id, kind, name, active, created_at) VALUES "
+        f"(1, 'association', 'Vestbo', true, '{at}'), (2, 'company', 'Nordbyg', true, '{at}')",
+        "INSERT INTO projects (id, name, address, description, client_id, phase, created_at, "
+        f"updated_at, version, progress_stamp) VALUES (1, 'Gellerup', '', '', 1, 'execution', "
+        f"'{at}', '{at}', 1, 'x')",
+        "INSERT INTO project_companies (id, project_id, company_id, role) VALUES (1, 1, 2, 'main')",
+        "INSERT INTO candidates (id, first_name, last_name, phone, email, address, "
+        "referral_source, referral_contact, trades, certificates, driving_licence, languages, "
+        "wishes, availability, version, created_at, updated_at, search_text) VALUES (1, 'Mads', "
+        f"'Holm', '', '', '', 'other', '', '', '', '', '', '', '', 1, '{at}', '{at}', '')",
+        "INSERT INTO placements (id, candidate_id, project_id, company_id, rung, start_date, "
+        "actual_end, outcome_reason, created_at, updated_at, version, retention_since) VALUES "
+        f"(1, 1, 1, 2, 'internship', '2026-03-01', '{actual_end}', '', '{at}', '{at}', 1, "
+        "'2026-03-01')",
+    ]
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+def test_the_rules_migration_reports_broken_rows_then_enforces_the_rules_up_and_down(
+    scratch_url,
+):
+    """Rows that break a rule stop the migration with their ids, changed in nothing; once put
+    right, the migration keeps every row (the table copies on SQLite cascade nothing), the
+    database refuses an unknown rung and an end before the start, and down again it accepts
+    them as before."""
+    from flask_migrate import downgrade
+    from sqlalchemy.exc import IntegrityError
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "TESTING": True, "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(revision=BEFORE_RULES)
+        with db.engine.begin() as connection:
+            _seed_before_rules(connection, actual_end="2026-02-01")  # before its start
+        # Alembic itself, for the exception (`flask db upgrade` prints it and exits with 1).
+        from alembic import command
+
+        config = app.extensions["migrate"].migrate.get_config()
+        with pytest.raises(RuntimeError, match=r"placements: ck_placements_end_in_order: rows 1"):
+            command.upgrade(config, "head")
+        with db.engine.begin() as connection:
+            assert _rows(connection, "SELECT actual_end FROM placements")[0][0] is not None
+            connection.execute(text("UPDATE placements SET actual_end = '2026-04-01'"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert len(_rows(connection, "SELECT id FROM project_companies")) == 1
+            assert len(_rows(connection, "SELECT id FROM placements")) == 1
+        for bad in (
+            "UPDATE placements SET rung = 'ladder'",
+            "UPDATE placements SET actual_end = '2026-01-01'",
+            "UPDATE projects SET phase = 'paused'",
+            "UPDATE placements SET retention_since = NULL",
+        ):
+            with pytest.raises(IntegrityError), db.engine.begin() as connection:
+                connection.execute(text(bad))
+        downgrade(revision=BEFORE_RULES)
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE placements SET rung = 'ladder'"))
+            assert _rows(connection, "SELECT rung FROM placements") == [("ladder",)]
+            assert len(_rows(connection, "SELECT id FROM project_companies")) == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -99,6 +99,8 @@ class OrganisationForm(Form):
 
     def validate_name(self, field):
         name = (field.data or "").strip()
+        if self.kind.data not in set(OrganisationKind):
+            return  # the kind field reports its own error; no kind, no duplicate to look for
         query = select(Organisation.id).where(
             func.lower(Organisation.name) == name.lower(), Organisation.kind == self.kind.data
         )

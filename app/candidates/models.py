@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import CONVERSATION_LABELS, ConversationKind  # noqa: F401  (re-exported)
-from app.extensions import db, only_on
+from app.extensions import db, enum_type, only_on
 from app.i18n import N_
 from app.models import HousingArea, Organisation, User, utcnow
 from app.search import search_term
@@ -296,7 +296,7 @@ class Conversation(db.Model):
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
     held_on: Mapped[date] = mapped_column(Date, index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ConversationKind] = mapped_column(enum_type(ConversationKind, "kind"))
     notes: Mapped[str] = mapped_column(Text, default="")
     placement_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import MeetingKind  # noqa: F401  (re-exported beside the models)
-from app.extensions import db
+from app.extensions import db, enum_type
 from app.i18n import N_
 from app.models import Organisation, Project, User, utcnow
 
@@ -41,6 +41,11 @@ class MeetingSeries(db.Model):
 
     project: Mapped[Project] = relationship()
 
+    __table_args__ = (
+        CheckConstraint("last_date >= first_date", name="dates_in_order"),
+        CheckConstraint("duration_minutes > 0", name="positive_duration"),
+    )
+
     def __repr__(self) -> str:
         return f"<MeetingSeries {self.id} p{self.project_id}>"
 
@@ -54,7 +59,7 @@ class Meeting(db.Model):
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[MeetingKind] = mapped_column(enum_type(MeetingKind, "kind"))
     series_id: Mapped[int | None] = mapped_column(
         ForeignKey("meeting_series.id", ondelete="SET NULL"), index=True
     )
@@ -81,6 +86,7 @@ class Meeting(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.kind} p{self.project_id} {self.starts_at}>"

@@ -13,7 +13,7 @@ from app.enums import (  # noqa: F401  (re-exported beside the models)
     JobFunction,
     OpeningStatus,
 )
-from app.extensions import db
+from app.extensions import db, enum_type
 from app.models import Organisation, Project, Rung, User, utcnow
 
 
@@ -27,12 +27,14 @@ class Opening(db.Model):
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    function: Mapped[str] = mapped_column(String(30))
+    function: Mapped[JobFunction] = mapped_column(enum_type(JobFunction, "function", length=30))
     trade: Mapped[str] = mapped_column(String(100), default="")
     expected_start: Mapped[date] = mapped_column(Date)
-    rung: Mapped[str] = mapped_column(String(20))
+    rung: Mapped[Rung] = mapped_column(enum_type(Rung, "rung"))
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default=OpeningStatus.OPEN, index=True)
+    status: Mapped[OpeningStatus] = mapped_column(
+        enum_type(OpeningStatus, "status"), default=OpeningStatus.OPEN, index=True
+    )
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

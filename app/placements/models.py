@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import OUTCOME_LABELS, Outcome  # noqa: F401  (re-exported beside the models)
-from app.extensions import db
+from app.extensions import db, enum_type
 from app.models import Organisation, Project, Rung, User, utcnow
 
 if TYPE_CHECKING:  # resolved by name: importing candidates here would be circular
@@ -25,13 +25,13 @@ class Placement(db.Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     opening_id: Mapped[int | None] = mapped_column(ForeignKey("openings.id"))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
-    rung: Mapped[str] = mapped_column(String(20))
+    rung: Mapped[Rung] = mapped_column(enum_type(Rung, "rung"))
     start_date: Mapped[date] = mapped_column(Date, index=True)
     planned_end: Mapped[date | None] = mapped_column(Date)
     # Indexed (below): the start page looks for the placements still running today, in the
     # order they have waited for a retention conversation.
     actual_end: Mapped[date | None] = mapped_column(Date)
-    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, "outcome"))
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -43,8 +43,7 @@ class Placement(db.Model):
     # or the start without one. Kept by app/placements/retention.py, so that the start page
     # finds the running placements that waited longest through an index, not by looking up
     # the conversations of every running placement.
-    # Nullable in the schema only (see its migration): set on every insert.
-    retention_since: Mapped[date | None] = mapped_column(Date)
+    retention_since: Mapped[date] = mapped_column(Date)
 
     candidate: Mapped[Candidate] = relationship()
     project: Mapped[Project] = relationship()
@@ -53,6 +52,10 @@ class Placement(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        CheckConstraint("actual_end IS NULL OR actual_end >= start_date", name="end_in_order"),
+        CheckConstraint(
+            "planned_end IS NULL OR planned_end >= start_date", name="planned_end_in_order"
+        ),
         # The open-ended placements in the order they have waited: a walk that stops at the
         # start page's limit (partial, so that no index on actual_end can serve "IS NULL"
         # instead: SQLite's statistics cannot tell how many rows are NULL).
