@@ -17,11 +17,9 @@ where it is asserted: the candidate search must write the search to the audit lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.agreements import service as agreements
 from app.core.dashboard import SECTION_LIMIT
@@ -30,52 +28,11 @@ from app.meetings.models import Meeting
 from app.models import Organisation, Phase, Project, Role, User, utcnow
 from app.openings.models import Opening
 from tests.forms import read_form
+from tests.querycount import Statements, measure
 from tests.test_progress import TODAY, add_candidate, add_placement, approve_agreement, days_ago
 
 HX = {"HX-Request": "true"}
 SMALL, LARGE = 2, 30
-
-
-@dataclass
-class Statements:
-    """The statements of one request: SQL in order, COMMIT for a commit."""
-
-    sql: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.sql)
-
-    def of(self, kind: str) -> int:
-        return sum(1 for s in self.sql if s.lstrip().upper().startswith(kind))
-
-    @property
-    def reads(self) -> int:
-        return self.of("SELECT")
-
-    def __str__(self) -> str:
-        return "\n".join(f"  {' '.join(s.split())[:160]}" for s in self.sql)
-
-
-def measure(client, url: str, method: str = "GET", **kwargs) -> tuple[Statements, object]:
-    """Send one request from a cold session and record what it asks the database."""
-    db.session.remove()  # a fresh session, like a new request on a server
-    seen = Statements()
-
-    def statement(conn, cursor, sql, *args):
-        seen.sql.append(sql)
-
-    def commit(conn):
-        seen.sql.append("COMMIT")
-
-    event.listen(db.engine, "before_cursor_execute", statement)
-    event.listen(db.engine, "commit", commit)
-    try:
-        response = client.open(url, method=method, **kwargs)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", statement)
-        event.remove(db.engine, "commit", commit)
-    assert response.status_code == 200, (url, response.status_code)
-    return seen, response
 
 
 class Site:
