@@ -324,6 +324,7 @@ NOT_A_PAGE_FORM = {
     "meetings.move_question": "htmx buttons with hx-vals (direction)",
     "meetings.mark_discussed": "htmx checkbox with hx-vals",
     "meetings.attendance": "htmx checkbox with hx-vals",
+    "meetings.reopen_minutes": "shown on final minutes only; field-less, like mark_final",
 }
 
 

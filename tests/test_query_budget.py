@@ -52,7 +52,7 @@ BUDGET: dict[str, int] = {
     "meetings.kickoff_ics": 4,
     "meetings.kickoff_page": 6,
     "meetings.meeting_ics": 5,
-    "meetings.meeting_page": 11,
+    "meetings.meeting_page": 12,
     "meetings.minutes_docx": 9,
     "meetings.series_ics": 4,
     "openings.index": 4,

@@ -22,7 +22,26 @@ def local(moment: datetime) -> datetime:
     return aware(moment).astimezone(COPENHAGEN)
 
 
+ORGANIZER_NAME = "Byg Op"
+# The coordinating unit's address; set CALENDAR_ORGANIZER_EMAIL in the app's config to change it.
+ORGANIZER_EMAIL = "byg-op@bygop.invalid"
+
+
+def organizer() -> vCalAddress:
+    """The coordinating unit: every event we publish is organised by it."""
+    from flask import current_app, has_app_context
+
+    email = ORGANIZER_EMAIL
+    if has_app_context():
+        email = current_app.config.get("CALENDAR_ORGANIZER_EMAIL") or email
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = vText(ORGANIZER_NAME)
+    return address
+
+
 def meeting_event(meeting, summary: str, description: str = "") -> Event:
+    """One meeting as an event of its own. A published calendar (METHOD:PUBLISH) carries an
+    ORGANIZER and no ATTENDEE: the file is the same for every reader and names no one."""
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
@@ -36,11 +55,7 @@ def meeting_event(meeting, summary: str, description: str = "") -> Event:
     if description:
         event.add("description", description)
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
-    for participant in meeting.participants:
-        if participant.email:
-            attendee = vCalAddress(f"mailto:{participant.email}")
-            attendee.params["cn"] = vText(participant.name)
-            event.add("attendee", attendee, encode=0)
+    event.add("organizer", organizer(), encode=0)
     return event
 
 
@@ -59,47 +74,72 @@ BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def series_events(series, meetings, summary: str) -> list[Event]:
-    """The series as one recurring event (RRULE), its cancelled dates as EXDATE, and every
-    moved meeting as an override of its original date (RECURRENCE-ID), all with one UID."""
+    """The series as one recurring event whose expansion is exactly the app's meetings.
+
+    It starts at the first meeting laid out (not at the rhythm's first date, whose earlier
+    dates were never laid out). The rule's dates without a meeting, and the cancelled ones,
+    are EXDATEs; a kept meeting off the current rule (held before the rhythm changed) is an
+    RDATE; a moved meeting overrides its original date (RECURRENCE-ID). One UID throughout,
+    one SEQUENCE that rises with every change to the series or any of its meetings."""
     from app.meetings.monthly import occurrences
 
-    starts = occurrences(series)
-    if not starts:
-        return []
-    nth = -1 if series.week_of_month == 5 else series.week_of_month
+    own = sorted(
+        (m for m in meetings if m.series_id == series.id and m.original_start is not None),
+        key=lambda m: aware(m.original_start),
+    )
+    others = [m for m in meetings if m not in own and not m.cancelled]
+    events = [meeting_event(m, summary) for m in others]
+    if not own:
+        return events
+    first = aware(own[0].original_start)
+    rule = [start for start in occurrences(series) if start >= first]
+    planned = {aware(m.original_start): m for m in own}
     master = Event()
     master.add("uid", series.uid)
     master.add("sequence", series.sequence)
     master.add("dtstamp", datetime.now(UTC))
-    first = local(starts[0])
-    master.add("dtstart", first)
-    master.add("dtend", first + timedelta(minutes=series.duration_minutes))
-    until = datetime.combine(series.last_date, datetime.max.time(), COPENHAGEN).astimezone(UTC)
-    master.add(
-        "rrule", {"freq": "monthly", "byday": f"{nth}{BYDAY[series.weekday]}", "until": until}
-    )
+    if rule and rule[0] == first:
+        master.add("dtstart", local(first))
+        nth = -1 if series.week_of_month == 5 else series.week_of_month
+        master.add(
+            "rrule",
+            {"freq": "monthly", "byday": f"{nth}{BYDAY[series.weekday]}", "until": rule[-1]},
+        )
+        on_rule = set(rule)
+    else:  # the first meeting is off the current rule: list every date instead
+        master.add("dtstart", local(first))
+        on_rule = {first}
+    master.add("dtend", local(first) + timedelta(minutes=series.duration_minutes))
     master.add("summary", summary)
     if series.place:
         master.add("location", series.place)
-    events = [master]
-    for meeting in meetings:
-        if meeting.series_id != series.id or meeting.original_start is None:
-            continue
+    master.add("organizer", organizer(), encode=0)
+    extra = sorted(
+        start for start, m in planned.items() if start not in on_rule and not m.cancelled
+    )
+    if extra:
+        master.add("rdate", [local(start) for start in extra])
+    gone = sorted(start for start in on_rule if start not in planned or planned[start].cancelled)
+    if gone:
+        master.add("exdate", [local(start) for start in gone])
+    events.insert(0, master)
+    for meeting in own:
         if meeting.cancelled:
-            master.add("exdate", local(meeting.original_start))
-        elif aware(meeting.starts_at) != aware(meeting.original_start) or (
-            meeting.place != series.place
+            continue
+        if aware(meeting.starts_at) != aware(meeting.original_start) or (
+            meeting.place != series.place or meeting.duration_minutes != series.duration_minutes
         ):
             events.append(instance_event(meeting, series, summary))
     return events
 
 
 def instance_event(meeting, series, summary: str) -> Event:
-    """One meeting of a series: an override of its original date, under the series' UID."""
+    """One meeting of a series as an override of its original date, under the series' UID;
+    only meaningful inside the series' file, next to its master event."""
     event = meeting_event(meeting, summary)
     event.pop("uid")
     event.add("uid", series.uid)
     event.pop("sequence")
-    event.add("sequence", series.sequence + meeting.sequence)
+    event.add("sequence", series.sequence)
     event.add("recurrence-id", local(meeting.original_start))
     return event

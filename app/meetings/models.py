@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import MeetingKind  # noqa: F401  (re-exported beside the models)
@@ -79,8 +90,16 @@ class Meeting(db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when the coordinator marks the minutes final: from then on the Word files are the
+    # ones stored in `minutes_files`, byte for byte, until a coordinator reopens the minutes.
+    minutes_final_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    minutes_final_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     project: Mapped[Project] = relationship()
+    minutes_final_by: Mapped[User | None] = relationship()
+    minutes_files: Mapped[list[MinutesFile]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MinutesFile.scope"
+    )
     participants: Mapped[list[MeetingParticipant]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingParticipant.id"
     )
@@ -90,6 +109,26 @@ class Meeting(db.Model):
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.kind} p{self.project_id} {self.starts_at}>"
+
+
+class MinutesFile(db.Model):
+    """The final minutes of a monthly meeting as a Word file, frozen for one reader scope:
+    "all" (staff and the client: everyone's people, by initials), "company-<id>" (a
+    contractor: only its own company's people) or "company-none" (a company with no one)."""
+
+    __tablename__ = "meeting_minutes_files"
+    __table_args__ = (UniqueConstraint("meeting_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="minutes_files")
+
+    def __repr__(self) -> str:
+        return f"<MinutesFile m{self.meeting_id} {self.scope}>"
 
 
 PARTICIPANT_SIDES = {

@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload
 from app.agreements.model import AgreementDocument, Bullets, Paragraph, Section, SubHeading
 from app.extensions import db
 from app.meetings.calendar import COPENHAGEN, aware, local
-from app.meetings.models import ActionItem, Meeting, MeetingKind, MeetingSeries
-from app.models import Project, Rung, utcnow
+from app.meetings.models import ActionItem, Meeting, MeetingKind, MeetingSeries, MinutesFile
+from app.models import Project, Role, utcnow
 from app.openings.models import Opening, OpeningStatus
 from app.placements.models import Placement
 
@@ -103,16 +103,25 @@ def save_series(project: Project, series: MeetingSeries | None, **fields) -> Mee
     return series
 
 
+def _changed(meeting: Meeting) -> None:
+    """Raise the meeting's SEQUENCE and its series' (the series' file holds every meeting)."""
+    meeting.sequence += 1
+    if meeting.series_id is not None:
+        series = db.session.get(MeetingSeries, meeting.series_id)
+        if series is not None:
+            series.sequence += 1
+
+
 def move(meeting: Meeting, starts_at: datetime, place: str) -> None:
     meeting.starts_at = starts_at
     meeting.place = place
-    meeting.sequence += 1
+    _changed(meeting)
     db.session.commit()
 
 
 def set_cancelled(meeting: Meeting, cancelled: bool) -> None:
     meeting.cancelled = cancelled
-    meeting.sequence += 1
+    _changed(meeting)
     db.session.commit()
 
 
@@ -121,32 +130,45 @@ def set_cancelled(meeting: Meeting, cancelled: bool) -> None:
 
 @dataclass(frozen=True)
 class Agenda:
-    placements: list[Placement]
+    on: date  # the meeting's own (local) date: everything below is as of that day
+    placements: list[Placement]  # running on that day
+    coming: list[Placement]  # starting after it
     openings: list[Opening]
     open_items: list[ActionItem]
     items_here: list[ActionItem]
     questions: tuple[str, ...]
 
 
+def meeting_date(meeting: Meeting) -> date:
+    return local(meeting.starts_at).date()
+
+
 def agenda(meeting: Meeting) -> Agenda:
-    """What the meeting is about, as of its own date: the placements running then, the
-    openings still open, and the action items not done before it."""
-    on = local(meeting.starts_at).date()
-    placements = db.session.scalars(
+    """What the meeting is about, as of its own date: the placements running that day (an
+    ended one is not current; one that starts later is coming), the openings reported by
+    the end of that day and not yet matched or withdrawn then, and the action items not done
+    before it."""
+    on = meeting_date(meeting)
+    day_end = datetime.combine(on + timedelta(days=1), time(0), COPENHAGEN).astimezone(UTC)
+    rows = db.session.scalars(
         select(Placement)
         .where(
             Placement.project_id == meeting.project_id,
-            Placement.start_date <= on + timedelta(days=31),
-            or_(Placement.actual_end.is_(None), Placement.actual_end >= on - timedelta(days=31)),
+            or_(Placement.actual_end.is_(None), Placement.actual_end >= on),
         )
         .options(joinedload(Placement.candidate), joinedload(Placement.company))
-        .order_by(Placement.company_id, Placement.start_date)
+        .order_by(Placement.company_id, Placement.start_date, Placement.id)
     ).all()
     openings = db.session.scalars(
         select(Opening)
-        .where(Opening.project_id == meeting.project_id, Opening.status == OpeningStatus.OPEN)
+        .where(
+            Opening.project_id == meeting.project_id,
+            Opening.created_at < day_end,
+            # Still open, or closed only after the meeting's day (open when it was held).
+            or_(Opening.status == OpeningStatus.OPEN, Opening.updated_at >= day_end),
+        )
         .options(joinedload(Opening.company))
-        .order_by(Opening.expected_start)
+        .order_by(Opening.expected_start, Opening.id)
     ).all()
     items = db.session.scalars(
         select(ActionItem)
@@ -166,7 +188,22 @@ def agenda(meeting: Meeting) -> Agenda:
         if i.meeting_id in earlier and (i.done_at is None or i.done_in_meeting_id == meeting.id)
     ]
     here = [i for i in items if i.meeting_id == meeting.id]
-    return Agenda(list(placements), list(openings), open_items, here, STANDING_QUESTIONS)
+    return Agenda(
+        on=on,
+        placements=[p for p in rows if p.start_date <= on],
+        coming=sorted((p for p in rows if p.start_date > on), key=lambda p: (p.start_date, p.id)),
+        openings=list(openings),
+        open_items=open_items,
+        items_here=here,
+        questions=STANDING_QUESTIONS,
+    )
+
+
+def meeting_progress(meeting: Meeting):
+    """The project's progress counted as of the meeting's date."""
+    from app.placements.progress import project_progress
+
+    return project_progress(meeting.project, today=meeting_date(meeting))
 
 
 def add_item(meeting: Meeting, text: str, owner: str, due_on: date | None, user) -> ActionItem:
@@ -191,10 +228,37 @@ def set_done(item: ActionItem, meeting: Meeting, done: bool) -> None:
 
 # --- minutes as a Word document --------------------------------------------------------------
 
+# Who may read which placements in the minutes: everyone's people (staff and the client), or a
+# contractor's own company only. The Word file applies exactly the minutes page's scope.
+ALL = "all"
+NO_COMPANY = "company-none"
 
-def minutes_document(meeting: Meeting, progress) -> AgreementDocument:
-    """The minutes: time and place, attendance, the agenda as it stood, minutes, action items.
-    Residents appear by initials: the minutes go to contractors and the client."""
+
+def scope_of(user) -> str:
+    """The reader scope of `user` for a meeting's minutes."""
+    if user.is_staff or user.role == Role.CLIENT:
+        return ALL
+    return f"company-{user.organisation_id}" if user.organisation_id else NO_COMPANY
+
+
+def in_scope(placements, scope: str) -> list[Placement]:
+    if scope == ALL:
+        return list(placements)
+    return [p for p in placements if f"company-{p.company_id}" == scope]
+
+
+def danish_label(value) -> str:
+    """The Danish label the page shows for an enum value (rung, job function)."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale("da"):
+        return gettext(value.label)
+
+
+def minutes_document(meeting: Meeting, progress, scope: str = ALL) -> AgreementDocument:
+    """The minutes: time and place, attendance, the agenda as it stood on the meeting's date,
+    minutes, action items. Residents appear by initials (the minutes go to contractors and the
+    client), and only those the reader's `scope` may see."""
     from app.agreements import danish
 
     start = local(meeting.starts_at)
@@ -202,6 +266,15 @@ def minutes_document(meeting: Meeting, progress) -> AgreementDocument:
     data = agenda(meeting)
     present = [p.name for p in meeting.participants if p.attended]
     absent = [p.name for p in meeting.participants if p.attended is False]
+
+    def person(p: Placement) -> str:
+        return (
+            f"{p.candidate.initials} – {danish_label(p.rung_enum)} hos {p.company.name}, "
+            f"fra {danish.format_date(p.start_date)}"
+            + (f" til {danish.format_date(p.actual_end)}" if p.actual_end else "")
+        )
+
+    coming = in_scope(data.coming, scope)
     sections = [
         (
             "meeting",
@@ -222,6 +295,7 @@ def minutes_document(meeting: Meeting, progress) -> AgreementDocument:
             "Fremdrift",
             (
                 Paragraph(
+                    f"Pr. {danish.format_date(data.on)}: "
                     f"{progress.courses_counted} beskæftigelsesforløb og "
                     f"{progress.apprenticeships_counted} lærepladser er talt med"
                     + (
@@ -235,14 +309,13 @@ def minutes_document(meeting: Meeting, progress) -> AgreementDocument:
         ),
         (
             "placements",
-            "Ansættelser lige nu",
+            "Ansættelser på mødedagen",
             (
-                Bullets(
-                    tuple(
-                        f"{p.candidate.initials} – {RUNG_DA[Rung(p.rung)]} hos {p.company.name}"
-                        for p in data.placements
-                    )
-                    or ("Ingen",)
+                Bullets(tuple(person(p) for p in in_scope(data.placements, scope)) or ("Ingen",)),
+                *(
+                    (SubHeading("Kommende"), Bullets(tuple(person(p) for p in coming)))
+                    if coming
+                    else ()
                 ),
             ),
         ),
@@ -252,8 +325,9 @@ def minutes_document(meeting: Meeting, progress) -> AgreementDocument:
             (
                 Bullets(
                     tuple(
-                        f"{o.company.name}: {o.trade or o.function}, forventet start "
-                        f"{danish.format_date(o.expected_start)}"
+                        f"{o.company.name}: {danish_label(o.function_enum)}"
+                        + (f" ({o.trade})" if o.trade else "")
+                        + f", forventet start {danish.format_date(o.expected_start)}"
                         for o in data.openings
                     )
                     or ("Ingen meldt",)
@@ -297,9 +371,53 @@ def minutes_document(meeting: Meeting, progress) -> AgreementDocument:
     )
 
 
-RUNG_DA = {
-    Rung.INTERNSHIP: "virksomhedspraktik",
-    Rung.WAGE_SUBSIDY: "løntilskud",
-    Rung.ORDINARY: "ordinær ansættelse",
-    Rung.APPRENTICESHIP: "læreplads",
-}
+def render_minutes(meeting: Meeting, scope: str) -> bytes:
+    """The minutes as .docx bytes for one reader scope, from the data as of the meeting."""
+    from app.agreements.docx_writer import to_docx
+
+    doc = minutes_document(meeting, meeting_progress(meeting), scope)
+    return to_docx(
+        doc, title=doc.title, subject="Referat", author="Byg Op", project_name=meeting.project.name
+    )
+
+
+def freeze_scopes(meeting: Meeting) -> list[str]:
+    """Every scope a reader of this meeting's minutes can have: everyone's, each company of
+    the project or with a placement on it, and a company with no one on the list."""
+    companies = {pc.company_id for pc in meeting.project.companies}
+    companies |= set(
+        db.session.scalars(
+            select(Placement.company_id).where(Placement.project_id == meeting.project_id)
+        )
+    )
+    return [ALL, *(f"company-{c}" for c in sorted(companies)), NO_COMPANY]
+
+
+def minutes_file(meeting: Meeting, scope: str) -> bytes:
+    """The Word file for `scope`: the frozen one once the minutes are final, else fresh.
+
+    A company that joined the project after the minutes were marked final had no one on
+    them, so it gets the frozen file without anyone's people."""
+    if meeting.minutes_final_at is None:
+        return render_minutes(meeting, scope)
+    files = {f.scope: f.data for f in meeting.minutes_files}
+    return files.get(scope, files[NO_COMPANY])
+
+
+def mark_final(meeting: Meeting, user) -> None:
+    """Freeze the minutes: store one Word file per reader scope, byte for byte."""
+    meeting.minutes_files.clear()
+    db.session.flush()
+    for scope in freeze_scopes(meeting):
+        meeting.minutes_files.append(MinutesFile(scope=scope, data=render_minutes(meeting, scope)))
+    meeting.minutes_final_at = utcnow()
+    meeting.minutes_final_by_id = user.id
+    db.session.commit()
+
+
+def reopen(meeting: Meeting) -> None:
+    """Take the minutes back to draft: the frozen files go; the next download is fresh."""
+    meeting.minutes_files.clear()
+    meeting.minutes_final_at = None
+    meeting.minutes_final_by_id = None
+    db.session.commit()

@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import get_project_or_404, signed_in, staff_only
-from app.agreements.docx_writer import to_docx
+from app.access import get_project_or_404, roles, signed_in, staff_only
 from app.clock import local_today
 from app.extensions import db
 from app.forms import EmptyForm
 from app.meetings import kickoff, monthly
 from app.meetings.blueprint import bp
-from app.meetings.calendar import COPENHAGEN, calendar, instance_event, local, series_events
+from app.meetings.calendar import COPENHAGEN, calendar, local, meeting_event, series_events
 from app.meetings.forms import (
     ActionItemForm,
     MinutesForm,
@@ -25,7 +24,6 @@ from app.meetings.forms import (
 )
 from app.meetings.models import ActionItem, Meeting, MeetingKind, MeetingParticipant
 from app.models import Project, Role, User, utcnow
-from app.placements.progress import project_progress
 from app.web import download, redirect_after_write, render
 
 SUMMARY = "Opfølgningsmøde: {}"
@@ -145,10 +143,9 @@ def _meeting(project: Project, meeting_id: int) -> Meeting:
 
 
 def _visible_placements(placements):
-    """Coordinators see everyone; a contractor only the people at its own company."""
-    if current_user.is_staff or current_user.role == Role.CLIENT:
-        return placements
-    return [p for p in placements if p.company_id == current_user.organisation_id]
+    """Coordinators and the client see everyone; a contractor only its own company's people
+    (the same scope the minutes' Word file applies)."""
+    return monthly.in_scope(placements, monthly.scope_of(current_user))
 
 
 def _page(project: Project, meeting: Meeting, status: int = 200, block: str | None = None, **extra):
@@ -175,7 +172,8 @@ def _page(project: Project, meeting: Meeting, status: int = 200, block: str | No
         meeting=meeting,
         agenda=data,
         placements=_visible_placements(data.placements),
-        progress=project_progress(project),
+        coming=_visible_placements(data.coming),
+        progress=monthly.meeting_progress(meeting),
         previous=meetings[position - 1] if position > 0 else None,
         following=meetings[position + 1] if position + 1 < len(meetings) else None,
         participant_form=participant_form,
@@ -200,14 +198,9 @@ def meeting_ics(project_id: int, meeting_id: int):
     """One monthly meeting as a calendar file (an instance of the series)."""
     project = get_project_or_404(project_id)
     meeting = _meeting(project, meeting_id)
-    series = monthly.series_for(project)
-    summary = SUMMARY.format(project.name)
-    if series is not None and meeting.series_id == series.id and meeting.original_start:
-        event = instance_event(meeting, series, summary)
-    else:
-        from app.meetings.calendar import meeting_event
-
-        event = meeting_event(meeting, summary)
+    # An event of its own (its own UID, no RECURRENCE-ID), so that any calendar program can
+    # import it without the series' file.
+    event = meeting_event(meeting, SUMMARY.format(project.name))
     return _ics(calendar(event), f"opfoelgningsmoede-{local(meeting.starts_at):%Y-%m-%d}.ics")
 
 
@@ -256,6 +249,8 @@ def autosave_minutes(project_id: int, meeting_id: int):
     project = get_project_or_404(project_id)
     meeting = _meeting(project, meeting_id)
     form = MinutesForm()
+    if meeting.minutes_final_at is not None:
+        return _page(project, meeting, status=409, block="minutes_status", minutes_form=form)
     if not form.validate_on_submit():
         return _page(project, meeting, status=422, block="minutes_status", minutes_form=form)
     if form.version.data != str(meeting.version):
@@ -285,6 +280,7 @@ def attendance(project_id: int, meeting_id: int):
     """Record who came."""
     project = get_project_or_404(project_id)
     meeting = _meeting(project, meeting_id)
+    _refuse_if_final(meeting)
     try:
         person_id = int(request.form.get("participant_id", ""))
     except ValueError:
@@ -301,6 +297,7 @@ def add_monthly_participant(project_id: int, meeting_id: int):
     """Add someone to this meeting, from one of the project's companies or elsewhere."""
     project = get_project_or_404(project_id)
     meeting = _meeting(project, meeting_id)
+    _refuse_if_final(meeting)
     form = MonthlyParticipantForm()
     form.organisation_id.choices = [(0, "")] + [(pc.company_id, "") for pc in project.companies]
     if not form.validate_on_submit():
@@ -321,6 +318,7 @@ def add_action(project_id: int, meeting_id: int):
     """Add an action item; it stays on the agenda until it is done."""
     project = get_project_or_404(project_id)
     meeting = _meeting(project, meeting_id)
+    _refuse_if_final(meeting)
     form = ActionItemForm()
     if not form.validate_on_submit():
         return _page(project, meeting, status=422, block="actions", item_form=form)
@@ -334,6 +332,7 @@ def action_done(project_id: int, meeting_id: int, item_id: int):
     """Mark an action item done at this meeting (or not done after all)."""
     project = get_project_or_404(project_id)
     meeting = _meeting(project, meeting_id)
+    _refuse_if_final(meeting)
     item = db.session.get(ActionItem, item_id)
     if item is None or item.project_id != project.id:
         abort(404)
@@ -348,16 +347,52 @@ def _after(project: Project, meeting: Meeting, block: str):
     return redirect_after_write(f"{page}#{block}")
 
 
+def _refuse_if_final(meeting: Meeting) -> None:
+    """Final minutes are a record: nothing on them changes until a coordinator reopens them."""
+    if meeting.minutes_final_at is not None:
+        abort(409)
+
+
+@bp.post("/<int:project_id>/m/<int:meeting_id>/final")
+@staff_only
+def mark_final(project_id: int, meeting_id: int):
+    """Mark the minutes final: the Word file is frozen from now on."""
+    project = get_project_or_404(project_id)
+    meeting = _meeting(project, meeting_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if meeting.minutes_final_at is None:
+        monthly.mark_final(meeting, current_user)
+    flash(_("The minutes are final. The Word file will not change."), "success")
+    return redirect_after_write(
+        url_for("meetings.meeting_page", project_id=project.id, meeting_id=meeting.id)
+    )
+
+
+@bp.post("/<int:project_id>/m/<int:meeting_id>/reopen")
+@roles(Role.COORDINATOR)
+def reopen_minutes(project_id: int, meeting_id: int):
+    """Reopen final minutes (coordinators only); the Word file is made afresh from the data."""
+    project = get_project_or_404(project_id)
+    meeting = _meeting(project, meeting_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if meeting.minutes_final_at is not None:
+        monthly.reopen(meeting)
+    flash(_("The minutes are open for changes again."), "success")
+    return redirect_after_write(
+        url_for("meetings.meeting_page", project_id=project.id, meeting_id=meeting.id)
+    )
+
+
 @bp.get("/<int:project_id>/m/<int:meeting_id>/minutes.docx")
 @signed_in
 def minutes_docx(project_id: int, meeting_id: int):
-    """The minutes as a Word file."""
+    """The minutes as a Word file, as of the meeting's date and for the reader's scope;
+    frozen byte for byte once the minutes are final."""
     project = get_project_or_404(project_id)
     meeting = _meeting(project, meeting_id)
-    doc = monthly.minutes_document(meeting, project_progress(project))
-    data = to_docx(
-        doc, title=doc.title, subject="Referat", author="Byg Op", project_name=project.name
-    )
+    data = monthly.minutes_file(meeting, monthly.scope_of(current_user))
     return download(
         data,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
