@@ -157,20 +157,22 @@ def _csv_rows(data: bytes):
 def _csv_text(data: bytes) -> str:
     """UTF-8 (with or without BOM) or Windows-1252; a file that mixes the two is refused."""
     try:
-        text = data.decode("utf-8-sig")
+        text, mixed_at = data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
-        if UTF8_SEQUENCE.search(data):
-            raise ReadError(
-                N_(
-                    "The file mixes two character encodings: line %(line)d is not UTF-8, but "
-                    "other lines are. Save the file again as “CSV UTF-8”."
-                ),
-                line=data.count(b"\n", 0, error.start) + 1,
-            ) from error
         text = data.decode("cp1252", errors="replace")
+        mixed_at = error.start if UTF8_SEQUENCE.search(data) else None
+    # Binary data decodes as Windows-1252 too; text has next to no control characters.
     sample = text[:65536]
     if len(CONTROL.findall(sample)) > max(len(sample) // 100, 2):
         raise ReadError(N_("The file is not a text file. Upload a CSV or XLSX file."))
+    if mixed_at is not None:
+        raise ReadError(
+            N_(
+                "The file mixes two character encodings: line %(line)d is not UTF-8, but "
+                "other lines are. Save the file again as “CSV UTF-8”."
+            ),
+            line=data.count(b"\n", 0, mixed_at) + 1,
+        )
     return text
 
 

@@ -90,7 +90,9 @@ def inspect(archive: zipfile.ZipFile) -> None:
     for member in members:
         size = member.file_size
         total += size
-        if size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+        if size > MAX_MEMBER_BYTES:
+            raise XlsxRefused("size", mb=MAX_MEMBER_BYTES // MiB)
+        if total > MAX_TOTAL_BYTES:
             raise XlsxRefused("size", mb=MAX_TOTAL_BYTES // MiB)
         if size > RATIO_FLOOR and size > MAX_RATIO * max(member.compress_size, 1):
             raise XlsxRefused("ratio", ratio=size // max(member.compress_size, 1))
