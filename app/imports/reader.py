@@ -145,7 +145,7 @@ def _csv_rows(data: bytes):
             if number > MAX_LINES:
                 raise ReadError(XLSX_REFUSALS["lines"], row=number, max=MAX_LINES)
             if width is None:
-                width = len(cells)
+                width = min(len(cells), xlsx.MAX_COLUMNS)
             yield number, dict(enumerate(cells[:width]))
             # csv.reader counts records, not lines; a quoted cell may span lines, but rarely
             # does here, so the next record's number is the next line's.

@@ -30,6 +30,7 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+from openpyxl.utils.exceptions import CellCoordinatesException
 
 MiB = 1024 * 1024
 MAX_MEMBERS = 1_000
@@ -78,6 +79,7 @@ BROKEN = (
     OSError,
     UnicodeError,
     OverflowError,  # a date cell far outside the calendar
+    CellCoordinatesException,  # a cell reference such as r="1A"
 )
 
 
