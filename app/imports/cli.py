@@ -36,9 +36,10 @@ def _import(file: Path, dry_run: bool, email: str | None) -> None:
         user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
         if user is None or user.role not in STAFF_ROLES:
             raise click.ClickException(f"No coordinator or administrator with the email {email}.")
-    data = file.read_bytes()
-    if len(data) > MAX_UPLOAD_BYTES:
+    # The size before the bytes: a huge file is refused without being read into memory.
+    if file.stat().st_size > MAX_UPLOAD_BYTES:
         raise click.ClickException(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
+    data = file.read_bytes()
     report = importer.check(data, file.name)
     for message in report.file_errors:
         click.echo(f"{file.name}: {message.format(gettext)}", err=True)

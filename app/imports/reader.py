@@ -11,17 +11,47 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.agreements.variables import Message
 from app.i18n import N_
+from app.imports import xlsx
 
-MAX_ROWS = 5_000
+MAX_ROWS = 5_000  # non-empty rows below the header
+MAX_LINES = 10_000  # the last line a file may reach, blank lines included
+MAX_LINE_CHARS = 100_000  # one CSV line
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the upload form and the CLI refuse larger files
 XLSX_MAGIC = b"PK\x03\x04"
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+# Why an XLSX file is refused (app.imports.xlsx.XlsxRefused.kind) -> the message for the user.
+XLSX_REFUSALS = {
+    "broken": N_("The XLSX file is damaged or incomplete and cannot be read."),
+    "empty": N_("The file is empty or has no header row."),
+    "members": N_("The XLSX file has more than %(max)d parts; it is not an ordinary spreadsheet."),
+    "size": N_(
+        "The XLSX file unpacks to more than %(mb)d MB; it is refused so it cannot overload "
+        "the server."
+    ),
+    "ratio": N_(
+        "The XLSX file is packed %(ratio)d times tighter than a spreadsheet can be; it looks "
+        "like a compression bomb and is refused."
+    ),
+    "dtd": N_(
+        "The XLSX file contains an XML document type declaration (DOCTYPE or ENTITY). "
+        "Spreadsheets never need one, so it is refused for safety."
+    ),
+    "strings": N_("The XLSX file has more than %(max)d different texts."),
+    "lines": N_(
+        "The sheet reaches row %(row)d; a file may reach at most row %(max)d, blank rows "
+        "included. Delete the empty rows at the bottom or split the file."
+    ),
+}
 
 
 class ReadError(Exception):
@@ -48,24 +78,32 @@ def normalise_header(name: object) -> str:
 
 
 def read_table(data: bytes, filename: str = "") -> tuple[list[str], list[SheetRow]]:
-    """The normalised header and the non-empty rows of a CSV or XLSX file."""
+    """The normalised header and the non-empty rows of a CSV or XLSX file.
+
+    Both kinds are read as a stream: reading stops with a ReadError at the first row past
+    MAX_ROWS non-empty rows or past line MAX_LINES, so no more than MAX_ROWS + 1 rows are ever
+    held, each with only the columns that have a name in the header."""
     kind = file_kind(data, filename)
-    if kind == "xlsx":
-        header, body = _xlsx_rows(data)
-    else:
-        header, body = _csv_rows(data)
-    columns = [normalise_header(h) for h in header]
+    lines = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
+    header_line = next(lines, None)
+    if header_line is None:
+        raise ReadError(N_("The file is empty or has no header row."))
+    number, header = header_line
+    # Only the columns that have a name are read; the first of two equal names wins.
+    columns: dict[int, str] = {}
+    for index, name in sorted(header.items()):
+        if (column := normalise_header(name)) and column not in columns.values():
+            columns[index] = column
+    if number != 1 or not columns:
+        raise ReadError(N_("The file is empty or has no header row."))
     rows = []
-    for number, cells in body:
-        values = {}
-        for column, cell in zip(columns, cells, strict=False):
-            if column and column not in values:
-                values[column] = cell_text(cell)
+    for number, cells in lines:
+        values = {column: cell_text(cells.get(index)) for index, column in columns.items()}
         if any(values.values()):
+            if len(rows) == MAX_ROWS:
+                raise ReadError(N_("The file has more than %(max)d rows."), max=MAX_ROWS)
             rows.append(SheetRow(number, values))
-        if len(rows) > MAX_ROWS:
-            raise ReadError(N_("The file has more than %(max)d rows."), max=MAX_ROWS)
-    return [c for c in columns if c], rows
+    return list(columns.values()), rows
 
 
 def file_kind(data: bytes, filename: str) -> str:
@@ -79,47 +117,76 @@ def file_kind(data: bytes, filename: str) -> str:
         return "xlsx"
     if suffix in ("xlsx", "xlsm"):
         raise ReadError(N_("The XLSX file cannot be read."))
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:
         raise ReadError(N_("Upload a CSV or XLSX file."))
     return "csv"
 
 
 def _csv_rows(data: bytes):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    """(line, {column index: text}) for the header and each record, streamed."""
+    text = _csv_text(data)
+    if match := re.search(rf"[^\r\n]{{{MAX_LINE_CHARS + 1}}}", text):
+        line = text.count("\n", 0, match.start()) + 1
+        raise ReadError(
+            N_("Line %(line)d is longer than %(max)d characters; it is not a spreadsheet row."),
+            line=line,
+            max=MAX_LINE_CHARS,
+        )
+    first = text[: text.find("\n")] if "\n" in text else text
+    if not first.strip():
         raise ReadError(N_("The file is empty or has no header row."))
-    first = lines[0]
     delimiter = ";" if first.count(";") >= max(first.count(","), 1) else ","
     if first.count("\t") > max(first.count(";"), first.count(",")):
         delimiter = "\t"
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    width = None
+    number = 1
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for cells in records:
+            if number > MAX_LINES:
+                raise ReadError(XLSX_REFUSALS["lines"], row=number, max=MAX_LINES)
+            if width is None:
+                width = min(len(cells), xlsx.MAX_COLUMNS)
+            yield number, dict(enumerate(cells[:width]))
+            # csv.reader counts records, not lines; a quoted cell may span lines, but rarely
+            # does here, so the next record's number is the next line's.
+            number += 1
     except csv.Error as error:
         raise ReadError(N_("The CSV file cannot be read.")) from error
-    # csv.reader counts records, not lines; a quoted cell may span lines, but rarely does here.
-    return records[0], [(i + 2, cells) for i, cells in enumerate(records[1:])]
+
+
+def _csv_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or Windows-1252; a file that mixes the two is refused."""
+    try:
+        text, mixed_at = data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        text = data.decode("cp1252", errors="replace")
+        mixed_at = error.start if UTF8_SEQUENCE.search(data) else None
+    # Binary data decodes as Windows-1252 too; text has next to no control characters.
+    sample = text[:65536]
+    if len(CONTROL.findall(sample)) > max(len(sample) // 100, 2):
+        raise ReadError(N_("The file is not a text file. Upload a CSV or XLSX file."))
+    if mixed_at is not None:
+        raise ReadError(
+            N_(
+                "The file mixes two character encodings: line %(line)d is not UTF-8, but "
+                "other lines are. Save the file again as “CSV UTF-8”."
+            ),
+            line=data.count(b"\n", 0, mixed_at) + 1,
+        )
+    return text
 
 
 def _xlsx_rows(data: bytes):
-    from openpyxl import load_workbook
-
+    """(line, {column index: value}) for each row of the first sheet, streamed."""
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about Excel features it drops (data validation, styles); harmless.
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            records = [list(r) for r in sheet.iter_rows(values_only=True)]
-            workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as error:
-        raise ReadError(N_("The XLSX file cannot be read.")) from error
-    if not records or not any(records[0]):
-        raise ReadError(N_("The file is empty or has no header row."))
-    return records[0], [(i + 2, cells) for i, cells in enumerate(records[1:])]
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheet = xlsx.open_first_sheet(archive)
+            yield from sheet.rows(MAX_LINES)
+    except xlsx.XlsxRefused as refusal:
+        raise ReadError(XLSX_REFUSALS[refusal.kind], **refusal.params) from refusal
+    except xlsx.BROKEN as error:
+        raise ReadError(XLSX_REFUSALS["broken"]) from error
 
 
 def cell_text(value: object) -> str:
