@@ -102,6 +102,29 @@ class Period:
     end: date | None  # actual end, or None while it runs
 
 
+def phase_warning(start: date, phase_start: date | None, phase_end: date | None) -> Message | None:
+    """Why a placement from `start` will not count because it starts outside the execution
+    phase (see `app.placements.counting`); None when it starts inside. A warning, not a
+    refusal: the placement happened and is kept, it just lies outside the agreement."""
+    if phase_start is not None and start < phase_start:
+        return Message(
+            N_(
+                "The placement starts before the execution phase begins on %(day)s, so it will "
+                "not count towards the agreement."
+            ),
+            {"day": phase_start.strftime("%d.%m.%Y")},
+        )
+    if phase_end is not None and start > phase_end:
+        return Message(
+            N_(
+                "The placement starts after the execution phase ended on %(day)s, so it will not "
+                "count towards the agreement."
+            ),
+            {"day": phase_end.strftime("%d.%m.%Y")},
+        )
+    return None
+
+
 def overlaps(start: date, end: date | None, other: Period) -> bool:
     far = date.max
     return start <= (other.end or far) and other.start <= (end or far)
