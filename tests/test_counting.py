@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -435,3 +436,26 @@ def test_only_placements_that_start_inside_the_execution_phase_count():
     assert counting.count(facts, HANDBOOK, TODAY).courses_counted == 4
     open_end = counting.ExecutionPhase(date(2026, 3, 1), None)
     assert counting.count(facts, HANDBOOK, TODAY, open_end).outside_phase.total == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    facts_strategy,
+    targets_strategy,
+    st.one_of(st.none(), st.integers(-700, 0)),
+    st.one_of(st.none(), st.integers(-400, 100)),
+)
+def test_the_phase_only_leaves_out_what_starts_outside_it(facts, targets, start, end):
+    phase = counting.ExecutionPhase(
+        None if start is None else TODAY + timedelta(days=start),
+        None if end is None else TODAY + timedelta(days=end),
+    )
+    inside = [f for f in facts if phase.place(f.start) is None]
+    with_phase = counting.count(facts, targets, TODAY, phase)
+    assert replace(
+        with_phase, phase=counting.OPEN_PHASE, outside_phase=counting.OutsidePhase()
+    ) == (counting.count(inside, targets, TODAY))
+    assert with_phase.outside_phase.total == len(facts) - len(inside)
+    assert counting.cumulative(facts, targets, TODAY, phase) == counting.cumulative(
+        inside, targets, TODAY
+    )
