@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from app.models import Rung
 from app.placements import counting
 from app.placements.counting import PlacementFact, make_targets
-from app.placements.rules import Durations
+from app.placements.rules import Durations, Span, add_months
 
 TODAY = date(2027, 6, 1)
 HANDBOOK = make_targets(2, 8, "started", Durations())
@@ -131,25 +132,43 @@ def test_without_targets_nothing_is_fulfilled_and_the_started_rule_applies():
 
 def test_as_dict_has_stable_keys_and_rungs_as_strings():
     data = counting.count(climb(1, [Rung.INTERNSHIP]), HANDBOOK, TODAY).as_dict()
-    assert list(data["per_rung"]) == ["internship", "wage_subsidy", "ordinary", "apprenticeship"]
-    assert data["per_rung"]["internship"] == {"started": 1, "completed": 0, "counted": 1}
+    # Lists, so that the ladder's order survives a JSON encoder that sorts keys.
+    assert [r["rung"] for r in data["per_rung"]] == [
+        "internship",
+        "wage_subsidy",
+        "ordinary",
+        "apprenticeship",
+    ]
+    assert data["per_rung"][0] == {
+        "rung": "internship",
+        "step": 1,
+        "started": 1,
+        "completed": 0,
+        "counted": 1,
+    }
     assert data["targets"] == {
         "apprenticeships": 2,
         "courses": 8,
         "count_rule": "started",
-        "minimum_days": {
-            "internship": 28,
-            "wage_subsidy": 90,
-            "ordinary": 120,
-            "apprenticeship": 0,
-        },
+        "minimums": [
+            {"rung": "internship", "months": 0, "weeks": 4},
+            {"rung": "wage_subsidy", "months": 3, "weeks": 0},
+            {"rung": "ordinary", "months": 4, "weeks": 0},
+            {"rung": "apprenticeship", "months": 0, "weeks": 0},
+        ],
     }
+    assert data["execution_phase"] == {"start": None, "end": None}
+    assert data["outside_phase"] == {"before": 0, "after": 0}
     assert set(data) >= {"courses_started", "courses_counted", "residents", "fulfilled"}
 
 
 def test_targets_take_the_minimums_from_the_agreements_durations():
     targets = make_targets(1, 4, "min_duration", Durations.from_values({"wage_subsidy_months": 6}))
-    assert targets.minimum_days[Rung.WAGE_SUBSIDY] == 181
+    assert targets.minimums[Rung.WAGE_SUBSIDY] == Span(months=6)
+    # Six calendar months from 1 January: met on 30 June.
+    assert counting.minimum_met_on(Rung.WAGE_SUBSIDY, date(2027, 1, 1), targets) == date(
+        2027, 6, 30
+    )
     with pytest.raises(ValueError):
         make_targets(1, 4, "whenever", Durations())
 
@@ -295,3 +314,148 @@ def test_the_cumulative_series_rises_to_the_counted_total(facts, targets, days_l
     # Time only adds: a later day never counts fewer courses.
     later = counting.count(facts, targets, TODAY + timedelta(days=days_later))
     assert later.courses_counted >= (totals[-1] if totals else 0)
+
+
+# --- minimum durations in calendar months ------------------------------------------------------
+
+
+def test_a_wage_subsidy_from_february_to_april_meets_three_months():
+    # 1 February to 30 April is 89 days, but three calendar months: it counts.
+    february = PlacementFact(1, Rung.WAGE_SUBSIDY, date(2026, 2, 1), date(2026, 4, 30), "next_rung")
+    assert counting.count([february], STRICT, TODAY).courses_counted == 1
+    assert counting.counts_from(february, STRICT) == date(2026, 4, 30)
+    # One day short of the three months never counts.
+    short = PlacementFact(1, Rung.WAGE_SUBSIDY, date(2026, 2, 1), date(2026, 4, 29), "ended_early")
+    assert counting.count([short], STRICT, TODAY).courses_counted == 0
+    # The product's own default planned end is that same day.
+    assert Durations().planned_end(Rung.WAGE_SUBSIDY, date(2026, 2, 1)) == date(2026, 4, 30)
+
+
+def test_month_ends_clamp_and_weeks_stay_seven_days():
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
+    # One month from 31 January is met on 27 February (the day before 28 February).
+    assert Span(months=1).last_day(date(2027, 1, 31)) == date(2027, 2, 27)
+    assert Span(weeks=4).last_day(date(2027, 2, 1)) == date(2027, 2, 28)
+    assert Span().last_day(date(2027, 2, 1)) == date(2027, 2, 1)
+
+
+def test_two_residents_climbing_in_the_usual_durations_fulfil_the_strict_rule():
+    # The handbook's example under the minimum-duration rule. The first resident's wage
+    # subsidy runs 15 February to 14 May: three calendar months, but only 89 days.
+    facts = climb(1, Rung, start=date(2026, 1, 4)) + climb(2, Rung, start=date(2025, 12, 7))
+    progress = counting.count(facts, STRICT, TODAY)
+    assert [f.start for f in facts if f.rung == Rung.WAGE_SUBSIDY] == [
+        date(2026, 2, 15),
+        date(2026, 1, 18),
+    ]
+    assert (progress.courses_counted, progress.apprenticeships_counted) == (8, 2)
+    assert progress.fulfilled
+
+
+def test_ending_before_the_minimum_is_flagged_only_when_it_will_not_count():
+    start = date(2026, 2, 1)
+    assert counting.ends_too_soon(Rung.WAGE_SUBSIDY, start, date(2026, 4, 29), STRICT) == date(
+        2026, 4, 30
+    )
+    assert counting.ends_too_soon(Rung.WAGE_SUBSIDY, start, date(2026, 4, 30), STRICT) is None
+    # Under the "started" rule, or without an agreement, it counts anyway.
+    assert counting.ends_too_soon(Rung.WAGE_SUBSIDY, start, date(2026, 3, 1), HANDBOOK) is None
+    assert counting.ends_too_soon(Rung.WAGE_SUBSIDY, start, date(2026, 3, 1), None) is None
+    assert counting.ends_too_soon(Rung.APPRENTICESHIP, start, start, STRICT) is None
+
+
+durations_strategy = st.builds(
+    lambda weeks_min, extra, months, ordinary: Durations(
+        internship_weeks_min=weeks_min,
+        internship_weeks_max=weeks_min + extra,
+        wage_subsidy_months=months,
+        ordinary_months_min=ordinary,
+    ),
+    st.integers(1, 12),
+    st.integers(0, 6),
+    st.integers(1, 24),
+    st.integers(1, 24),
+)
+# Every day from 2000 to 2100, with the month ends and 29 February made likely.
+start_strategy = st.one_of(
+    st.dates(date(2000, 1, 1), date(2100, 12, 31)),
+    st.builds(
+        lambda year, month: date(year, month, 1) - timedelta(days=1),
+        st.integers(2000, 2100),
+        st.integers(1, 12),
+    ),
+    st.sampled_from([date(2024, 2, 29), date(2028, 2, 29), date(2000, 2, 29)]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start_strategy, durations_strategy, st.sampled_from(list(Rung)))
+def test_a_placement_running_to_its_default_planned_end_always_counts(start, durations, rung):
+    targets = make_targets(1, 1, "min_duration", durations)
+    end = durations.planned_end(rung, start)
+    fact = PlacementFact(1, rung, start, end, "completed")
+    assert counting.count([fact], targets, date(2200, 1, 1)).courses_counted == 1
+    assert counting.ends_too_soon(rung, start, end or start, targets) is None
+    if end is not None:
+        # Never a day early, and no more than the minimum: one day less would not count.
+        assert end >= start
+        if (
+            rung != Rung.INTERNSHIP
+            or durations.internship_weeks_max == durations.internship_weeks_min
+        ):
+            shorter = PlacementFact(1, rung, start, end - timedelta(days=1), "ended_early")
+            assert counting.count([shorter], targets, date(2200, 1, 1)).courses_counted == 0
+
+
+# --- the execution phase -------------------------------------------------------------------
+
+
+def test_only_placements_that_start_inside_the_execution_phase_count():
+    phase = counting.ExecutionPhase(date(2026, 3, 1), date(2027, 2, 28))
+    facts = [
+        PlacementFact(1, Rung.INTERNSHIP, date(2026, 2, 28), None, None),  # the day before
+        PlacementFact(2, Rung.INTERNSHIP, date(2026, 3, 1), None, None),  # the first day
+        PlacementFact(3, Rung.ORDINARY, date(2027, 2, 28), None, None),  # the last day
+        PlacementFact(4, Rung.ORDINARY, date(2027, 3, 1), None, None),  # the day after
+    ]
+    progress = counting.count(facts, HANDBOOK, TODAY, phase)
+    assert (progress.courses_started, progress.courses_counted, progress.residents) == (2, 2, 2)
+    assert progress.outside_phase == counting.OutsidePhase(before=1, after=1)
+    assert progress.as_dict()["execution_phase"] == {"start": "2026-03-01", "end": "2027-02-28"}
+    assert counting.cumulative(facts, HANDBOOK, TODAY, phase) == [
+        (date(2026, 3, 1), 1),
+        (date(2027, 2, 28), 2),
+    ]
+    # By 1 July both ordinary jobs have run 14 weeks; only the one inside the phase (from its
+    # last day) adds a person to the societal gain.
+    assert counting.societal_gain(facts, date(2027, 7, 1), phase) == (1, 122_000, 136_000)
+    assert counting.societal_gain(facts, date(2027, 7, 1)) == (2, 244_000, 272_000)
+    # Without phase dates every placement counts.
+    assert counting.count(facts, HANDBOOK, TODAY).courses_counted == 4
+    open_end = counting.ExecutionPhase(date(2026, 3, 1), None)
+    assert counting.count(facts, HANDBOOK, TODAY, open_end).outside_phase.total == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    facts_strategy,
+    targets_strategy,
+    st.one_of(st.none(), st.integers(-700, 0)),
+    st.one_of(st.none(), st.integers(-400, 100)),
+)
+def test_the_phase_only_leaves_out_what_starts_outside_it(facts, targets, start, end):
+    phase = counting.ExecutionPhase(
+        None if start is None else TODAY + timedelta(days=start),
+        None if end is None else TODAY + timedelta(days=end),
+    )
+    inside = [f for f in facts if phase.place(f.start) is None]
+    with_phase = counting.count(facts, targets, TODAY, phase)
+    assert replace(
+        with_phase, phase=counting.OPEN_PHASE, outside_phase=counting.OutsidePhase()
+    ) == (counting.count(inside, targets, TODAY))
+    assert with_phase.outside_phase.total == len(facts) - len(inside)
+    assert counting.cumulative(facts, targets, TODAY, phase) == counting.cumulative(
+        inside, targets, TODAY
+    )

@@ -604,3 +604,43 @@ def test_two_projects_with_the_same_name_ask_for_the_id_and_name_it(site, make):
     row = next(r for r in report.rows if r.number == 2)
     messages = [str(m) for m in row.errors["byggesag"]]
     assert any("“Helhedsplan Gellerup”" in m and "%(" not in m for m in messages)
+
+
+# --- the execution phase -----------------------------------------------------------------------
+
+
+def test_a_placement_outside_the_execution_phase_is_a_warning_not_an_error(
+    client, coordinator, site
+):
+    # The project's execution phase runs from 1 January 2026 to 31 December 2027.
+    before = _row(Start="15.12.2025", Slut="10.01.2026", Udfald="gennemført")
+    inside = _row(Trin="løntilskud", Start="12.01.2026")
+    report = importer.check(_csv(before, inside))
+    assert report.ok  # it can still be imported
+    assert report.rows_with_warnings == 1
+    (warning,) = report.rows[0].warnings[columns.START]
+    assert "before the execution phase" in warning.msgid
+    assert report.rows[1].warnings == {}
+    response = client.post("/imports/", data=_upload(_csv(before, inside)), headers=HX)
+    html = response.get_data(as_text=True)
+    assert "1 række med en advarsel" in html
+    row_2 = html.split('id="import-row-2"')[1].split("</tr>")[0]
+    assert "starter før udførelsesfasen begynder den 01.01.2026" in row_2
+    assert 'name="token"' in html  # the import is offered
+    token = _token(html)
+    confirmed = client.post("/imports/confirm", data=_upload(_csv(before, inside), token=token))
+    assert confirmed.status_code == 303
+    # Both are saved; only the one inside the phase counts.
+    assert _counts()[1] == 2
+    data = client.get(f"/projects/{site.id}/progress.json").get_json()
+    assert data["courses_started"] == 1 and data["outside_phase"] == {"before": 1, "after": 0}
+
+
+def test_cli_prints_the_phase_warning_and_still_imports(runner, site, tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(_csv(_row(Start="02.01.2028")))  # after the phase ended on 31.12.2027
+    result = runner.invoke(args=["import", "placements", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Row 2, start (warning):" in result.output and "31.12.2027" in result.output
+    assert "0 rows with errors, 1 with warnings" in result.output
+    assert _counts()[1] == 1

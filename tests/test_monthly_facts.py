@@ -28,7 +28,16 @@ HELD_ON = date(TODAY.year - 1, 11, 3)
 def site(make, login):
     assoc = make.association("Vestbo", areas=["Gellerupparken"])
     main, sub = make.company("Nordbyg"), make.company("Jysk Murer")
-    project = make.project(assoc, "Gellerup", Phase.EXECUTION, main=main, subs=[sub])
+    # The execution phase covers every placement below (only those starting in it count).
+    project = make.project(
+        assoc,
+        "Gellerup",
+        Phase.EXECUTION,
+        main=main,
+        subs=[sub],
+        execution_start=date(TODAY.year - 2, 1, 1),
+        execution_end=date(TODAY.year + 2, 12, 31),
+    )
     coordinator = login(make.user(Role.COORDINATOR, name="Karen Koordinator"))
     return dict(project=project, main=main, sub=sub, assoc=assoc, coordinator=coordinator)
 

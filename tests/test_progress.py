@@ -237,7 +237,56 @@ def test_json_gives_the_counts_and_the_project(client, login, site):
     assert data["residents"] == 3
     assert data["fulfilled"] is False
     assert data["targets"]["courses"] == 8 and data["targets"]["count_rule"] == "started"
-    assert data["per_rung"]["wage_subsidy"] == {"started": 2, "completed": 1, "counted": 2}
+    assert rung_of(data, "wage_subsidy") == {"started": 2, "completed": 1, "counted": 2}
+
+
+def rung_of(data: dict, rung: str) -> dict:
+    """One rung's counts from the JSON's per-rung list."""
+    (entry,) = [r for r in data["per_rung"] if r["rung"] == rung]
+    return {k: entry[k] for k in ("started", "completed", "counted")}
+
+
+def test_json_and_cli_carry_the_gain_the_forecast_and_the_rungs_in_ladder_order(
+    client, login, runner, site
+):
+    project = site["project"]
+    # Mads has held his ordinary job for 100 days (at least 14 weeks): one person.
+    login(site["coordinator"])
+    response = client.get(f"/projects/{project.id}/progress.json")
+    data = response.get_json()
+    assert data["societal_gain"] == {
+        "persons": 1,
+        "low_dkk": 122_000,
+        "high_dkk": 136_000,
+        "min_weeks": 14,
+        "per_person_dkk": {"low": 122_000, "high": 136_000},
+        "source": "KORA",
+        "estimate": True,
+    }
+    # The page says the same.
+    html = page(client, project).get_data(as_text=True)
+    assert "122.000–136.000 kr." in html and "KORA" in html
+    # 5 courses counted over 300 days, 300 days left: the page and the JSON give 9.
+    assert data["forecast"]["courses"] == 9
+    assert data["forecast"]["by"] == project.execution_end.isoformat()
+    assert "9 courses by" in runner.invoke(args=["progress", "--project", str(project.id)]).output
+    assert data["execution_phase"] == {
+        "start": project.execution_start.isoformat(),
+        "end": project.execution_end.isoformat(),
+    }
+    ladder = ["internship", "wage_subsidy", "ordinary", "apprenticeship"]
+    assert [r["rung"] for r in data["per_rung"]] == ladder
+    assert [m["rung"] for m in data["targets"]["minimums"]] == ladder
+    # In the bytes sent, too (an encoder that sorts keys must not reorder the ladder).
+    body = response.get_data(as_text=True)
+    positions = [
+        body.index(f'"rung": "{r}"') if f'"rung": "{r}"' in body else body.index(f'"rung":"{r}"')
+        for r in ladder
+    ]
+    assert positions == sorted(positions)
+    cli = runner.invoke(args=["progress", "--project", str(project.id), "--json"]).output
+    cli_positions = [cli.index(f'"rung": "{r}"') for r in ladder]
+    assert cli_positions == sorted(cli_positions)
 
 
 def test_the_minimum_duration_rule_uses_the_agreements_durations(client, login, make, site):
@@ -248,8 +297,10 @@ def test_the_minimum_duration_rule_uses_the_agreements_durations(client, login, 
     approve_agreement(project, site["coordinator"], rule="min_duration", wage_subsidy_months=6)
     login(site["coordinator"])
     data = client.get(f"/projects/{project.id}/progress.json").get_json()
-    assert data["targets"]["minimum_days"]["wage_subsidy"] == 181
-    assert data["per_rung"]["wage_subsidy"] == {"started": 2, "completed": 1, "counted": 0}
+    assert data["targets"]["minimums"][1] == {"rung": "wage_subsidy", "months": 6, "weeks": 0}
+    assert rung_of(data, "wage_subsidy") == {"started": 2, "completed": 1, "counted": 0}
+    html = page(client, project).get_data(as_text=True)
+    assert "6 måneder" in html and "4 uger" in html
     # Ordinary employment 100 days < 4 months; the internship (41 days) and the
     # apprenticeship (counts when started) count.
     assert data["courses_counted"] == 2
@@ -457,3 +508,59 @@ def test_the_progress_page_needs_the_same_queries_for_few_and_many_placements(
 def section(html: str, section_id: str) -> str:
     start = html.index(f'<section id="{section_id}"')
     return html[start : html.index("</section>", start)]
+
+
+# --- the execution phase and what contractors see ----------------------------------------------
+
+
+def test_placements_outside_the_execution_phase_are_shown_but_not_counted(
+    client, login, make, site
+):
+    project = site["project"]
+    early = add_candidate("Erik", "Før", site["assoc"])
+    late = add_candidate("Lise", "Efter", site["assoc"])
+    add_placement(early, project, site["main"], "internship", days_ago(310), days_ago(280))
+    project.execution_end = days_ago(1)
+    db.session.commit()
+    add_placement(late, project, site["main"], "internship", TODAY)
+    login(site["coordinator"])
+    data = client.get(f"/projects/{project.id}/progress.json").get_json()
+    assert data["courses_counted"] == 5 and data["residents"] == 3
+    assert data["outside_phase"] == {"before": 1, "after": 1}
+    html = page(client, project).get_data(as_text=True)
+    notice = html.split('id="progress-outside-phase"')[1].split("</p>")[0]
+    assert "2 forløb starter uden for udførelsesfasen og tælles ikke med" in notice
+    assert "1 starter, før fasen begynder" in notice and "1 starter, efter fasen sluttede" in notice
+    assert re.findall(r'data-outside-phase="(\w+)"', html) == ["after", "before"]
+    assert "Tælles ikke: starter før udførelsesfasen" in html
+
+
+def test_a_contractor_sees_rung_start_planned_end_and_whether_it_runs(client, login, make, site):
+    project = site["project"]
+    ahmed = db.session.get(Placement, 4)
+    assert ahmed.candidate_id == site["ahmed"].id
+    ahmed.planned_end = TODAY + timedelta(days=40)
+    mads_subsidy = db.session.get(Placement, 2)
+    mads_subsidy.planned_end = days_ago(70)
+    db.session.commit()
+    login(make.user(Role.CONTRACTOR, site["main"]))
+    html = page(client, project).get_data(as_text=True)
+    table = html.split('class="striped people-table"')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    lines = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", line, re.S) for line in lines]
+    assert [c[0] for c in cells] == [
+        "Mads Mikkelsen",
+        "Ahmed Hassan",
+        "Mads Mikkelsen",
+        "Mads Mikkelsen",
+    ]
+    # The newest first: Mads's ordinary job (running, no planned end), Ahmed's wage subsidy
+    # (running, planned end in 40 days), Mads's wage subsidy (ended), his internship (ended).
+    assert cells[1][2] == (days_ago(150)).strftime("%d.%m.%Y")
+    assert cells[1][3] == (TODAY + timedelta(days=40)).strftime("%d.%m.%Y")
+    assert re.findall(r'data-status="(\w+)"', body) == ["running", "running", "ended", "ended"]
+    assert "I gang" in body and "Afsluttet" in body
+    # Still nothing else: not the actual end, the outcome or the company.
+    assert days_ago(100).strftime("%d.%m.%Y") not in body  # the subsidy's actual end
+    assert "Rykket til næste trin" not in html and "Hovedentreprenør" not in body

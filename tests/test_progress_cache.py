@@ -276,3 +276,17 @@ def test_the_start_page_counts_with_the_agreements_own_durations(client, login, 
         assert "1 af 8 forløb" in items[str(lenient.id)]
     assert counted_on_page(client, strict) == (0, 8)
     assert counted_on_page(client, lenient) == (1, 8)
+
+
+def test_moving_the_execution_phase_recounts_at_once(client, staff):
+    project = staff["project"]
+    assert counted_on_page(client, project) == (5, 8)  # cached now
+    # The phase now begins after Mads's internship, his wage subsidy and Ahmed's wage subsidy
+    # started: an edit of the project's dates writes no placement, yet the page must not show
+    # the old count. Left: Mads's ordinary job and Sara's apprenticeship.
+    project.execution_start = days_ago(120)
+    db.session.commit()
+    assert counted_on_page(client, project) == (2, 8)
+    project.execution_start = days_ago(300)
+    db.session.commit()
+    assert counted_on_page(client, project) == (5, 8)

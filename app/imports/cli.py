@@ -47,9 +47,12 @@ def _import(file: Path, dry_run: bool, email: str | None) -> None:
         for column, messages in row.errors.items():
             for message in messages:
                 click.echo(f"Row {row.number}, {column}: {message.format(gettext)}", err=True)
+        for column, messages in row.warnings.items():
+            for message in messages:
+                click.echo(f"Row {row.number}, {column} (warning): {message.format(gettext)}")
     click.echo(
         f"{report.new_candidates} new candidates, {report.placements} placements, "
-        f"{report.rows_with_errors} rows with errors."
+        f"{report.rows_with_errors} rows with errors, {report.rows_with_warnings} with warnings."
     )
     if not report.ok:
         click.echo("Nothing was saved.", err=True)

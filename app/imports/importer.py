@@ -47,7 +47,7 @@ from app.imports.lookup import Lookup
 from app.imports.reader import ReadError, SheetRow, parse_date, read_table
 from app.imports.report import ImportReport, Person, RowResult
 from app.placements.models import Placement
-from app.placements.rules import Period, overlaps, refusals
+from app.placements.rules import Period, overlaps, phase_warning, refusals
 from app.placements.service import durations_for, min_pre_match
 
 # --- checking ----------------------------------------------------------------------------
@@ -274,6 +274,13 @@ def _check_placements(report: ImportReport) -> None:
         for key, messages in problems.items():
             for message in messages:
                 row.errors.setdefault(_column_for(key, message), []).append(message)
+        # A warning, not an error: the placement happened and belongs in the person's history,
+        # so it is imported; it just lies outside the agreement, and the count leaves it out.
+        if row.project is not None:
+            project = row.project
+            warning = phase_warning(row.start, project.execution_start, project.execution_end)
+            if warning is not None:
+                row.warn(START, warning)
     # Two rows of the same person whose periods overlap: the later row in the file is refused.
     earlier_rows: dict[int, list[RowResult]] = {}
     for row in report.rows:

@@ -63,6 +63,8 @@ class RowResult:
     actual_end: date | None = None
     outcome: Outcome | None = None
     errors: dict[str, list[Message]] = field(default_factory=dict)
+    # Saved all the same, but worth knowing: e.g. a start outside the execution phase.
+    warnings: dict[str, list[Message]] = field(default_factory=dict)
     person: Person | None = None
     project: Project | None = None
     company_id: int | None = None
@@ -70,6 +72,9 @@ class RowResult:
 
     def error(self, column: str, msgid: str, **params) -> None:
         self.errors.setdefault(column, []).append(Message(msgid, params))
+
+    def warn(self, column: str, message: Message) -> None:
+        self.warnings.setdefault(column, []).append(message)
 
     @property
     def ok(self) -> bool:
@@ -97,3 +102,7 @@ class ImportReport:
     @property
     def rows_with_errors(self) -> int:
         return sum(1 for r in self.rows if not r.ok)
+
+    @property
+    def rows_with_warnings(self) -> int:
+        return sum(1 for r in self.rows if r.warnings)

@@ -31,7 +31,7 @@ def progress_command(project_id: int, as_json: bool, today):
     overview = project_overview(project, today.date() if today else None)
     p = overview.progress
     if as_json:
-        payload = progress_payload(project, p, overview.today)
+        payload = progress_payload(overview)
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     t = p.targets
@@ -60,15 +60,30 @@ def progress_command(project_id: int, as_json: bool, today):
             f"{c.completed} completed"
         )
     click.echo(f"Residents:       {p.residents}")
+    if p.outside_phase.total:
+        click.echo(
+            f"Outside phase:   {p.outside_phase.total} placements not counted "
+            f"({p.outside_phase.before} start before {_day(project.execution_start)}, "
+            f"{p.outside_phase.after} after {_day(project.execution_end)})"
+        )
     click.echo(f"Fulfilled:       {'yes' if p.fulfilled else 'no'}")
     if overview.forecast is not None and project.execution_end:
         end = project.execution_end.isoformat()
-        click.echo(f"Forecast:        {overview.forecast} courses by {end}")
+        if overview.today >= project.execution_end:
+            click.echo(f"Forecast:        {overview.forecast} courses counted by the end, {end}")
+        else:
+            click.echo(f"Forecast:        {overview.forecast} courses by {end}")
+    else:
+        click.echo("Forecast:        none yet")
     persons, low, high = overview.gain
     click.echo(
         f"Societal gain:   {persons} persons with >= {GAIN_MIN_DAYS // 7} weeks of ordinary "
         f"employment, {low:,}-{high:,} DKK a year (estimate, KORA)"
     )
+
+
+def _day(day) -> str:
+    return day.isoformat() if day else "-"
 
 
 def _of(target: int | None) -> str:

@@ -14,16 +14,28 @@ least one of its placements is:
 - **started**: the placement's start date is on or before `today`.
 - **lasted (days)**: from the start to the actual end, or to `today` while it runs (and never past
   `today`), both days included. A placement from 1 to 31 March has lasted 31 days.
+- **minimum duration** (`Durations.minimum`, a `Span`): the internship its shortest number of
+  weeks (7 days each), the wage subsidy and ordinary employment their number of *calendar
+  months*, the apprenticeship none. A rung whose minimum is N months is met when it has lasted
+  from its start through the day before the same date N calendar months later (month ends
+  clamp: 31 January + 1 month is 28/29 February), so a wage subsidy from 1 February to 30 April
+  meets a 3 months' minimum. `Span.last_day` computes that day, and the planned-end default
+  comes from the same function, so a placement that runs to its default planned end counts.
 - **counted**, under the agreement's `count_rule`:
   - ``"started"``: counted from its start date;
-  - ``"min_duration"``: counted once it has lasted the rung's minimum duration
-    (`Durations.minimum_days`: internship its shortest weeks, wage subsidy and ordinary employment
-    their months, apprenticeship 0, so an apprenticeship counts when it starts). It counts on
-    the day it reaches the minimum (start + minimum - 1 days) and keeps counting after it ends.
+  - ``"min_duration"``: counted from the day it meets its minimum duration (an apprenticeship
+    from its start) and kept counted after it ends; one that ended before that day never counts.
 - **completed**: the placement has ended (actual end on or before `today`) and either its outcome
-  is ``next_rung`` or ``completed``, or its outcome is ``other_work`` after it had lasted the
+  is ``next_rung`` or ``completed``, or its outcome is ``other_work`` after it had met the
   rung's minimum duration on a rung that has one (the person left for a job, the rung did its
   work). ``ended_early``, no outcome, or an apprenticeship left for other work is not completed.
+- **the execution phase**: the agreement covers the project's execution phase, so only a
+  placement that *starts* inside it (from `execution_start` to `execution_end`, both days
+  included; a missing date leaves that side open) belongs to the agreement. A placement that
+  starts before the phase begins or after it ends is left out of every figure here (started,
+  counted, completed, residents, the series and the societal gain) and reported apart, as
+  ``outside_phase`` (before / after), so the page can show it with the reason. A placement that
+  starts inside the phase and runs past its end counts in full.
 - **residents**: distinct candidates with at least one started placement.
 - **fulfilled**: counted courses ≥ the target courses and counted apprenticeships ≥ the target
   apprenticeships; never without targets (no approved agreement).
@@ -35,10 +47,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from app.enums import Rung
-from app.placements.rules import Durations
+from app.placements.rules import Durations, Span
 
 COUNT_RULES = ("started", "min_duration")
 
@@ -47,6 +59,22 @@ COUNT_RULES = ("started", "min_duration")
 GAIN_MIN_DAYS = 14 * 7
 GAIN_LOW_DKK = 122_000
 GAIN_HIGH_DKK = 136_000
+GAIN_SOURCE = "KORA"
+
+
+def gain_as_dict(gain: tuple[int, int, int]) -> dict:
+    """The societal-gain estimate for JSON: persons, the range, the rule and its source."""
+    persons, low, high = gain
+    return {
+        "persons": persons,
+        "low_dkk": low,
+        "high_dkk": high,
+        "min_weeks": GAIN_MIN_DAYS // 7,
+        "per_person_dkk": {"low": GAIN_LOW_DKK, "high": GAIN_HIGH_DKK},
+        "source": GAIN_SOURCE,
+        "estimate": True,
+    }
+
 
 # A pace measured over less history than this is noise, not a forecast.
 FORECAST_MIN_DAYS = 28
@@ -78,7 +106,7 @@ class Targets:
     apprenticeships: int
     courses: int
     count_rule: str  # "started" | "min_duration"
-    minimum_days: Mapping[Rung, int] = field(default_factory=dict)
+    minimums: Mapping[Rung, Span] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.count_rule not in COUNT_RULES:
@@ -89,7 +117,8 @@ class Targets:
             "apprenticeships": self.apprenticeships,
             "courses": self.courses,
             "count_rule": self.count_rule,
-            "minimum_days": {r.value: self.minimum_days.get(r, 0) for r in Rung},
+            # A list, so that the ladder's order survives any JSON encoder.
+            "minimums": [{"rung": r.value, **self.minimums.get(r, Span()).as_dict()} for r in Rung],
         }
 
 
@@ -102,8 +131,55 @@ def make_targets(
         apprenticeships=int(apprenticeships),
         courses=int(courses),
         count_rule=count_rule,
-        minimum_days={rung: durations.minimum_days(rung) for rung in Rung},
+        minimums={rung: durations.minimum(rung) for rung in Rung},
     )
+
+
+@dataclass(frozen=True)
+class ExecutionPhase:
+    """The project's execution phase; a missing date leaves that side open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def place(self, day: date) -> str | None:
+        """Where `day` lies: "before" the phase, "after" it, or None inside it."""
+        if self.start is not None and day < self.start:
+            return "before"
+        if self.end is not None and day > self.end:
+            return "after"
+        return None
+
+    def as_dict(self) -> dict:
+        return {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
+
+
+OPEN_PHASE = ExecutionPhase()
+
+
+def inside_phase(facts: Iterable[PlacementFact], phase: ExecutionPhase | None):
+    """The placements that start inside the execution phase: those the agreement covers."""
+    if phase is None or phase == OPEN_PHASE:
+        return list(facts)
+    return [fact for fact in facts if phase.place(fact.start) is None]
+
+
+@dataclass(frozen=True)
+class OutsidePhase:
+    """Placements left out because they start outside the execution phase."""
+
+    before: int = 0
+    after: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.before + self.after
+
+    def as_dict(self) -> dict:
+        return {"before": self.before, "after": self.after}
 
 
 @dataclass(frozen=True)
@@ -130,6 +206,8 @@ class Progress:
     per_rung: dict[Rung, RungCount]
     residents: int
     fulfilled: bool
+    phase: ExecutionPhase = OPEN_PHASE
+    outside_phase: OutsidePhase = OutsidePhase()
 
     def as_dict(self) -> dict:
         """For JSON: stable keys, rungs by their value in ladder order."""
@@ -141,9 +219,14 @@ class Progress:
             "apprenticeships_started": self.apprenticeships_started,
             "apprenticeships_completed": self.apprenticeships_completed,
             "apprenticeships_counted": self.apprenticeships_counted,
-            "per_rung": {r.value: self.per_rung[r].as_dict() for r in Rung},
+            # A list, so that the ladder's order survives any JSON encoder.
+            "per_rung": [
+                {"rung": r.value, "step": r.step, **self.per_rung[r].as_dict()} for r in Rung
+            ],
             "residents": self.residents,
             "fulfilled": self.fulfilled,
+            "execution_phase": self.phase.as_dict(),
+            "outside_phase": self.outside_phase.as_dict(),
         }
 
 
@@ -158,21 +241,36 @@ def lasted_days(fact: PlacementFact, today: date) -> int:
     return max((last - fact.start).days + 1, 0)
 
 
-def _minimum(targets: Targets | None, rung: Rung) -> int:
-    if targets is None:
-        return 0
-    return targets.minimum_days.get(rung, 0)
+def minimum_met_on(rung: Rung | str, start: date, targets: Targets | None = None) -> date:
+    """The day a placement on `rung` from `start` meets its minimum duration (the start
+    itself for a rung without one). Without targets, the handbook's default durations."""
+    rung = Rung(rung)
+    minimum = targets.minimums.get(rung, Span()) if targets else Durations().minimum(rung)
+    return minimum.last_day(start)
+
+
+def has_minimum(rung: Rung | str, targets: Targets | None = None) -> bool:
+    rung = Rung(rung)
+    return bool(targets.minimums.get(rung, Span()) if targets else Durations().minimum(rung))
 
 
 def counts_from(fact: PlacementFact, targets: Targets | None) -> date | None:
     """The day the placement starts to count, or None when it never will (it ended too soon)."""
     if targets is None or targets.count_rule == "started":
         return fact.start
-    minimum = _minimum(targets, fact.rung_enum)
-    day = fact.start + timedelta(days=max(minimum - 1, 0))
+    day = minimum_met_on(fact.rung_enum, fact.start, targets)
     if fact.end is not None and fact.end < day:
         return None
     return day
+
+
+def ends_too_soon(rung: Rung | str, start: date, end: date, targets: Targets | None) -> date | None:
+    """When ending a placement on `end` means it will never count under the agreement's
+    minimum-duration rule: the day it would have had to last to; else None."""
+    if targets is None or targets.count_rule != "min_duration" or end < start:
+        return None
+    day = minimum_met_on(rung, start, targets)
+    return day if end < day else None
 
 
 def is_completed(fact: PlacementFact, targets: Targets | None, today: date) -> bool:
@@ -182,24 +280,32 @@ def is_completed(fact: PlacementFact, targets: Targets | None, today: date) -> b
         return True
     if fact.outcome == OTHER_WORK:
         # With no targets, the handbook's default durations decide.
-        minimum = (
-            _minimum(targets, fact.rung_enum)
-            if targets
-            else Durations().minimum_days(fact.rung_enum)
+        return has_minimum(fact.rung_enum, targets) and fact.end >= minimum_met_on(
+            fact.rung_enum, fact.start, targets
         )
-        return minimum > 0 and lasted_days(fact, today) >= minimum
     return False
 
 
 # --- a set of placements ---------------------------------------------------------------------
 
 
-def count(facts: Iterable[PlacementFact], targets: Targets | None, today: date) -> Progress:
-    """Count the placements (of one project) against `targets` as of `today`."""
+def count(
+    facts: Iterable[PlacementFact],
+    targets: Targets | None,
+    today: date,
+    phase: ExecutionPhase | None = None,
+) -> Progress:
+    """Count the placements (of one project) against `targets` as of `today`; those that
+    start outside the execution `phase` are left out and reported apart."""
+    phase = phase or OPEN_PHASE
     started: set[tuple[int, Rung]] = set()
     completed: set[tuple[int, Rung]] = set()
     counted: set[tuple[int, Rung]] = set()
+    outside = {"before": 0, "after": 0}
     for fact in facts:
+        if (place := phase.place(fact.start)) is not None:
+            outside[place] += 1
+            continue
         if fact.start > today:
             continue
         pair = (fact.candidate_id, fact.rung_enum)
@@ -233,18 +339,23 @@ def count(facts: Iterable[PlacementFact], targets: Targets | None, today: date) 
         per_rung=per_rung,
         residents=len({candidate for candidate, _ in started}),
         fulfilled=fulfilled,
+        phase=phase,
+        outside_phase=OutsidePhase(**outside),
     )
 
 
 def cumulative(
-    facts: Iterable[PlacementFact], targets: Targets | None, today: date
+    facts: Iterable[PlacementFact],
+    targets: Targets | None,
+    today: date,
+    phase: ExecutionPhase | None = None,
 ) -> list[tuple[date, int]]:
     """Counted courses over time: one point at each day the total grows, up to `today`.
 
     A (candidate, rung) pair counts from the earliest day any of its placements counts, so the
     series is non-decreasing and ends at `count(...).courses_counted`."""
     first: dict[tuple[int, Rung], date] = {}
-    for fact in facts:
+    for fact in inside_phase(facts, phase):
         day = counts_from(fact, targets)
         if day is None or day > today or fact.start > today:
             continue
@@ -285,13 +396,16 @@ def forecast(
     return current + (current * remaining) // elapsed
 
 
-def societal_gain(facts: Iterable[PlacementFact], today: date) -> tuple[int, int, int]:
+def societal_gain(
+    facts: Iterable[PlacementFact], today: date, phase: ExecutionPhase | None = None
+) -> tuple[int, int, int]:
     """KORA's estimate: (persons, low DKK, high DKK) per year.
 
-    Persons are the candidates whose ordinary employments (rung ORDINARY) add up to at least
-    14 weeks (98 days) by `today`; each is worth 122,000-136,000 DKK a year."""
+    Persons are the candidates whose ordinary employments (rung ORDINARY, started inside the
+    execution `phase`) add up to at least 14 weeks (98 days) by `today`; each is worth
+    122,000-136,000 DKK a year."""
     days: dict[int, int] = {}
-    for fact in facts:
+    for fact in inside_phase(facts, phase):
         if fact.rung_enum == Rung.ORDINARY:
             days[fact.candidate_id] = days.get(fact.candidate_id, 0) + lasted_days(fact, today)
     persons = sum(1 for total in days.values() if total >= GAIN_MIN_DAYS)

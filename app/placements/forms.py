@@ -3,7 +3,14 @@ from datetime import date
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.extensions import db
@@ -35,6 +42,8 @@ class PlacementForm(Form):
         description=_l("Leave it empty to use the rung's usual duration from the agreement."),
     )
     opening_id = HiddenField()
+    # Shown with the reasons when the placement will not count (it starts outside the phase).
+    confirm = BooleanField(_l("Save it anyway"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,6 +75,8 @@ class EndForm(Form):
         _l("Reason (when ended early)"),
         validators=[Length(max=1000, message=_l("At most %(max)d characters."))],
     )
+    # Shown with the reason when the rung ends before its minimum duration and will not count.
+    confirm = BooleanField(_l("End it anyway"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,3 +96,5 @@ class NextRungForm(Form):
         default=date.today,
         validators=[DataRequired(_l("Enter the date."))],
     )
+    # Shown with the reasons when a rung will not count (too short, or outside the phase).
+    confirm = BooleanField(_l("Move up anyway"))

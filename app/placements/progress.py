@@ -105,7 +105,8 @@ def counted(
     if facts is None:
         facts = project_facts(project.id)
     targets = targets_of(approved, values)
-    return progress_cache.cache.put(k, progress_cache.count_all(facts, targets, today))
+    phase = progress_cache.phase_of(project)
+    return progress_cache.cache.put(k, progress_cache.count_all(facts, targets, today, phase))
 
 
 def cached_overview(
@@ -252,10 +253,20 @@ def facts_by_project(project_ids: Iterable[int]) -> dict[int, list[PlacementFact
     return facts
 
 
-def progress_payload(project: Project, progress: Progress, today: date) -> dict:
-    """The JSON of `/projects/<id>/progress.json` and `flask progress --json`."""
+def progress_payload(overview: ProjectProgress) -> dict:
+    """The JSON of `/projects/<id>/progress.json` and `flask progress --json`: every figure
+    the progress page and the CLI text show."""
+    project, today = overview.project, overview.today
+    end = project.execution_end
     return {
         "project": {"id": project.id, "name": project.name},
         "as_of": today.isoformat(),
-        **progress.as_dict(),
+        **overview.progress.as_dict(),
+        "forecast": {
+            "courses": overview.forecast,
+            "by": end.isoformat() if end else None,
+            "ended": end is not None and today >= end,
+            "method": "straight line at the pace so far",
+        },
+        "societal_gain": counting.gain_as_dict(overview.gain),
     }

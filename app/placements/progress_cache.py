@@ -1,10 +1,12 @@
 """Counted progress, cached in each worker by exactly what it is counted from.
 
 A project's counted progress (the counts, the cumulative series, the societal gain) depends
-only on its placements, its approved agreement version and the day. Whenever a placement or an
-agreement version of a project is written through the ORM, the project's `progress_stamp` is
-replaced in the same flush (so in the same transaction: a rollback keeps the old stamp with the
-old data). The cache key is (project id, stamp, approved version id, day): a changed project
+only on its placements, its approved agreement version, its execution phase and the day.
+Whenever a placement or an agreement version of a project is written through the ORM, the
+project's `progress_stamp` is replaced in the same flush (so in the same transaction: a rollback
+keeps the old stamp with the old data). The cache key is (project id, stamp, approved version
+id, execution start, execution end, day): the phase dates are in the key itself, because an edit
+of the project's dates writes neither a placement nor an agreement version. A changed project
 gets a new key, and the old entry is never asked for again and falls out of the LRU. Nothing is
 ever invalidated by hand, and there is no time to live to tune.
 
@@ -29,7 +31,7 @@ from sqlalchemy.orm.util import identity_key
 from app.agreements.models import AgreementVersion
 from app.models import Project, new_stamp
 from app.placements import counting
-from app.placements.counting import PlacementFact, Progress, Targets
+from app.placements.counting import ExecutionPhase, PlacementFact, Progress, Targets
 from app.placements.models import Placement
 
 # Entries per worker: a counted project is a few hundred bytes plus its series.
@@ -45,19 +47,36 @@ class Counted:
     gain: tuple[int, int, int]
 
 
-Key = tuple[int, str, int | None, date]
+Key = tuple[int, str, int | None, date | None, date | None, date]
 
 
 def key(project: Project, approved: AgreementVersion | None, today: date) -> Key:
-    return (project.id, project.progress_stamp, approved.id if approved else None, today)
+    return (
+        project.id,
+        project.progress_stamp,
+        approved.id if approved else None,
+        project.execution_start,
+        project.execution_end,
+        today,
+    )
 
 
-def count_all(facts: Iterable[PlacementFact], targets: Targets | None, today: date) -> Counted:
+def phase_of(project: Project) -> ExecutionPhase:
+    """The project's execution phase, as the counting module takes it."""
+    return ExecutionPhase(project.execution_start, project.execution_end)
+
+
+def count_all(
+    facts: Iterable[PlacementFact],
+    targets: Targets | None,
+    today: date,
+    phase: ExecutionPhase | None = None,
+) -> Counted:
     facts = list(facts)
     return Counted(
-        progress=counting.count(facts, targets, today),
-        series=counting.cumulative(facts, targets, today),
-        gain=counting.societal_gain(facts, today),
+        progress=counting.count(facts, targets, today, phase),
+        series=counting.cumulative(facts, targets, today, phase),
+        gain=counting.societal_gain(facts, today, phase),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import abort, current_app, request
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,7 +19,13 @@ from app.extensions import db
 from app.models import Organisation, Project, Role, Rung
 from app.pagination import Page, paginate
 from app.placements.blueprint import bp
-from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
+from app.placements.counting import (
+    GAIN_HIGH_DKK,
+    GAIN_LOW_DKK,
+    GAIN_MIN_DAYS,
+    ExecutionPhase,
+    Targets,
+)
 from app.placements.models import Outcome, Placement
 from app.placements.progress import (
     FACT_COLUMNS,
@@ -27,6 +34,8 @@ from app.placements.progress import (
     project_overview,
     with_approved_version,
 )
+from app.placements.progress_cache import phase_of
+from app.placements.rules import Span
 from app.web import MAX_PAGE, parse_id, render
 
 # The chart's drawing area, in SVG user units.
@@ -44,6 +53,32 @@ class PersonRow:
     start: date | None = None
     end: date | None = None
     outcome: Outcome | None = None
+    planned_end: date | None = None
+    status: str | None = None  # "running", "ended" or "not_started" (for contractors)
+    outside_phase: str | None = None  # why it is not counted: the phase "before"/"after" it
+
+
+def status_of(start: date, end: date | None, today: date) -> str:
+    """Whether a placement is still running on `today`, has ended, or has not started."""
+    if start > today:
+        return "not_started"
+    return "running" if end is None or end >= today else "ended"
+
+
+def minimum_labels(targets: Targets | None) -> dict[Rung, str]:
+    """Each rung's minimum duration in words, for the per-rung table."""
+    if targets is None:
+        return {}
+    return {rung: span_label(targets.minimums.get(rung, Span())) for rung in Rung}
+
+
+def span_label(span: Span) -> str:
+    """A minimum duration in words: "3 months", "4 weeks", or a dash for none."""
+    if span.months:
+        return ngettext("%(num)d month", "%(num)d months", span.months)
+    if span.weeks:
+        return ngettext("%(num)d week", "%(num)d weeks", span.weeks)
+    return "–"
 
 
 @bp.route("/progress/<int:project_id>")
@@ -77,7 +112,13 @@ def progress(project_id: int):
         overview=overview,
         p=overview.progress,
         chart=chart(overview, project.execution_start, project.execution_end),
-        people=Page(items=people_on_ladder(rows), page=page, per_page=per_page, total=total),
+        people=Page(
+            items=people_on_ladder(rows, phase_of(project), today),
+            page=page,
+            per_page=per_page,
+            total=total,
+        ),
+        minimums=minimum_labels(overview.progress.targets),
         rungs=list(Rung),
         gain_low=GAIN_LOW_DKK,
         gain_high=GAIN_HIGH_DKK,
@@ -109,6 +150,7 @@ PERSON_COLUMNS = (
     Candidate.first_name,
     Candidate.last_name,
     Organisation.name.label("company_name"),
+    Placement.planned_end,
 )
 
 
@@ -143,26 +185,54 @@ def ladder_page(project_id: int, page: int, per_page: int) -> Page:
     return replace(found, items=[LadderRow(*item) for item in found.items])
 
 
-def people_on_ladder(rows) -> list[PersonRow]:
+def people_on_ladder(rows, phase: ExecutionPhase, today: date) -> list[PersonRow]:
     """The rows as each role may see them: full names for staff, initials for the client,
-    and for a contractor (only its own company's rows reach here) name and rung."""
+    and for a contractor (only its own company's rows reach here) name, rung, start, planned
+    end and whether it still runs. Each says when it starts outside the execution phase."""
     role = current_user.role
     people = []
     for row in rows:
         name = f"{row.first_name} {row.last_name}".strip()
         rung = Rung(row.rung)
+        outside = phase.place(row.start_date)
         if current_user.is_staff:
             outcome = Outcome(row.outcome) if row.outcome else None
             people.append(
-                PersonRow(name, rung, row.company_name, row.start_date, row.actual_end, outcome)
+                PersonRow(
+                    name,
+                    rung,
+                    row.company_name,
+                    row.start_date,
+                    row.actual_end,
+                    outcome,
+                    outside_phase=outside,
+                )
             )
         elif role == Role.CLIENT:
             initials = initials_of(name)  # never the name: clients see initials only
             people.append(
-                PersonRow(initials, rung, row.company_name, row.start_date, row.actual_end)
+                PersonRow(
+                    initials,
+                    rung,
+                    row.company_name,
+                    row.start_date,
+                    row.actual_end,
+                    outside_phase=outside,
+                )
             )
         elif role == Role.CONTRACTOR:
-            people.append(PersonRow(name, rung))
+            # The rung, the dates agreed with the company and whether it still runs; not the
+            # actual end, the outcome or anything else about the person.
+            people.append(
+                PersonRow(
+                    name,
+                    rung,
+                    start=row.start_date,
+                    planned_end=row.planned_end,
+                    status=status_of(row.start_date, row.actual_end, today),
+                    outside_phase=outside,
+                )
+            )
     return people
 
 

@@ -33,31 +33,61 @@ class Durations:
         fields = cls.__dataclass_fields__
         return cls(**{k: int(values[k]) for k in fields if isinstance(values.get(k), int)})
 
-    def planned_end(self, rung: Rung | str, start: date) -> date | None:
-        """The end a placement on `rung` usually has; an apprenticeship has none."""
+    def usual(self, rung: Rung | str) -> Span | None:
+        """How long a placement on `rung` usually lasts; an apprenticeship has no usual end."""
         rung = Rung(rung)
         if rung == Rung.INTERNSHIP:
-            return start + timedelta(weeks=self.internship_weeks_max) - timedelta(days=1)
+            return Span(weeks=self.internship_weeks_max)
         if rung == Rung.WAGE_SUBSIDY:
-            return add_months(start, self.wage_subsidy_months) - timedelta(days=1)
+            return Span(months=self.wage_subsidy_months)
         if rung == Rung.ORDINARY:
-            return add_months(start, self.ordinary_months_min) - timedelta(days=1)
+            return Span(months=self.ordinary_months_min)
         return None
 
-    def minimum_days(self, rung: Rung | str) -> int:
-        """Days a rung must last to count under the 'min_duration' rule."""
+    def minimum(self, rung: Rung | str) -> Span:
+        """How long a rung must last to count under the 'min_duration' rule."""
         rung = Rung(rung)
-        start = date(2001, 1, 1)
         if rung == Rung.INTERNSHIP:
-            return self.internship_weeks_min * 7
-        if rung == Rung.WAGE_SUBSIDY:
-            return (add_months(start, self.wage_subsidy_months) - start).days
-        if rung == Rung.ORDINARY:
-            return (add_months(start, self.ordinary_months_min) - start).days
-        return 0  # an apprenticeship counts once at least a partial agreement is signed
+            return Span(weeks=self.internship_weeks_min)
+        if rung == Rung.APPRENTICESHIP:
+            return Span()  # counts once at least a partial agreement is signed
+        return self.usual(rung)
+
+    def planned_end(self, rung: Rung | str, start: date) -> date | None:
+        """The end a placement on `rung` usually has; an apprenticeship has none."""
+        usual = self.usual(rung)
+        return None if usual is None else usual.last_day(start)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A length of time in calendar months or in weeks (7 days each), as the ladder gives it.
+
+    A span of N months that begins on a day ends on the day before the same date N calendar
+    months later (month ends clamp: 31 January + 1 month is 28/29 February), so a wage subsidy
+    of 3 months from 1 February ends on 30 April. The planned-end default and the minimum
+    duration both come from `last_day`, so a placement that runs from its start to its default
+    planned end always lasts its minimum."""
+
+    months: int = 0
+    weeks: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.months or self.weeks)
+
+    def last_day(self, start: date) -> date:
+        """The last day of this span when it begins on `start` (both days included); the start
+        itself for an empty span."""
+        if not self:
+            return start
+        return add_months(start, self.months) + timedelta(weeks=self.weeks) - timedelta(days=1)
+
+    def as_dict(self) -> dict:
+        return {"months": self.months, "weeks": self.weeks}
 
 
 def add_months(day: date, months: int) -> date:
+    """The same date `months` calendar months later; a day the month lacks becomes its last."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
@@ -70,6 +100,29 @@ class Period:
     id: int | None
     start: date
     end: date | None  # actual end, or None while it runs
+
+
+def phase_warning(start: date, phase_start: date | None, phase_end: date | None) -> Message | None:
+    """Why a placement from `start` will not count because it starts outside the execution
+    phase (see `app.placements.counting`); None when it starts inside. A warning, not a
+    refusal: the placement happened and is kept, it just lies outside the agreement."""
+    if phase_start is not None and start < phase_start:
+        return Message(
+            N_(
+                "The placement starts before the execution phase begins on %(day)s, so it will "
+                "not count towards the agreement."
+            ),
+            {"day": phase_start.strftime("%d.%m.%Y")},
+        )
+    if phase_end is not None and start > phase_end:
+        return Message(
+            N_(
+                "The placement starts after the execution phase ended on %(day)s, so it will not "
+                "count towards the agreement."
+            ),
+            {"day": phase_end.strftime("%d.%m.%Y")},
+        )
+    return None
 
 
 def overlaps(start: date, end: date | None, other: Period) -> bool:

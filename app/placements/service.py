@@ -16,8 +16,17 @@ from app.extensions import db
 from app.i18n import N_
 from app.models import Project, ProjectCompany, Rung
 from app.openings.models import Opening, OpeningStatus
+from app.placements import counting
+from app.placements.counting import Targets
 from app.placements.models import Outcome, Placement
-from app.placements.rules import DEFAULT_MIN_PRE_MATCH, Durations, Period, refusals
+from app.placements.progress import targets_of
+from app.placements.rules import (
+    DEFAULT_MIN_PRE_MATCH,
+    Durations,
+    Period,
+    phase_warning,
+    refusals,
+)
 
 
 class Refused(Exception):
@@ -31,6 +40,39 @@ class Refused(Exception):
 def durations_for(project: Project) -> Durations:
     version = agreements.approved_version(project)
     return Durations.from_values(version.content.get("values") if version else None)
+
+
+def targets_for(project: Project) -> Targets | None:
+    """The targets and counting rule of the project's approved agreement (None without one)."""
+    return targets_of(agreements.approved_version(project))
+
+
+def start_warnings(project: Project, start: date) -> list[Message]:
+    """Why a placement starting on `start` will not count, for the form to confirm."""
+    warning = phase_warning(start, project.execution_start, project.execution_end)
+    return [warning] if warning else []
+
+
+def end_warnings(placement: Placement, end_on: date, next_rung: bool = False) -> list[Message]:
+    """Why ending `placement` on `end_on` (and, with `next_rung`, starting the next rung the
+    day after) means a rung will not count; the coordinator confirms before it is saved."""
+    warnings = []
+    day = counting.ends_too_soon(
+        placement.rung, placement.start_date, end_on, targets_for(placement.project)
+    )
+    if day is not None:
+        warnings.append(
+            Message(
+                N_(
+                    "Ended on %(end)s, this rung will not count towards the agreement: under its "
+                    "minimum-duration rule it must last until %(day)s."
+                ),
+                {"end": end_on.strftime("%d.%m.%Y"), "day": day.strftime("%d.%m.%Y")},
+            )
+        )
+    if next_rung and end_on >= placement.start_date:
+        warnings += start_warnings(placement.project, end_on + timedelta(days=1))
+    return warnings
 
 
 def min_pre_match() -> int:

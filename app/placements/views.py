@@ -68,8 +68,11 @@ def new():
     candidate = db.session.get(Candidate, form.candidate_id.data or 0)
     if form.validate_on_submit():
         project = db.session.get(Project, form.project_id.data) or abort(404)
+        warnings = service.start_warnings(project, form.start_date.data)
         if candidate is None or candidate.anonymised_at is not None:
             problems = {"candidate_id": [_("Choose the candidate.")]}
+        elif warnings and not form.confirm.data:
+            problems = _translate({"confirm": warnings})
         else:
             try:
                 placement = service.create(
@@ -203,6 +206,12 @@ def _refused(placement: Placement, problems, form_name: str, form):
     )
 
 
+def _unconfirmed(form, warnings):
+    """The warnings, unless the coordinator has seen them and confirmed (nothing to confirm
+    without warnings)."""
+    return [] if form.confirm.data else warnings
+
+
 @bp.post("/<int:placement_id>/end")
 @staff_only
 def end(placement_id: int):
@@ -213,6 +222,9 @@ def end(placement_id: int):
         return _conflict(placement_id, "end")
     if not form.validate_on_submit():
         return _refused(placement, {}, "end", form)
+    warnings = service.end_warnings(placement, form.actual_end.data)
+    if warnings := _unconfirmed(form, warnings):
+        return _refused(placement, {"confirm": warnings}, "end", form)
     try:
         service.end(
             placement, form.actual_end.data, Outcome(form.outcome.data), form.reason.data or ""
@@ -238,6 +250,9 @@ def next_rung(placement_id: int):
         return _conflict(placement_id, "next")
     if not form.validate_on_submit():
         return _refused(placement, {}, "next", form)
+    warnings = service.end_warnings(placement, form.end_on.data, next_rung=True)
+    if warnings := _unconfirmed(form, warnings):
+        return _refused(placement, {"confirm": warnings}, "next", form)
     try:
         following = service.next_rung(placement, form.end_on.data, current_user)
         db.session.flush()

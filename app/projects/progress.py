@@ -6,7 +6,7 @@ from flask import jsonify
 
 from app.access import get_project_or_404, signed_in
 from app.clock import local_today
-from app.placements.progress import progress_payload, project_progress
+from app.placements.progress import progress_payload, project_overview
 from app.projects.blueprint import bp
 
 
@@ -16,6 +16,6 @@ def progress_json(project_id: int):
     """Return the project's counted courses and apprenticeships against its targets."""
     project = get_project_or_404(project_id)
     today = local_today()
-    response = jsonify(progress_payload(project, project_progress(project, today), today))
+    response = jsonify(progress_payload(project_overview(project, today)))
     response.headers["Cache-Control"] = "private, no-store"
     return response

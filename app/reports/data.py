@@ -29,6 +29,7 @@ from app.placements.progress import (
     project_overview,
     projects_progress,
 )
+from app.placements.progress_cache import phase_of
 from app.reports.aarsvaerk import ApprenticeshipPeriod
 from app.reports.models import ReportNarrative
 
@@ -76,6 +77,7 @@ def project_report(project: Project, today: date | None = None) -> ProjectReport
     overview = project_overview(project, today)
     targets, today = overview.progress.targets, overview.today
     facts = project_facts(project.id)
+    phase = phase_of(project)
     rows = db.session.execute(
         select(Placement.candidate_id, Candidate, Placement.rung, Placement.start_date)
         .add_columns(Placement.actual_end, Placement.company_id, Organisation.name)
@@ -91,7 +93,7 @@ def project_report(project: Project, today: date | None = None) -> ProjectReport
         by_company[fact.company_id].append(fact)
     companies = sorted(
         (
-            CompanyProgress(names[cid], counting.count(company_facts, targets, today))
+            CompanyProgress(names[cid], counting.count(company_facts, targets, today, phase))
             for cid, company_facts in by_company.items()
             if cid in names  # a company with only future placements has nothing to show yet
         ),
@@ -145,7 +147,11 @@ def portfolio(projects: list[Project], today: date) -> list[PortfolioRow]:
         for project_id, *fact in rows:
             ordinary[project_id].append(PlacementFact(*fact))
     return [
-        PortfolioRow(p, progress[p.id], counting.societal_gain(ordinary.get(p.id, []), today))
+        PortfolioRow(
+            p,
+            progress[p.id],
+            counting.societal_gain(ordinary.get(p.id, []), today, phase_of(p)),
+        )
         for p in projects
     ]
 
