@@ -101,3 +101,19 @@ def test_every_sqlite_connection_has_secure_delete(fresh_app):
             with db.engine.connect() as conn:
                 assert conn.execute(text("PRAGMA secure_delete")).scalar() == 1
                 assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_the_connect_hook_turns_secure_delete_on_even_where_sqlite_defaults_to_off(tmp_path):
+    """Some SQLite builds default to secure_delete=ON, others OFF: the hook must not rely on it."""
+    import sqlite3
+
+    from app import _sqlite_pragmas
+
+    connection = sqlite3.connect(tmp_path / "plain.sqlite")
+    try:
+        connection.execute("PRAGMA secure_delete=OFF")
+        assert connection.execute("PRAGMA secure_delete").fetchone() == (0,)
+        _sqlite_pragmas(connection, None)
+        assert connection.execute("PRAGMA secure_delete").fetchone() == (1,)
+    finally:
+        connection.close()
