@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from app.filemodes import FILE_MODE, make_folder, narrow, write_new_file
+
 
 def _secret_key(instance_path: Path) -> str:
     """Return SECRET_KEY from the environment, or one generated once into instance/."""
@@ -11,9 +13,12 @@ def _secret_key(instance_path: Path) -> str:
         return os.environ["SECRET_KEY"]
     key_file = instance_path / "secret_key"
     if not key_file.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        make_folder(instance_path)
+        try:
+            write_new_file(key_file, secrets.token_hex(32))  # 0600 from its first byte
+        except FileExistsError:  # another worker wrote it first: use theirs
+            pass
+    narrow(key_file, FILE_MODE)
     return key_file.read_text().strip()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import Config
 from app.extensions import babel, csrf, db, htmx, include_object, login_manager, migrate
+from app.filemodes import make_folder, prepare_sqlite_file, sqlite_database_path
 from app.search import register_sqlite
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -78,10 +79,11 @@ def select_locale() -> str:
     return "da"
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Create and configure the app: Config defaults, then the environment, then `config`."""
     app = Flask(
         "app",  # the package's name: the app's name, logger and instance folder
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
@@ -90,7 +92,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(Config.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Personal data and the session key: the instance folder 0700, the files in it 0600.
+    make_folder(Path(app.instance_path))
+    if database := sqlite_database_path(app.config["SQLALCHEMY_DATABASE_URI"]):
+        prepare_sqlite_file(database)
 
     if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy: trust its X-Forwarded-For/-Proto, so the login limits count
@@ -168,11 +173,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked'."""
+    """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked', and
+    secure_delete, so deleted and overwritten values are zeroed in the file, not left in its
+    free space (GDPR erasure). On every connection: these settings do not persist."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")

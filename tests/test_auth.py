@@ -4,7 +4,7 @@ import pytest
 
 from app.auth.views import safe_next
 from app.extensions import db
-from app.models import Role
+from app.models import Role, User
 from tests.factories import PASSWORD
 
 
@@ -172,3 +172,65 @@ def test_passwords_are_stored_hashed_with_scrypt(make):
     user = make.user()
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash
+
+
+# --- timing: one password hash check per sign-in, whatever the account ------------------------
+
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Spy on the password hash verification; records the hash each check ran against."""
+    import app.models
+
+    real = app.models.check_password_hash
+    checked: list[str] = []
+
+    def spy(pwhash, password):
+        checked.append(pwhash)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(app.models, "check_password_hash", spy)
+    return checked
+
+
+def _scrypt_parameters(pwhash: str) -> str:
+    return pwhash.split("$", 1)[0]  # "scrypt:32768:8:1"
+
+
+@pytest.mark.parametrize(
+    ("case", "password", "status"),
+    [
+        ("active", PASSWORD, 303),
+        ("active", "wrong password", 401),
+        ("disabled", PASSWORD, 401),
+        ("disabled", "wrong password", 401),
+        ("unknown", PASSWORD, 401),
+    ],
+)
+def test_every_sign_in_runs_exactly_one_hash_check(
+    client, make, hash_checks, case, password, status
+):
+    """A disabled or unknown account costs the same as an active one: one scrypt check with the
+    same parameters, so the answer's timing does not tell the accounts apart."""
+    real = User(password_hash="")
+    real.set_password("a new password of someone")
+    make.user(email="active@bygop.dk")
+    make.user(email="disabled@bygop.dk", active=False)
+    response = _sign_in(client, f"{case}@bygop.dk", password)
+    assert response.status_code == status
+    assert len(hash_checks) == 1
+    assert _scrypt_parameters(hash_checks[0]) == _scrypt_parameters(real.password_hash)
+
+
+def test_sign_in_timing_bench(client, make, capsys):
+    """Not an assertion on time (too noisy on a shared machine): prints the three cases."""
+    import time
+
+    make.user(email="active@bygop.dk")
+    make.user(email="disabled@bygop.dk", active=False)
+    for case in ("active", "disabled", "unknown"):
+        started = time.perf_counter()
+        _sign_in(client, f"{case}@bygop.dk", "wrong password")
+        elapsed = 1000 * (time.perf_counter() - started)
+        with capsys.disabled():
+            print(f"\nsign-in, wrong password, {case}: {elapsed:.1f} ms")

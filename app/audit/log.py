@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, str] = {
     "export": N_("Downloaded an export"),
     "gdpr_export": N_("Exported a candidate's data (GDPR)"),
     "gdpr_erase": N_("Erased a candidate's data (GDPR)"),
+    "gdpr_redact": N_("Removed an erased candidate from free text (GDPR)"),
     "gdpr_retention_list": N_("Listed candidates past retention"),
     "user_created": N_("Created a user"),
     "user_disabled": N_("Disabled a user"),

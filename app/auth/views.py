@@ -17,8 +17,9 @@ from app.web import render
 
 __all__ = ["safe_next"]
 
-# Checked against a dummy hash when the email is unknown, so the answer takes as long
-# as for a wrong password and does not reveal which accounts exist.
+# Checked against a dummy hash (same scrypt parameters) when the email is unknown, so every
+# sign-in runs exactly one password hash check: an unknown, a disabled and an active account
+# take as long, and the timing does not reveal which accounts exist or are disabled.
 _DUMMY = User(password_hash="")
 _DUMMY.set_password("not-a-real-password")
 
@@ -58,7 +59,9 @@ def login():
         if minutes := throttle.locked_minutes(email):
             return _locked("auth/login.html", minutes, form=form)
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.active and user.check_password(form.password.data):
+        # Always one hash check, whatever the account: never short-circuit on `active`.
+        correct = (user or _DUMMY).check_password(form.password.data)
+        if user is not None and user.active and correct:
             throttle.clear_account(email)
             login_user(user)
             sessions.mark_signed_in()
@@ -66,8 +69,6 @@ def login():
             audit.record("sign_in", user=user)
             db.session.commit()
             return redirect(safe_next(form.next.data) or url_for("core.home"), code=303)
-        if user is None:
-            _DUMMY.check_password(form.password.data)
         if minutes := _failed(email, user):
             return _locked("auth/login.html", minutes, form=form)
         form.password.errors.append(_("The email or password is not correct."))

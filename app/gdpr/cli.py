@@ -44,6 +44,7 @@ def retention(months: int | None, apply: bool):
     except Exception:
         db.session.rollback()
         raise
+    service.scrub_free_space()
     click.echo(f"Anonymised {len(erased)} candidates.")
 
 

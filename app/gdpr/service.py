@@ -19,6 +19,12 @@ What erasure keeps, and why:
   outcome reason, which is blanked: it may say why a person stopped (illness, for example).
 - The audit log stays: it holds the candidate's id, never the data, and it is the proof of who
   looked at what.
+- Free text elsewhere (meeting agendas, minutes and decisions, action items, the kickoff's
+  questions and answers, opening notes, the report comment) loses every mention of the person:
+  see app.gdpr.redact. The audit log records how many fields were redacted, never the values.
+
+On SQLite the connections run with `secure_delete`, and `scrub_free_space` (after the commit)
+checkpoints the WAL into the database and truncates it, so the erased values are in neither file.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from app.candidates.models import (
     SensitiveNote,
 )
 from app.extensions import db
+from app.gdpr import redact
 from app.models import HousingArea, Organisation, Project, Role, Rung, User
 from app.placements.models import Outcome, Placement
 
@@ -71,6 +78,7 @@ ACTION_LABELS_DA = {
     "import": "Oplysninger blev indlæst fra en fil",
     "gdpr_export": "Oplysningerne blev udskrevet (indsigt)",
     "gdpr_erase": "Oplysningerne blev slettet",
+    "gdpr_redact": "Personen blev fjernet fra fritekst (referater, dagsordener m.m.)",
 }
 
 # Fields blanked on erasure (the name is replaced separately).
@@ -313,6 +321,9 @@ def erase(candidate_ids: Iterable[int], *, user=None, reason: str = "") -> list[
         )
         if not live:
             continue
+        redacted = redact.redact(live)  # while the names are still there to find
+        for candidate_id, places in sorted(redacted.items()):
+            audit.record("gdpr_redact", candidate_id, f"places:{places}", user=user)
         db.session.execute(
             update(Candidate)
             .where(Candidate.id.in_(live))
@@ -351,6 +362,16 @@ def erase(candidate_ids: Iterable[int], *, user=None, reason: str = "") -> list[
     for candidate_id in erased:
         audit.record("gdpr_erase", candidate_id, reason, user=user)
     return erased
+
+
+def scrub_free_space() -> None:
+    """After an erasure is committed, on SQLite: copy the WAL into the database file and empty
+    it, so the old values are in neither file (secure_delete has zeroed them in the database's
+    free space). PostgreSQL needs a VACUUM instead (see README)."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # --- retention -------------------------------------------------------------------------------

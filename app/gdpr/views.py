@@ -17,7 +17,7 @@ from app.auth.fresh import fresh_required
 from app.candidates.models import Candidate
 from app.clock import local_today
 from app.extensions import db
-from app.gdpr import service
+from app.gdpr import redact, service
 from app.gdpr.blueprint import bp
 from app.gdpr.document import export_document
 from app.gdpr.forms import EraseForm
@@ -99,6 +99,8 @@ def _erase_page(candidate: Candidate, form: EraseForm, status: int = 200):
         candidate=candidate,
         form=form,
         summary=service.erasure_summary(candidate, local_today()),
+        mentions=redact.mentions(candidate.id),
+        marker=redact.MARKER,
         word=service.CONFIRM_WORD,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -125,6 +127,7 @@ def erase(candidate_id: int):
         return _erase_page(candidate, form, status=422)
     service.erase([candidate.id], user=current_user, reason="request")
     db.session.commit()
+    service.scrub_free_space()
     flash(_("The candidate's personal data was erased."), "success")
     return redirect_after_write(url_for("candidates.index"))
 
