@@ -285,12 +285,12 @@ def test_ladder_durations_come_from_the_values(library):
 @pytest.mark.parametrize(
     ("apprenticeships", "courses", "needed", "sentence"),
     [
-        (2, 8, 2, "er nået, hvis to beboere hver går alle fire trin"),
-        (3, 10, 3, "er nået, hvis tre beboere hver går alle fire trin"),
-        (2, 10, 3, "Det giver 12 beskæftigelsesforløb og 3 lærepladser."),
-        (1, 1, 1, "hvis én beboer hver går alle fire trin"),
-        (0, 5, 2, "Måltallet på 5 beskæftigelsesforløb er nået, hvis to beboere"),
-        (20, 20, 20, "hvis 20 beboere hver går"),
+        (2, 8, 2, "kan nås med to beboere, hvis to beboere hver går hele stigen"),
+        (3, 10, 3, "kan nås med tre beboere, hvis to beboere hver går hele stigen"),
+        (2, 10, 3, "Det giver 10 beskæftigelsesforløb og 2 lærepladser."),
+        (1, 1, 1, "hvis én beboer kommer direkte i en læreplads"),
+        (0, 5, 2, "Måltallet på 5 beskæftigelsesforløb kan nås med to beboere"),
+        (20, 20, 20, "hvis 20 beboere hver kommer direkte i en læreplads"),
     ],
 )
 def test_worked_example_is_computed_from_the_targets(
@@ -301,7 +301,7 @@ def test_worked_example_is_computed_from_the_targets(
     example = next(s for s in render(library, draft).sections if s.key == "example")
     text = " ".join(block.text for block in example.blocks)
     assert sentence in text
-    assert f"Det giver {needed * 4} beskæftigelsesforløb" in text
+    assert f"Det giver {max(courses, apprenticeships)} beskæftigelsesforløb" in text
     assert "tæller for tre beskæftigelsesforløb" in text
 
 

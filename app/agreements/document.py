@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from app.agreements import danish
+from app.agreements.example import describe, worked_example
 from app.agreements.library import MARKERS, VALUE_START, Library
 from app.agreements.model import (
     AgreementDocument,
@@ -272,8 +273,9 @@ def unprotect(text: str) -> str:
 
 
 def residents_needed(apprenticeships: int, courses: int) -> int:
-    """Fewest residents who meet both targets if each climbs all four rungs of the ladder."""
-    return max(apprenticeships, math.ceil(courses / LADDER_RUNGS))
+    """Fewest residents who can meet both targets (at most four courses each, and one
+    apprenticeship each at most); the worked example shows how."""
+    return max(apprenticeships, math.ceil(max(courses, apprenticeships) / LADDER_RUNGS))
 
 
 def build_context(values: dict[str, Any]) -> dict[str, Any]:
@@ -294,10 +296,12 @@ def build_context(values: dict[str, Any]) -> dict[str, Any]:
     context["main_contractor_known"] = bool(context["main_contractor_name"])
     if not context["main_contractor_name"]:
         context["main_contractor_name"] = UNKNOWN_CONTRACTOR
-    needed = residents_needed(context["apprenticeships_min"], context["courses_min"])
-    context["residents_needed"] = needed
+    example = worked_example(context["apprenticeships_min"], context["courses_min"])
+    context["residents_needed"] = example.residents
+    context["example_climbs"] = describe(example)
+    context["example_courses"] = example.courses
+    context["example_apprenticeships"] = example.apprenticeships
     context["ladder_rungs"] = LADDER_RUNGS
-    context["full_ladder_courses"] = needed * LADDER_RUNGS
     context["aarsvaerk_hours"] = HOURS_PER_AARSVAERK
     context["apprentice_hours"] = context["apprentice_aarsvaerk"] * HOURS_PER_AARSVAERK
     return context
