@@ -137,7 +137,7 @@ def _demo_agreements(users, gellerup, toveshoj, skovgaard) -> None:
 
     draft = service.draft_for_editing(gellerup)
     draft.values.update(coordinator_contact=contact)
-    service.save_version(gellerup, draft, coordinator, 0, "Første udkast fra klausulbiblioteket")
+    service.save_version(gellerup, draft, coordinator, 0, "Første kladde fra klausulbiblioteket")
     draft.values.update(count_rule="min_duration")
     v2 = service.save_version(
         gellerup, draft, coordinator, 1, "Et trin tæller efter mindstevarighed"
@@ -146,7 +146,7 @@ def _demo_agreements(users, gellerup, toveshoj, skovgaard) -> None:
 
     draft = service.draft_for_editing(toveshoj)
     draft.values.update(apprenticeships_min=1, courses_min=4, coordinator_contact=contact)
-    service.save_version(toveshoj, draft, coordinator, 0, "Udkast til udbuddet")
+    service.save_version(toveshoj, draft, coordinator, 0, "Kladde til udbuddet")
 
     draft = service.draft_for_editing(skovgaard)
     draft.values.update(apprenticeships_min=1, courses_min=6)

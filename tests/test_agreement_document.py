@@ -13,6 +13,7 @@ from app.agreements.document import (
     PLACEHOLDER_TOKENS,
     ClauseChoice,
     Draft,
+    RenderError,
     add_new_clauses,
     default_draft,
     render,
@@ -170,15 +171,7 @@ def test_values_of_switched_off_clauses_are_not_required(library):
 
 @pytest.mark.parametrize(
     "override",
-    [
-        "Vi mødes {{ ugedag }}.",
-        "Linje et\n{% if project_name %}\nuafsluttet",
-        "Tuborg }} for meget",
-        "Se [[bilag]] her",
-        "{{ ''.__class__.__mro__ }}",
-        "{{ 'x' * 1000000000 }}",
-        "{{ project_name.upper.__globals__ }}",
-    ],
+    ["Se [[bilag]] her", "Tuborg { og } hver for sig", "<w:p>&amp; ]]> selv, 🏗️ عربي"],
 )
 def test_overrides_are_the_drafters_words_taken_literally(library, override):
     draft = demo_draft(library)
@@ -186,6 +179,42 @@ def test_overrides_are_the_drafters_words_taken_literally(library, override):
     assert validate_draft(library, draft) == {}
     section = next(s for s in render(library, draft).sections if s.key == "kickoff")
     assert " ".join(b.text for b in section.blocks) == " ".join(override.split())
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "Vi mødes {{ ugedag }}.",
+        "Linje et\n{% if project_name %}\nuafsluttet",
+        "Tuborg }} for meget",
+        "{# note #}",
+        "{{ ''.__class__.__mro__ }}",
+        "{{ 'x' * 1000000000 }}",
+        "{{ project_name.upper.__globals__ }}",
+        "{{ main_contractor_known }}",
+    ],
+)
+def test_an_override_with_other_template_code_is_refused_beside_the_field(library, override):
+    draft = demo_draft(library)
+    next(c for c in draft.clauses if c.key == "kickoff").override = override
+    [message] = validate_draft(library, draft)["override:kickoff"]
+    assert str(message).startswith("Curly braces can only insert a value, written as {{ name }}")
+    assert "project_name, project_address" in str(message) and "ugedag" not in str(message)
+    with pytest.raises(RenderError):
+        render(library, draft)  # never written into a document, even without validation
+
+
+def test_an_override_fills_in_known_variables(library):
+    draft = demo_draft(library, apprenticeships_min=2, courses_min=9)
+    next(c for c in draft.clauses if c.key == "kickoff").override = (
+        "Mødet om {{project_name}} for {{ housing_areas }}: {{ residents_needed }} beboere, "
+        "{{ courses_min }} forløb."
+    )
+    assert validate_draft(library, draft) == {}
+    section = next(s for s in render(library, draft).sections if s.key == "kickoff")
+    text = " ".join(b.text for b in section.blocks)
+    assert text.startswith(f"Mødet om {draft.values['project_name']} for ")
+    assert ": 3 beboere, 9 forløb." in text and "{{" not in text
 
 
 def test_an_override_with_characters_word_cannot_hold_is_a_field_error(library):
@@ -285,12 +314,12 @@ def test_ladder_durations_come_from_the_values(library):
 @pytest.mark.parametrize(
     ("apprenticeships", "courses", "needed", "sentence"),
     [
-        (2, 8, 2, "er nået, hvis to beboere hver går alle fire trin"),
-        (3, 10, 3, "er nået, hvis tre beboere hver går alle fire trin"),
-        (2, 10, 3, "Det giver 12 beskæftigelsesforløb og 3 lærepladser."),
-        (1, 1, 1, "hvis én beboer hver går alle fire trin"),
-        (0, 5, 2, "Måltallet på 5 beskæftigelsesforløb er nået, hvis to beboere"),
-        (20, 20, 20, "hvis 20 beboere hver går"),
+        (2, 8, 2, "kan nås med to beboere, hvis to beboere hver går hele stigen"),
+        (3, 10, 3, "kan nås med tre beboere, hvis to beboere hver går hele stigen"),
+        (2, 10, 3, "Det giver 10 beskæftigelsesforløb og 2 lærepladser."),
+        (1, 1, 1, "hvis én beboer kommer direkte i en læreplads"),
+        (0, 5, 2, "Måltallet på 5 beskæftigelsesforløb kan nås med to beboere"),
+        (20, 20, 20, "hvis 20 beboere hver kommer direkte i en læreplads"),
     ],
 )
 def test_worked_example_is_computed_from_the_targets(
@@ -301,7 +330,7 @@ def test_worked_example_is_computed_from_the_targets(
     example = next(s for s in render(library, draft).sections if s.key == "example")
     text = " ".join(block.text for block in example.blocks)
     assert sentence in text
-    assert f"Det giver {needed * 4} beskæftigelsesforløb" in text
+    assert f"Det giver {max(courses, apprenticeships)} beskæftigelsesforløb" in text
     assert "tæller for tre beskæftigelsesforløb" in text
 
 

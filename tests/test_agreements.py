@@ -148,7 +148,7 @@ def test_a_required_clause_cannot_be_switched_off(client, project, coordinator):
 def test_overridden_wording_is_used_literally_and_the_library_wording_stays_visible(
     client, project, coordinator
 ):
-    hostile = "Vi skriver {{ 7*7 }} og <w:p>&amp; ]]> selv, {% raw %} 🏗️ عربي"
+    hostile = "Vi skriver 7*7 og <w:p>&amp; ]]> selv, [[ raw ]] 🏗️ عربي"
     form = editor_form(client, project, override_purpose=hostile)
     response = client.post(f"/agreements/{project.id}/draft", data=form)
     assert response.status_code == 303
@@ -164,6 +164,25 @@ def test_overridden_wording_is_used_literally_and_the_library_wording_stays_visi
     data = client.get(f"/agreements/{project.id}/v1.docx").data
     body = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert hostile in body
+
+
+def test_an_override_with_an_unknown_placeholder_is_refused_beside_the_field(
+    client, project, coordinator
+):
+    form = editor_form(client, project, override_purpose="Vi mødes {{ ugedag }}.")
+    response = client.post(f"/agreements/{project.id}/draft", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error = html.split('id="override_purpose-error"')[1].split("</small>")[0]
+    assert "Tuborgklammer kan kun indsætte en værdi" in error and "project_name" in error
+    assert db.session.scalar(select(AgreementVersion)) is None
+    assert "Vi mødes {{ ugedag }}." in html  # the text is kept in the field
+
+    form = editor_form(client, project, override_purpose="Aftalen om {{ project_name }}.")
+    assert client.post(f"/agreements/{project.id}/draft", data=form).status_code == 303
+    data = client.get(f"/agreements/{project.id}/v1.docx").data
+    body = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert f"Aftalen om {project.name}." in body and "{{" not in body
 
 
 def test_a_saved_version_keeps_its_words_when_the_library_changes(client, project, coordinator):

@@ -52,7 +52,8 @@ BUDGET: dict[str, int] = {
     "meetings.briefing": 11,
     "meetings.index": 5,
     "meetings.kickoff_ics": 4,
-    "meetings.kickoff_page": 6,
+    # The page also reads the latest version, to say whether a draft waits for approval.
+    "meetings.kickoff_page": 7,
     "meetings.meeting_ics": 5,
     "meetings.meeting_page": 12,
     "meetings.minutes_docx": 9,

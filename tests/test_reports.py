@@ -245,7 +245,7 @@ def test_the_word_report_has_headings_tables_chart_and_initials(client, login, m
     progress = project_progress(project)
 
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[0] == "Statusrapport"
+    assert headings[0] == "Fremdriftsrapport"
     assert document.paragraphs[0].style.name == "Heading 1"
     assert len([p for p in document.paragraphs if p.style.name == "Heading 2"]) >= 6
     assert len(document.inline_shapes) == 1  # the chart, as a picture
@@ -303,12 +303,14 @@ def test_the_word_report_is_danish_with_properties(client, login, site):
     login(site["coordinator"])
     document = document_of(client.get(f"/reports/project/{site['project'].id}.docx"))
     core = document.core_properties
-    assert core.title == "Statusrapport – Helhedsplan Gellerup"
+    assert core.title == "Fremdriftsrapport – Helhedsplan Gellerup"
     assert core.author == "Byg Op" and core.language == "da-DK"
     assert "Helhedsplan Gellerup" in core.keywords
     lang = document.styles["Normal"].element.rPr.find(qn("w:lang"))
     assert lang.get(qn("w:val")) == "da-DK"
-    assert "Statusrapport – Helhedsplan Gellerup" in document.sections[0].header.paragraphs[0].text
+    assert (
+        "Fremdriftsrapport – Helhedsplan Gellerup" in document.sections[0].header.paragraphs[0].text
+    )
 
 
 def test_the_word_package_embeds_the_png_cleanly(client, login, site):

@@ -9,12 +9,14 @@ bullet, and the renderer can still prove that the *template* left nothing unfill
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from app.agreements import danish
+from app.agreements.example import describe, worked_example
 from app.agreements.library import MARKERS, VALUE_START, Library
 from app.agreements.model import (
     AgreementDocument,
@@ -35,6 +37,7 @@ from app.agreements.variables import (
     INPUT_VARIABLES,
     LADDER_RUNGS,
     N_,
+    VARIABLES,
     Message,
     coerce_value,
     default_values,
@@ -60,6 +63,13 @@ MAX_OVERRIDE = 20_000
 _PROTECT = str.maketrans({"{": "\ufdd0", "}": "\ufdd1", "[": "\ufdd2", "]": "\ufdd3"})
 _UNPROTECT = str.maketrans({"\ufdd0": "{", "\ufdd1": "}", "\ufdd2": "[", "\ufdd3": "]"})
 _ALWAYS_USED = frozenset({"project_name", "client_name", "main_contractor_name"})
+# What an override may insert: {{ name }} with a variable that prints as words or a number
+# (not a yes/no or the counting rule's key).
+OVERRIDE_VARIABLES = tuple(
+    name for name in VARIABLES if name not in ("main_contractor_known", "count_rule")
+)
+_OVERRIDE_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_TEMPLATE_TOKENS = ("{{", "}}", "{%", "%}", "{#", "#}")
 
 
 class RenderError(Exception):
@@ -239,6 +249,18 @@ def _validate_overrides(library: Library, draft: Draft, values: dict[str, Any], 
         if len(text) > MAX_OVERRIDE:
             add(name, Message(N_("Enter at most %(max)s characters."), {"max": MAX_OVERRIDE}))
             continue
+        if override_problem(text):
+            add(
+                name,
+                Message(
+                    N_(
+                        "Curly braces can only insert a value, written as {{ name }} with one of "
+                        "these names: %(names)s."
+                    ),
+                    {"names": ", ".join(OVERRIDE_VARIABLES)},
+                ),
+            )
+            continue
         if context is None:
             context = build_context(values)
         try:
@@ -258,11 +280,36 @@ def protect(text: str) -> str:
     return VALUE_START + text.translate(_PROTECT)
 
 
+def override_problem(text: str) -> bool:
+    """True when an override holds template code other than ``{{ name }}`` with a name from
+    OVERRIDE_VARIABLES: it would reach the document reading like an unfilled placeholder."""
+    rest = _OVERRIDE_PLACEHOLDER.sub(
+        lambda m: "" if m.group(1) in OVERRIDE_VARIABLES else m.group(0), text
+    )
+    return any(token in rest for token in _TEMPLATE_TOKENS)
+
+
+def _override_line(line: str) -> str:
+    out, position = [], 0
+    for match in _OVERRIDE_PLACEHOLDER.finditer(line):
+        name = match.group(1)
+        if name not in OVERRIDE_VARIABLES:
+            continue
+        out.append(line[position : match.start()].translate(_PROTECT))
+        out.append(
+            "{{ housing_areas|join_and }}" if name == "housing_areas" else f"{{{{ {name} }}}}"
+        )
+        position = match.end()
+    out.append(line[position:].translate(_PROTECT))
+    return "".join(out)
+
+
 def literal_template(text: str) -> str:
-    """A drafter's override as a template that prints it literally: braces and brackets are
-    protected on every line except the marker lines (``[[ladder_table]]``, ``[[signatures]]``)."""
+    """A drafter's override as a template that prints it literally, except ``{{ name }}`` with a
+    known variable, which is filled in: every other brace and bracket is protected on every line
+    except the marker lines (``[[ladder_table]]``, ``[[signatures]]``)."""
     return "\n".join(
-        line if line.strip(" \t") in MARKERS else line.translate(_PROTECT)
+        line if line.strip(" \t") in MARKERS else _override_line(line)
         for line in text.replace("\r\n", "\n").split("\n")
     )
 
@@ -272,8 +319,9 @@ def unprotect(text: str) -> str:
 
 
 def residents_needed(apprenticeships: int, courses: int) -> int:
-    """Fewest residents who meet both targets if each climbs all four rungs of the ladder."""
-    return max(apprenticeships, math.ceil(courses / LADDER_RUNGS))
+    """Fewest residents who can meet both targets (at most four courses each, and one
+    apprenticeship each at most); the worked example shows how."""
+    return max(apprenticeships, math.ceil(max(courses, apprenticeships) / LADDER_RUNGS))
 
 
 def build_context(values: dict[str, Any]) -> dict[str, Any]:
@@ -294,10 +342,12 @@ def build_context(values: dict[str, Any]) -> dict[str, Any]:
     context["main_contractor_known"] = bool(context["main_contractor_name"])
     if not context["main_contractor_name"]:
         context["main_contractor_name"] = UNKNOWN_CONTRACTOR
-    needed = residents_needed(context["apprenticeships_min"], context["courses_min"])
-    context["residents_needed"] = needed
+    example = worked_example(context["apprenticeships_min"], context["courses_min"])
+    context["residents_needed"] = example.residents
+    context["example_climbs"] = describe(example)
+    context["example_courses"] = example.courses
+    context["example_apprenticeships"] = example.apprenticeships
     context["ladder_rungs"] = LADDER_RUNGS
-    context["full_ladder_courses"] = needed * LADDER_RUNGS
     context["aarsvaerk_hours"] = HOURS_PER_AARSVAERK
     context["apprentice_hours"] = context["apprentice_aarsvaerk"] * HOURS_PER_AARSVAERK
     return context
@@ -323,6 +373,8 @@ def render(library: Library, draft: Draft) -> AgreementDocument:
         if clause is None or not choice.enabled:
             continue
         if choice.override and choice.override.strip():
+            if override_problem(choice.override):
+                raise RenderError(f"the adapted clause {clause.key} holds template code")
             blocks = _render_body(library, literal_template(choice.override), context)
         else:
             blocks = _render_body(library, clause.template, context)

@@ -279,8 +279,14 @@ def save_version(
 
 
 def approve(version: AgreementVersion, user: User) -> None:
+    """Make the version the agreement in force, and give the kickoff texts written before
+    approval (which name no targets) the agreed values."""
+    from app.meetings import kickoff  # the kickoff builds on agreements, not the other way
+
     version.approved_at = utcnow()
     version.approved_by_id = user.id
+    db.session.flush()
+    kickoff.refresh_after_approval(version.project)
     db.session.commit()
 
 

@@ -152,12 +152,20 @@ VARIABLES: dict[str, VariableSpec] = {
     "residents_needed": VariableSpec(
         "derived",
         N_("Residents needed"),
-        help=N_("Fewest residents who meet both targets by climbing the whole ladder."),
+        help=N_("Fewest residents who can meet both targets (the worked example shows how)."),
     ),
-    "full_ladder_courses": VariableSpec(
+    "example_climbs": VariableSpec(
         "derived",
-        N_("Courses from full climbs"),
-        help=N_("Courses counted when the residents needed climb all four rungs."),
+        N_("Worked example"),
+        help=N_("The smallest set of climbs that meets both targets, in Danish words."),
+    ),
+    "example_courses": VariableSpec(
+        "derived", N_("Courses in the example"), help=N_("Courses the worked example gives.")
+    ),
+    "example_apprenticeships": VariableSpec(
+        "derived",
+        N_("Apprenticeships in the example"),
+        help=N_("Apprenticeships the worked example gives."),
     ),
     "ladder_rungs": VariableSpec(
         "derived", N_("Rungs on the ladder"), help=N_("Always 4; each rung counts one course.")

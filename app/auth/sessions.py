@@ -16,7 +16,7 @@ import time
 from collections.abc import MutableMapping
 
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
 from app.auth.urls import current_page
@@ -54,14 +54,16 @@ def expiry_message() -> str | None:
     config, t = current_app.config, now()
     signed_in_at, seen_at = session[SIGNED_IN_AT], session[SEEN_AT]
     if t - signed_in_at > config["SESSION_MAX_HOURS"] * 3600:
-        return _(
-            "You are signed out because you have been signed in for more than %(hours)d hours.",
-            hours=config["SESSION_MAX_HOURS"],
+        return ngettext(
+            "You are signed out because you have been signed in for more than %(num)d hour.",
+            "You are signed out because you have been signed in for more than %(num)d hours.",
+            config["SESSION_MAX_HOURS"],
         )
     if t - seen_at > config["SESSION_IDLE_MINUTES"] * 60:
-        return _(
-            "You are signed out because you have been inactive for more than %(minutes)d minutes.",
-            minutes=config["SESSION_IDLE_MINUTES"],
+        return ngettext(
+            "You are signed out because you have been inactive for more than %(num)d minute.",
+            "You are signed out because you have been inactive for more than %(num)d minutes.",
+            config["SESSION_IDLE_MINUTES"],
         )
     return None
 

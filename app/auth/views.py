@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -26,7 +27,11 @@ _DUMMY.set_password("not-a-real-password")
 
 def _locked(template: str, minutes: int, **context):
     """The form again with a notice, as 429 Too Many Requests with a Retry-After."""
-    notice = _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
+    notice = ngettext(
+        "Too many failed attempts. Try again in %(num)d minute.",
+        "Too many failed attempts. Try again in %(num)d minutes.",
+        minutes,
+    )
     response = render(template, notice=notice, status=429, **context)
     response.headers["Retry-After"] = str(minutes * 60)
     return response

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.agreements import service as agreements
 from app.agreements.danish import join_and
 from app.agreements.document import build_context, unprotect
+from app.agreements.example import describe, worked_example
 from app.agreements.model import (
     AgreementDocument,
     Bullets,
@@ -42,17 +43,44 @@ def kickoff_meeting(project: Project) -> Meeting | None:
     )
 
 
-def agreement_values(project: Project) -> dict:
-    """The approved agreement's values (else the latest draft's), with the project's names."""
-    version = agreements.approved_version(project) or agreements.latest_version(project)
-    stored = version.content.get("values", {}) if version else {}
-    return answer_values(stored, **agreements.project_values(project))
+def agreement_values(project: Project, before_approval: bool = False) -> tuple[dict, bool]:
+    """The values the kickoff texts are filled in with, and whether they are agreed.
+
+    The approved agreement's values with the project's names; before any version is approved,
+    the library's defaults with the project's names. A draft's values never reach the kickoff
+    agenda, Q&A or briefing: the contractor reads them, and a draft is not agreed.
+    ``before_approval=True`` gives the values as they are before any approval.
+    """
+    approved = None if before_approval else agreements.approved_version(project)
+    stored = approved.content.get("values", {}) if approved else None
+    return answer_values(stored, **agreements.project_values(project)), approved is not None
 
 
 def standard_answers(project: Project) -> list[tuple[str, str, str]]:
     """(key, question, answer) for every standard question, answered for this project."""
-    values = agreement_values(project)
-    return [(q.key, q.question, _render_answer(q, values)) for q in question_library().questions]
+    values, approved = agreement_values(project)
+    return [
+        (q.key, q.question, _render_answer(q, values, approved))
+        for q in question_library().questions
+    ]
+
+
+def refresh_after_approval(project: Project) -> None:
+    """Once a version is approved, fill the agreed values into the kickoff texts that were
+    written before: the agenda and the standard answers still as they were made, unedited.
+    The caller commits."""
+    unagreed, _ = agreement_values(project, before_approval=True)
+    values, approved = agreement_values(project)
+    if not approved:
+        return
+    meeting = kickoff_meeting(project)
+    if meeting is not None and meeting.agenda == default_agenda(unagreed, approved=False):
+        meeting.agenda = default_agenda(values)
+    templates = {q.key: q for q in question_library().questions}
+    for question in questions(project):
+        template = templates.get(question.template_key or "")
+        if template and question.answer == _render_answer(template, unagreed, False):
+            question.answer = _render_answer(template, values, True)
 
 
 def questions(project: Project) -> list[KickoffQuestion]:
@@ -80,7 +108,7 @@ def plan(project: Project, starts_at: datetime, duration: int, place: str, agend
         starts_at=starts_at,
         duration_minutes=duration,
         place=place,
-        agenda=agenda or default_agenda(agreement_values(project)),
+        agenda=agenda or default_agenda(*agreement_values(project)),
     )
     db.session.add(meeting)
     if not any(q.is_standard for q in questions(project)):
@@ -169,6 +197,16 @@ def move(project: Project, question: KickoffQuestion, direction: str) -> None:
 
 # --- the contractor briefing ----------------------------------------------------------------
 
+NOT_APPROVED = (
+    "Bygherren har endnu ikke godkendt aftalen. Måltal, optælling og opgaver står her, når den "
+    "er godkendt."
+)
+SEE_AGREEMENT = "Står i aftalen, når bygherren har godkendt den."
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
 
 def _section_blocks(doc: AgreementDocument | None, key: str):
     if doc is None:
@@ -177,67 +215,85 @@ def _section_blocks(doc: AgreementDocument | None, key: str):
 
 
 def briefing(project: Project) -> AgreementDocument:
-    """The kickoff briefing for the contractor, as a document for the Word writer."""
+    """The kickoff briefing for the contractor, as a document for the Word writer.
+
+    Before a version is approved it says so and carries no target, duty or contact from a
+    draft: every role downloads the same file, and it is meant for the contractor.
+    """
     approved = agreements.approved_version(project)
     doc = agreements.document_for(approved) if approved else None
-    values = agreement_values(project)
+    values, _agreed = agreement_values(project)
     context = build_context(values)
     main = unprotect(context["main_contractor_name"])
     meeting = kickoff_meeting(project)
-
+    areas = join_and(values["housing_areas"]) or "boligområderne"
+    purpose = (
+        f"Formålet er at skabe job og uddannelse for ledige beboere fra {areas}, så nogle af dem "
+        "kommer helt i ordinær beskæftigelse eller uddannelse."
+    )
     if approved:
-        status = (
-            f"Aftalen er godkendt af bygherren (version {approved.number}) og gælder i hele "
-            "udførelsesfasen."
+        summary = (
+            Paragraph(
+                f"{project.client.name} og {main} har indgået en social partnerskabsaftale om "
+                f"byggesagen {project.name}. {purpose}"
+            ),
+            Paragraph(
+                f"Aftalen er godkendt af bygherren (version {approved.number}) og gælder i hele "
+                "udførelsesfasen."
+            ),
+        )
+        example = worked_example(values["apprenticeships_min"], values["courses_min"])
+        targets = (
+            Bullets(
+                (
+                    f"Mindst {_count(values['apprenticeships_min'], 'læreplads', 'lærepladser')}.",
+                    f"Mindst {values['courses_min']} beskæftigelsesforløb.",
+                )
+            ),
+            Paragraph(
+                "Hvert trin, en beboer når på stigen, tæller som ét beskæftigelsesforløb. "
+                + (
+                    f"Måltallene kan nås med {_count(example.residents, 'person', 'personer')}, "
+                    f"hvis {describe(example)}."
+                    if example.residents
+                    else "Aftalen fastsætter ingen måltal."
+                )
+            ),
         )
     else:
-        status = "Aftalen er endnu ikke godkendt; tallene her er fra det seneste udkast."
-    areas = join_and(values["housing_areas"]) or "boligområderne"
+        summary = (
+            Paragraph(
+                f"{project.client.name} og {main} skal have en social partnerskabsaftale om "
+                f"byggesagen {project.name}. {purpose}"
+            ),
+            Paragraph(NOT_APPROVED),
+        )
+        targets = (
+            Paragraph(
+                "Måltallene ligger først fast, når bygherren har godkendt aftalen. Indtil da er "
+                "der ingen aftalte tal for lærepladser og beskæftigelsesforløb."
+            ),
+        )
     sections = [
-        (
-            "summary",
-            "Aftalen kort",
-            (
-                Paragraph(
-                    f"{project.client.name} og {main} har indgået en social partnerskabsaftale "
-                    f"om byggesagen {project.name}. Formålet er at skabe job og uddannelse for "
-                    f"ledige beboere fra {areas}, så nogle af dem kommer helt i ordinær "
-                    "beskæftigelse eller uddannelse."
-                ),
-                Paragraph(status),
-            ),
-        ),
-        (
-            "targets",
-            "Måltal",
-            (
-                Bullets(
-                    (
-                        f"Mindst {values['apprenticeships_min']} lærepladser.",
-                        f"Mindst {values['courses_min']} beskæftigelsesforløb.",
-                        f"Målet kan nås med {context['residents_needed']} personer, "
-                        "der hver går hele stigen.",
-                    )
-                ),
-            ),
-        ),
+        ("summary", "Aftalen kort", summary),
+        ("targets", "Måltal", targets),
         (
             "ladder",
             "Progressionsstigen",
             tuple(
                 b for b in _section_blocks(doc, "ladder") if isinstance(b, LadderTable | Paragraph)
             )
-            or (Paragraph("Praktik, løntilskud, ordinær ansættelse og læreplads."),),
+            or (Paragraph("Virksomhedspraktik, løntilskud, ordinær ansættelse og læreplads."),),
         ),
         (
             "client_duties",
             "Bygherrens opgaver",
-            _section_blocks(doc, "client_duties") or (Paragraph("Se aftalen."),),
+            _section_blocks(doc, "client_duties") or (Paragraph(SEE_AGREEMENT),),
         ),
         (
             "contractor_duties",
             "Jeres opgaver som hovedentreprenør",
-            _section_blocks(doc, "contractor_duties") or (Paragraph("Se aftalen."),),
+            _section_blocks(doc, "contractor_duties") or (Paragraph(SEE_AGREEMENT),),
         ),
     ]
     if meeting:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import get_project_or_404, roles, signed_in, staff_only
+from app.agreements import service as agreements
 from app.agreements.docx_writer import to_docx
 from app.extensions import db
 from app.forms import EmptyForm
@@ -41,6 +42,9 @@ def _page(project: Project, status: int = 200, block: str | None = None, **forms
     context = dict(
         project=project,
         meeting=meeting,
+        agreement_approved=agreements.approved_version(project) is not None,
+        sees_drafts=current_user.is_staff
+        or (current_user.role == Role.CLIENT and current_user.organisation_id == project.client_id),
         questions=stored,
         # Before the meeting is planned, contractors still see the standard answers.
         preview_answers=[]

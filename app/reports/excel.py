@@ -105,11 +105,11 @@ def as_of(day: date) -> str:
 def project_workbook(report: ProjectReport) -> bytes:
     project, p, overview = report.project, report.progress, report.overview
     t = p.targets
-    book = _workbook(f"Statusrapport – {project.name}", "Statusrapport")
+    book = _workbook(f"Fremdriftsrapport – {project.name}", "Fremdriftsrapport")
 
     status = book.active
     status.title = "Status"
-    _title(status, f"Statusrapport – {project.name}", as_of(overview.today))
+    _title(status, f"Fremdriftsrapport – {project.name}", as_of(overview.today))
     main = project.main_contractor
     for label, value in (
         ("Bygherre", project.client.name),
@@ -122,7 +122,7 @@ def project_workbook(report: ProjectReport) -> bytes:
         _append(status, [label, value])
         status.cell(status.max_row, 1).font = BOLD
     _append(status)
-    first = _header(status, ["", "Måltal", "Påbegyndt", "Talt med", "Afsluttet"]) + 1
+    first = _header(status, ["", "Måltal", "Startet", "Talt med", "Afsluttet"]) + 1
     _append(
         status,
         [
@@ -177,7 +177,7 @@ def project_workbook(report: ProjectReport) -> bytes:
                 cell.alignment = Alignment(horizontal="left")
 
     rungs = book.create_sheet("Pr. trin")
-    _header(rungs, ["Trin", "Påbegyndt", "Talt med", "Afsluttet"])
+    _header(rungs, ["Trin", "Startet", "Talt med", "Afsluttet"])
     for rung in Rung:
         c = p.per_rung[rung]
         _append(rungs, [f"{rung.step}. {danish_label(rung)}", c.started, c.counted, c.completed])

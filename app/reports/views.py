@@ -146,7 +146,7 @@ def project_docx(project_id: int):
         "project_report.docx",
         report_docx(report),
         DOCX_MIMETYPE,
-        f"Statusrapport - {project.name} - {report.overview.today.isoformat()}.docx",
+        f"Fremdriftsrapport - {project.name} - {report.overview.today.isoformat()}.docx",
         project.id,
     )
 
@@ -162,7 +162,7 @@ def project_xlsx(project_id: int):
         "project_report.xlsx",
         project_workbook(report),
         XLSX_MIMETYPE,
-        f"Statusrapport - {project.name} - {report.overview.today.isoformat()}.xlsx",
+        f"Fremdriftsrapport - {project.name} - {report.overview.today.isoformat()}.xlsx",
         project.id,
     )
 

@@ -24,8 +24,8 @@ from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
 from app.reports.chart import progress_chart
 from app.reports.data import ProjectReport
 
-TITLE = "Statusrapport"
-SUBJECT = "Statusrapport for social partnerskabsaftale"
+TITLE = "Fremdriftsrapport"
+SUBJECT = "Fremdriftsrapport for social partnerskabsaftale"
 KORA_SOURCE = (
     f"Kilde: KORA anslår den samfundsøkonomiske gevinst til "
     f"{format_number(GAIN_LOW_DKK)}–{format_number(GAIN_HIGH_DKK)} kr. om året pr. udsat ledig, "
@@ -40,7 +40,7 @@ SHORT_RUNGS = {
     Rung.APPRENTICESHIP: "Læreplads",
 }
 COUNT_RULES = {
-    "started": "Et forløb tælles med, fra det begynder.",
+    "started": "Et forløb tælles med, fra det starter.",
     "min_duration": "Et forløb tælles med, når det har varet trinnets mindste varighed.",
 }
 
@@ -114,7 +114,7 @@ def report_document(report: ProjectReport, chart_png: bytes | None = None) -> Ag
             "Måltal og resultat",
             (
                 Table(
-                    header=("", "Måltal", "Påbegyndt", "Talt med", "Afsluttet"),
+                    header=("", "Måltal", "Startet", "Talt med", "Afsluttet"),
                     rows=(
                         (
                             "Beskæftigelsesforløb",
@@ -148,7 +148,7 @@ def report_document(report: ProjectReport, chart_png: bytes | None = None) -> Ag
             "Opnået pr. trin",
             (
                 Table(
-                    header=("Trin", "Påbegyndt", "Talt med", "Afsluttet"),
+                    header=("Trin", "Startet", "Talt med", "Afsluttet"),
                     rows=tuple(
                         (
                             f"{rung.step}. {danish_label(rung)}",
@@ -255,7 +255,7 @@ def report_document(report: ProjectReport, chart_png: bytes | None = None) -> Ag
             ),
         )
     else:
-        journey_blocks = (Paragraph("Ingen beboere er begyndt på stigen endnu."),)
+        journey_blocks = (Paragraph("Ingen beboere er startet på stigen endnu."),)
     sections.append(("journeys", "Beboernes forløb", journey_blocks))
 
     return AgreementDocument(
