@@ -65,7 +65,10 @@ BUDGET: dict[str, int] = {
     "placements.openings": 2,
     "placements.progress": 3,
     "projects.area_options": 4,
-    "projects.detail": 13,
+    # The project, the two versions that matter, the meetings (app/projects/queries.py), and the
+    # progress the first time after a change: 4-5 for clients and contractors. Staff add the
+    # contractors' people and the company choices of the award forms.
+    "projects.detail": 8,
     "projects.edit": 9,
     "projects.index": 3,
     "projects.new": 4,

@@ -244,6 +244,22 @@ def test_the_progress_page_issues_3_statements(client, login, site, role):
             assert "Murer29 Hansen" in people
 
 
+@pytest.mark.parametrize(("role", "expected"), [(Role.CLIENT, 4), (Role.CONTRACTOR, 4)])
+def test_the_project_page_issues_4_statements_whatever_it_holds(
+    client, login, site, role, expected
+):
+    """The user; the project with its client, companies, areas and opening counts; the version
+    in force and the latest; the kickoff and coming meetings (app/projects/queries.py), with
+    the progress from the cache. Before: 11 for clients and contractors, 13 for staff."""
+    url = f"/projects/{site.project_id}"
+    # The first view after a change also counts the placements (the growth writes some).
+    statements, response = at_both_sizes(site, login, role, lambda: measure(client, url))
+    assert_count(statements, expected + 1)
+    warm, _ = measure(client, url)
+    assert_count(warm, expected)
+    assert "Helhedsplan Gellerup" in response.get_data(as_text=True)
+
+
 # --- the candidate search -----------------------------------------------------------------------
 
 

@@ -1,10 +1,10 @@
 from dataclasses import dataclass, replace
 from datetime import date
 
-from flask import current_app, flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.pagination import paginate
+from app.projects import queries
 from app.projects.blueprint import bp
 from app.projects.forms import ProjectForm
 from app.search import contains
@@ -160,40 +161,36 @@ def area_options():
 @signed_in
 def detail(project_id: int):
     """Show one project: its facts, and the partnership around it."""
-    return detail_page(get_project_or_404(project_id), block="details")
+    found = queries.project_with_counts(project_id, current_user)
+    if found is None:
+        abort(404)
+    return detail_page(*found, block="details")
 
 
-def detail_page(project: Project, status: int = 200, block: str | None = None, **extra):
+def detail_page(
+    project: Project,
+    openings: dict[str, int] | None = None,
+    status: int = 200,
+    block: str | None = None,
+    **extra,
+):
     """The project page with the agreement, kickoff and openings at a glance; staff also get
     the award tools, contractors their own duties and coming meetings."""
     from app.agreements import service as agreements
-    from app.meetings import kickoff
-    from app.meetings.models import Meeting
-    from app.openings.models import Opening
     from app.placements.progress import project_progress
     from app.projects.forms import AwardForm, InviteForm, SubcontractorForm
 
-    approved = agreements.approved_version(project)
-    openings = dict(
-        db.session.execute(
-            select(Opening.status, func.count(Opening.id))
-            .where(Opening.project_id == project.id)
-            .group_by(Opening.status)
-        ).all()
-    )
-    upcoming = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.project_id == project.id, Meeting.starts_at >= utcnow(), ~Meeting.cancelled)
-        .order_by(Meeting.starts_at)
-        .limit(5)
-    ).all()
+    if openings is None:  # after a write: the project is loaded, its counts are not
+        openings = queries.project_with_counts(project.id, current_user)[1]
+    page = queries.hub(project, openings)
+    approved = page.approved
     context = dict(
         project=project,
         approved=approved,
-        latest=agreements.latest_version(project),
-        kickoff_meeting=kickoff.kickoff_meeting(project),
-        openings=openings,
-        upcoming=upcoming,
+        latest=page.latest,
+        kickoff_meeting=page.kickoff,
+        openings=page.openings,
+        upcoming=page.upcoming,
         progress=project_progress(project, approved=approved),
     )
     if current_user.role == Role.CONTRACTOR and approved is not None:
