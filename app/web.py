@@ -76,3 +76,8 @@ def parse_id(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number <= MAX_ID else None
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number asked for in the query string: 1 unless a number from 1 to MAX_PAGE."""
+    return min(max(parse_id(request.args.get(name)) or 1, 1), MAX_PAGE)

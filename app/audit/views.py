@@ -17,7 +17,7 @@ from app.audit.log import ACTION_LABELS, DEFAULT_RETENTION_DAYS
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.models import User
-from app.web import MAX_PAGE, parse_id, render
+from app.web import page_arg, parse_id, render
 
 SYSTEM = "system"  # the user filter's value for events without a user (CLI, failed sign-ins)
 
@@ -116,7 +116,7 @@ def action_label(action: str) -> str:
 def index():
     """Search the audit log by action, user, candidate and dates, most recent first."""
     filters = _filters(request.args)
-    page = min(max(parse_id(request.args.get("page")) or 1, 1), MAX_PAGE)
+    page = page_arg()
     query = _filtered(
         select(AuditEvent)
         .options(joinedload(AuditEvent.user))

@@ -1,18 +1,17 @@
 """Candidates: coordinators only. Every view of a candidate and every opening of the sensitive
 notes is written to the audit log."""
 
-from dataclasses import dataclass
-
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import staff_only
 from app.audit import log as audit
 from app.auth.fresh import fresh_required
+from app.candidates import queries
 from app.candidates.blueprint import bp
 from app.candidates.forms import (
     CandidateForm,
@@ -31,12 +30,9 @@ from app.candidates.models import (
 from app.clock import local_today
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import HousingArea, Organisation, Rung
-from app.pagination import Page
 from app.placements.models import Placement
 from app.placements.service import journey
-from app.search import like_pattern, search_term
-from app.web import MAX_PAGE, redirect_after_write, render
+from app.web import page_arg, redirect_after_write, render
 
 TEMPLATE = "candidates/detail.html"
 
@@ -48,105 +44,16 @@ def _candidate(candidate_id: int) -> Candidate:
     return candidate
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A row of the candidate list: plain values, no ORM objects to build and expire."""
-
-    id: int
-    first_name: str
-    last_name: str
-    trades: str
-    certificates: str
-    eligible: bool
-    housing: str | None  # the housing area, else the association
-    rung: Rung | None  # of the placement running today
-    company: str | None
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-
 @bp.get("/")
 @staff_only
 def index():
     """List candidates; the search box looks in names, housing areas and skills."""
     q = request.args.get("q", "").strip()[:100]
-    try:
-        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
-    except ValueError:
-        page = 1
-    # One query for the page. The matches are taken in name order and counted up to a cap
-    # (or to the end of the page asked for, if further): the database walks the name index
-    # and stops there, so a search matching thousands costs no more than one matching fifty.
-    # Past the cap the page says "more than N". Only the page's rows then get their area,
-    # association and today's placement.
-    per_page = current_app.config["PAGE_SIZE"]
-    bound = max(current_app.config["SEARCH_COUNT_CAP"], page * per_page)
-    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
-    matching = select(*order).where(Candidate.anonymised_at.is_(None))
-    if term := search_term(q):
-        matching = matching.where(Candidate.search_text.like(like_pattern(term), escape="\\"))
-    # Materialised on PostgreSQL: planned alone for all its rows, so the planner picks the
-    # walk or the trigram index for the whole bounded set, not for the page's LIMIT above a
-    # count it takes to stream. Nested, so the statement still begins with SELECT.
-    bounded = (
-        matching.order_by(*order)
-        .limit(bound + 1)
-        .cte("bounded", nesting=True)
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    page_ids = (
-        select(bounded.c.id, func.count().over().label("total"))
-        .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery("page_ids")
-    )
-    association = aliased(Organisation)
-    query = (
-        select(
-            Candidate.id,
-            Candidate.first_name,
-            Candidate.last_name,
-            Candidate.trades,
-            Candidate.certificates,
-            Candidate.association_id,
-            func.coalesce(HousingArea.name, association.name).label("housing"),
-        )
-        .join(page_ids, page_ids.c.id == Candidate.id)
-        .outerjoin(HousingArea, HousingArea.id == Candidate.area_id)
-        .outerjoin(association, association.id == Candidate.association_id)
-        .order_by(*order)
-    )
-    query = _with_active_placement(query).add_columns(page_ids.c.total)
-    rows = db.session.execute(query.execution_options(plan_for_values=True)).all()
-    if rows:
-        total = rows[0].total
-    elif page == 1:
-        total = 0
-    else:  # past the last page: no row carries the total, so count once
-        count = select(func.count()).select_from(bounded)
-        total = db.session.scalar(count.execution_options(plan_for_values=True))
-    pagination = Page(
-        items=[
-            Found(
-                id=row.id,
-                first_name=row.first_name,
-                last_name=row.last_name,
-                trades=row.trades,
-                certificates=row.certificates,
-                eligible=row.association_id is not None,
-                housing=row.housing,
-                rung=Rung(row.rung) if row.rung else None,
-                company=row.company,
-            )
-            for row in rows
-        ],
-        page=page,
-        per_page=per_page,
-        total=min(total, bound),
-        more=total > bound,
+    pagination = queries.search(
+        q,
+        page_arg(),
+        per_page=current_app.config["PAGE_SIZE"],
+        cap=current_app.config["SEARCH_COUNT_CAP"],
     )
     response = render(
         "candidates/index.html",
@@ -161,31 +68,6 @@ def index():
         audit.record("search_candidates", target="candidates")
         db.session.commit()
     return response
-
-
-def _with_active_placement(query):
-    """Add the rung and company of the candidate's placement running today (the latest
-    started, if several overlap), or None and None."""
-    today = local_today()
-    running = aliased(Placement)
-    active_id = (
-        select(running.id)
-        .where(
-            running.candidate_id == Candidate.id,
-            running.start_date <= today,
-            or_(running.actual_end.is_(None), running.actual_end >= today),
-        )
-        .order_by(running.start_date.desc(), running.id.desc())
-        .limit(1)
-        .correlate(Candidate)
-        .scalar_subquery()
-    )
-    company = aliased(Organisation)
-    return (
-        query.outerjoin_from(Candidate, Placement, Placement.id == active_id)
-        .outerjoin_from(Placement, company, company.id == Placement.company_id)
-        .add_columns(Placement.rung, company.name.label("company"))
-    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

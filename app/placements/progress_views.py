@@ -7,7 +7,7 @@ from collections import namedtuple
 from dataclasses import dataclass, replace
 from datetime import date
 
-from flask import abort, current_app, request
+from flask import abort, current_app
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -36,7 +36,7 @@ from app.placements.progress import (
 )
 from app.placements.progress_cache import phase_of
 from app.placements.rules import Span
-from app.web import MAX_PAGE, parse_id, render
+from app.web import page_arg, render
 
 # The chart's drawing area, in SVG user units.
 CHART_WIDTH, CHART_HEIGHT = 640, 240
@@ -94,7 +94,7 @@ def progress(project_id: int):
     project, approved = _project_or_404(project_id)
     today = local_today()
     per_page = current_app.config["PAGE_SIZE"]
-    page = min(max(parse_id(request.args.get("page")) or 1, 1), MAX_PAGE)
+    page = page_arg()
     overview = cached_overview(project, approved, today)
     if overview is None:
         ladder = ladder_rows(project.id)

@@ -1,6 +1,3 @@
-from dataclasses import dataclass, replace
-from datetime import date
-
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,13 +5,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import get_project_or_404, scoped_projects, signed_in, staff_only
+from app.access import get_project_or_404, signed_in, staff_only
 from app.extensions import db
 from app.models import (
     CompanyRole,
     HousingArea,
-    Organisation,
-    OrganisationKind,
     Phase,
     Project,
     ProjectCompany,
@@ -22,13 +17,11 @@ from app.models import (
     User,
     utcnow,
 )
-from app.pagination import paginate
 from app.projects import queries
 from app.projects.blueprint import bp
 from app.projects.forms import ProjectForm
-from app.search import contains
 from app.web import (
-    MAX_PAGE,
+    page_arg,
     parse_id,
     redirect_after_write,
     render,
@@ -47,36 +40,13 @@ def index():
     q = request.args.get("q", "").strip()[:100]
     phase = request.args.get("phase", "")
     client_id = _int_arg("client_id")
-    page = min(max(_int_arg("page") or 1, 1), MAX_PAGE)
+    page = page_arg()
 
-    query = scoped_projects(current_user)
-    if q:
-        query = query.where(contains(q, Project.name, Project.address))
-    if phase in set(Phase):
-        query = query.where(Project.phase == phase)
-    if client_id:
-        query = query.where(Project.client_id == client_id)
-    # One query for the page: the client's and the main contractor's names as columns, and
-    # the total alongside (`paginate`), so the list costs the same for 2 projects or 2,000.
-    # Plain columns, not ORM objects: a list reads fifty rows and edits none.
-    main_contractor = (
-        select(Organisation.name)
-        .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)
-        .where(ProjectCompany.project_id == Project.id, ProjectCompany.role == CompanyRole.MAIN)
-        .correlate(Project)
-        .scalar_subquery()
+    pagination = queries.project_list(
+        current_user, page, current_app.config["PAGE_SIZE"], q=q, phase=phase, client_id=client_id
     )
-    query = (
-        query.with_only_columns(
-            *ProjectRow.COLUMNS, Organisation.name, main_contractor, maintain_column_froms=True
-        )
-        .join(Organisation, Organisation.id == Project.client_id)
-        .order_by(Project.name, Project.id)
-    )
-    pagination = paginate(query, page, current_app.config["PAGE_SIZE"])
-    pagination = replace(pagination, items=[ProjectRow(*row) for row in pagination.items])
     # The association filter is outside the results block: the htmx fragment does without it.
-    associations = [] if wants_fragment() else _associations()
+    associations = [] if wants_fragment() else queries.associations(current_user)
     return render(
         "projects/index.html",
         block="results",
@@ -88,46 +58,6 @@ def index():
         phases=list(Phase),
         associations=associations,
     )
-
-
-@dataclass(frozen=True)
-class ProjectRow:
-    """A project as the list shows it."""
-
-    COLUMNS = (
-        Project.id,
-        Project.name,
-        Project.address,
-        Project.phase,
-        Project.execution_start,
-        Project.execution_end,
-    )
-
-    id: int
-    name: str
-    address: str
-    phase: str
-    execution_start: date | None
-    execution_end: date | None
-    client_name: str
-    main_contractor: str | None
-
-    @property
-    def phase_enum(self) -> Phase:
-        return Phase(self.phase)
-
-
-def _associations():
-    """The associations among the clients of the projects the user may see (the filter), as
-    (id, name) rows: a list to choose from, not objects to edit."""
-    return db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.kind == OrganisationKind.ASSOCIATION)
-        .where(
-            Organisation.id.in_(scoped_projects(current_user).with_only_columns(Project.client_id))
-        )
-        .order_by(Organisation.name)
-    ).all()
 
 
 @bp.route("/new", methods=["GET", "POST"])
