@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from app.sanitise import ical_text, one_line
+
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
@@ -30,16 +32,16 @@ def meeting_event(meeting, summary: str, description: str = "") -> Event:
     start = local(meeting.starts_at)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
-    event.add("summary", summary)
+    event.add("summary", one_line(summary))
     if meeting.place:
-        event.add("location", meeting.place)
+        event.add("location", one_line(meeting.place))
     if description:
-        event.add("description", description)
+        event.add("description", ical_text(description))
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     for participant in meeting.participants:
         if participant.email:
-            attendee = vCalAddress(f"mailto:{participant.email}")
-            attendee.params["cn"] = vText(participant.name)
+            attendee = vCalAddress(f"mailto:{one_line(participant.email).replace(' ', '')}")
+            attendee.params["cn"] = vText(one_line(participant.name))
             event.add("attendee", attendee, encode=0)
     return event
 
@@ -78,9 +80,9 @@ def series_events(series, meetings, summary: str) -> list[Event]:
     master.add(
         "rrule", {"freq": "monthly", "byday": f"{nth}{BYDAY[series.weekday]}", "until": until}
     )
-    master.add("summary", summary)
+    master.add("summary", one_line(summary))
     if series.place:
-        master.add("location", series.place)
+        master.add("location", one_line(series.place))
     events = [master]
     for meeting in meetings:
         if meeting.series_id != series.id or meeting.original_start is None:
