@@ -2,7 +2,7 @@
 
 from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from app.i18n import N_
@@ -45,13 +45,17 @@ class Form(FlaskForm):
             # Every one-line text field refuses control characters (SingleLine); a text area
             # keeps tabs and line breaks and drops the other control characters, so text
             # pasted from Word is not refused for an invisible character. Passwords are only
-            # hashed, so they stay exactly as typed.
+            # hashed, so they stay exactly as typed. Hidden fields and `next` (a redirect
+            # target that app.auth.urls.safe_next checks, never stored) are nobody's text:
+            # refusing them would refuse a sign-in with no message to show.
             field_class = unbound_field.field_class
             if issubclass(field_class, TextAreaField):
                 filters = (*unbound_field.kwargs.get("filters", ()), multi_line_clean)
                 options = {**options, "filters": filters}
-            elif issubclass(field_class, StringField) and not issubclass(
-                field_class, PasswordField
+            elif (
+                issubclass(field_class, StringField)
+                and not issubclass(field_class, PasswordField | HiddenField)
+                and options.get("name") != "next"
             ):
                 validators = (*unbound_field.kwargs.get("validators", ()), SingleLine())
                 options = {**options, "validators": validators}
