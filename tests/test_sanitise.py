@@ -26,7 +26,7 @@ from app.candidates.models import Candidate
 from app.extensions import db
 from app.imports import importer
 from app.meetings.models import Meeting
-from app.models import Project, Role
+from app.models import Organisation, Project, Role
 from app.reports.models import ReportNarrative
 from tests.test_fuzz import form_fields
 from tests.test_import import _row, _upload, _xlsx, site  # noqa: F401  (site is a fixture)
@@ -267,3 +267,21 @@ def test_the_import_refuses_an_alt_enter_line_break_beside_the_row(
     html = client.post("/imports/", data=_upload(data, "personer.xlsx")).get_data(as_text=True)
     assert html.count("Indeholder et linjeskift eller et kontroltegn") == 2
     assert db.session.scalar(select(Candidate).where(Candidate.first_name.like("Anna%"))) is None
+
+
+def test_a_new_subcontractor_named_like_a_company_in_capitals_is_that_company(app, ctx):
+    """Found by the data-following fuzz: SQLite's lower() folds ASCII only, so "ÆØÅ BYG" was
+    not found by its own name, inserted again and refused by the unique name (a 500)."""
+    world = build_world()
+    p = world.sides["A"].ids["project_id"]
+    existing = Organisation(kind="company", name="ÆØÅ BYG")
+    db.session.add(existing)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, world.coordinator)
+    page = f"/projects/{p}"
+    response = _post(client, page, f"{page}/subcontractors", {"sub-new_company": "ÆØÅ BYG"})
+    assert response.status_code in (200, 303)
+    project = db.session.get(Project, p)
+    db.session.refresh(project)
+    assert existing.id in {pc.company_id for pc in project.companies}
