@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format translations clean
+.PHONY: install run test fuzz lint format translations clean
 
 install: $(VENV)/.installed static/vendor/.installed catalogs
 
@@ -34,6 +34,11 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# The full data-following fuzz (tests/test_fuzz_files.py): 10,000 hostile values; `make test`
+# runs its short profile. Prints the values tried, requests, downloads per role and problems.
+fuzz: install
+	FUZZ_VALUES=$${FUZZ_VALUES:-10000} $(BIN)/pytest tests/test_fuzz_files.py -q -s -p no:cacheprovider
 
 lint:
 	$(BIN)/ruff check .

@@ -1,12 +1,12 @@
 """The base form: WTForms' built-in messages go through our own catalogs (WTForms has no Danish)."""
 
-import re
-
 from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from app.i18n import N_
+from app.sanitise import multi_line_clean, single_line_problem
 
 
 class _CatalogTranslations:
@@ -17,12 +17,23 @@ class _CatalogTranslations:
         return ngettext(singular, plural, n)
 
 
-# Control characters no one types: PostgreSQL refuses NUL, Word and Excel refuse the rest.
-CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+SINGLE_LINE_MESSAGE = N_("Write it on one line, without line breaks or control characters.")
 
 
-def strip_control_chars(value):
-    return CONTROL_CHARS.sub("", value) if isinstance(value, str) else value
+class SingleLine:
+    """Refuse a line break, tab or other control character (Unicode Cc) and a bidi override
+    or isolate in a field that holds one line: a name, title, place or address ends up in file
+    names, headers, spreadsheet cells and calendar lines, where such a character breaks or
+    disguises them."""
+
+    field_flags = {}
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and single_line_problem(field.data):
+            raise ValidationError(self.message or gettext(SINGLE_LINE_MESSAGE))
 
 
 class Form(FlaskForm):
@@ -31,12 +42,23 @@ class Form(FlaskForm):
             return _CatalogTranslations()
 
         def bind_field(self, form, unbound_field, options):
-            # Every text field drops control characters before validation (passwords are
-            # only hashed, so they stay exactly as typed).
+            # Every one-line text field refuses control characters (SingleLine); a text area
+            # keeps tabs and line breaks and drops the other control characters, so text
+            # pasted from Word is not refused for an invisible character. Passwords are only
+            # hashed, so they stay exactly as typed. Hidden fields and `next` (a redirect
+            # target that app.auth.urls.safe_next checks, never stored) are nobody's text:
+            # refusing them would refuse a sign-in with no message to show.
             field_class = unbound_field.field_class
-            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
-                filters = (*unbound_field.kwargs.get("filters", ()), strip_control_chars)
+            if issubclass(field_class, TextAreaField):
+                filters = (*unbound_field.kwargs.get("filters", ()), multi_line_clean)
                 options = {**options, "filters": filters}
+            elif (
+                issubclass(field_class, StringField)
+                and not issubclass(field_class, PasswordField | HiddenField)
+                and options.get("name") != "next"
+            ):
+                validators = (*unbound_field.kwargs.get("validators", ()), SingleLine())
+                options = {**options, "validators": validators}
             return super().bind_field(form, unbound_field, options)
 
 

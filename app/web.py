@@ -7,6 +7,8 @@ from urllib.parse import quote
 from flask import get_flashed_messages, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
+from app import sanitise
+
 
 def wants_fragment() -> bool:
     """True for an htmx request that is neither boosted navigation nor a history restore."""
@@ -46,13 +48,15 @@ def redirect_after_write(location: str):
 
 
 def safe_file_name(name: str) -> str:
-    """`name` without the characters a file name cannot hold on Windows or in a path."""
-    return "".join(ch for ch in name if ch not in '\\/:*?"<>|').strip()
+    """`name` safe as a file name: one line, no bidi controls, no path or Windows characters."""
+    return sanitise.filename(name)
 
 
 def download(data: bytes, mimetype: str, filename: str):
-    """A file download with a UTF-8 file name (and an ASCII fallback for old clients)."""
-    filename = safe_file_name(filename)
+    """A file download with a UTF-8 file name (and an ASCII fallback for old clients). The
+    name is made safe here, whatever the caller passes: a line break in a project name must
+    not make the header invalid, nor a right-to-left override disguise the extension."""
+    filename = sanitise.filename(filename)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     response = make_response(data)
     response.mimetype = mimetype

@@ -33,7 +33,7 @@ from app.agreements.model import (
     Table,
     signature_line,
 )
-from app.agreements.variables import ILLEGAL_CHARS
+from app.sanitise import xml_text
 
 _LADDER_WIDTHS = (950, 2450, 2570, 3100)
 _SIGNATURE_WIDTH = 4535
@@ -141,7 +141,7 @@ def _package_with_media(base: Base, media: _Media, body: str, header: str, core:
 
 
 def _escape(text: str) -> str:
-    text = ILLEGAL_CHARS.sub("", text)
+    text = xml_text(text)
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )

@@ -3,13 +3,12 @@ list of candidates kept past the retention period. Every use is written to the a
 
 from __future__ import annotations
 
-import json
-
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import sanitise
 from app.access import staff_only
 from app.agreements.docx_writer import to_docx
 from app.audit import log as audit
@@ -74,8 +73,7 @@ def export_json(candidate_id: int):
     candidate = _candidate(candidate_id)
     name = _file_name(candidate, "json")
     data = _export(candidate, "json")
-    body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return download(body.encode("utf-8"), "application/json", name)
+    return download(sanitise.json_bytes(data, indent=2), "application/json", name)
 
 
 @bp.get("/candidates/<int:candidate_id>/export.docx")

@@ -49,6 +49,7 @@ from app.imports.report import ImportReport, Person, RowResult
 from app.placements.models import Placement
 from app.placements.rules import Period, overlaps, phase_warning, refusals
 from app.placements.service import durations_for, min_pre_match
+from app.sanitise import single_line_problem
 
 # --- checking ----------------------------------------------------------------------------
 
@@ -92,6 +93,13 @@ def _check_fields(sheet_row: SheetRow, lookup: Lookup, people: list[Person]) -> 
     for column in (FIRST_NAME, LAST_NAME):
         if not value(column):
             row.error(column, N_("Missing."))
+    # Every column holds one line: a line break (Alt+Enter in Excel) or another control
+    # character would follow the name into file names, headers and spreadsheets.
+    for column in sheet_row.values:
+        if single_line_problem(value(column)):
+            row.error(
+                column, N_("Contains a line break or a control character; write it on one line.")
+            )
     for column, limit in MAX_LENGTHS.items():
         if len(value(column)) > limit:
             row.error(column, N_("At most %(max)d characters."), max=limit)

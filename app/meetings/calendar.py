@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from app.sanitise import ical_text, one_line
+
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
@@ -49,11 +51,11 @@ def meeting_event(meeting, summary: str, description: str = "") -> Event:
     start = local(meeting.starts_at)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
-    event.add("summary", summary)
+    event.add("summary", one_line(summary))
     if meeting.place:
-        event.add("location", meeting.place)
+        event.add("location", one_line(meeting.place))
     if description:
-        event.add("description", description)
+        event.add("description", ical_text(description))
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     event.add("organizer", organizer(), encode=0)
     return event
@@ -110,9 +112,9 @@ def series_events(series, meetings, summary: str) -> list[Event]:
         master.add("dtstart", local(first))
         on_rule = {first}
     master.add("dtend", local(first) + timedelta(minutes=series.duration_minutes))
-    master.add("summary", summary)
+    master.add("summary", one_line(summary))
     if series.place:
-        master.add("location", series.place)
+        master.add("location", one_line(series.place))
     master.add("organizer", organizer(), encode=0)
     extra = sorted(
         start for start, m in planned.items() if start not in on_rule and not m.cancelled

@@ -2,7 +2,7 @@
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.access import get_project_or_404, staff_only
 from app.auth.passwords import new_temporary_password
@@ -62,7 +62,8 @@ def add_subcontractor(project_id: int):
         existing = db.session.scalar(
             select(Organisation).where(
                 Organisation.kind == OrganisationKind.COMPANY,
-                func.lower(Organisation.name) == name.lower(),
+                # SQLite's lower() folds ASCII only: "ÆØÅ Byg" must still find itself.
+                or_(Organisation.name == name, func.lower(Organisation.name) == name.lower()),
             )
         )
         if existing is None:

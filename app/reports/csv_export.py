@@ -16,6 +16,7 @@ from app.models import Role
 from app.placements.models import Outcome
 from app.reports.data import ExportRow
 from app.reports.word import danish_label
+from app.sanitise import one_line
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 
@@ -67,6 +68,8 @@ def columns_for(user) -> tuple[Column, ...]:
 
 
 def _cell(text: str) -> str:
+    # One record, one line: line breaks and control characters become a space (app.sanitise).
+    text = one_line(text)
     # A cell starting like a formula would run in Excel (CSV injection); make it text.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

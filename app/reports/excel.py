@@ -21,6 +21,7 @@ from app.reports import aarsvaerk as method
 from app.reports.aarsvaerk import AarsvaerkRow
 from app.reports.data import PortfolioRow, ProjectReport
 from app.reports.word import COUNT_RULES, KORA_SOURCE, danish_label
+from app.sanitise import xml_text
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
@@ -30,12 +31,14 @@ NOTE = Font(italic=True, color="555555")
 DATE_FORMAT = "dd-mm-yyyy"
 INT_FORMAT = "#,##0"
 KR_FORMAT = '#,##0 "kr."'
+MAX_CELL = 32_767  # the most characters an Excel cell holds
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _append(sheet: Worksheet, values: Sequence = ()) -> None:
-    """Append a row; text that starts with "=" stays text, never a formula."""
-    sheet.append(list(values))
+    """Append a row; text as XML can hold it (app.sanitise), and text that starts with "="
+    stays text, never a formula."""
+    sheet.append([xml_text(v)[:MAX_CELL] if isinstance(v, str) else v for v in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str) and cell.value.startswith("="):
             cell.data_type = "s"
@@ -44,7 +47,7 @@ def _append(sheet: Worksheet, values: Sequence = ()) -> None:
 def _workbook(title: str, subject: str) -> Workbook:
     book = Workbook()
     props = book.properties
-    props.title, props.subject = title, subject
+    props.title, props.subject = xml_text(title), xml_text(subject)
     props.creator = props.lastModifiedBy = "Byg Op"
     props.language = "da-DK"
     return book
