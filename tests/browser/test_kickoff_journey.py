@@ -10,6 +10,11 @@ from tests.browser.conftest import screenshot, sign_in
 
 PROJECT = "Helhedsplan Gellerupparken, etape 2"
 
+# No htmx request in flight and no swap settling: the page shows the last answer.
+SETTLED = (
+    "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+)
+
 
 def test_contractor_prepares_and_coordinator_answers(browser, live_server):
     contractor = browser.new_context(
@@ -72,12 +77,18 @@ def test_contractor_prepares_and_coordinator_answers(browser, live_server):
     page.get_by_role("link", name=re.compile("Opstartsmøde")).click()
     item = page.locator(".qa-item", has_text="Hvem tager imod den nye medarbejder første dag?")
     item.get_by_role("textbox").fill("Formanden, Jens, viser rundt og gennemgår sikkerheden.")
-    item.get_by_role("button", name="Gem svar").click()
+    # Wait for each htmx swap to land before the next click: a click on the element being
+    # replaced is lost (the typed value is in the box before the answer is saved, too).
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        item.get_by_role("button", name="Gem svar").click()
+    page.wait_for_function(SETTLED)
     item = page.locator(".qa-item", has_text="Hvem tager imod den nye medarbejder første dag?")
     expect(item.get_by_role("textbox")).to_have_value(
         "Formanden, Jens, viser rundt og gennemgår sikkerheden."
     )
-    item.get_by_role("button", name="Markér som drøftet").click()
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        item.get_by_role("button", name="Markér som drøftet").click()
+    page.wait_for_function(SETTLED)
     item = page.locator(".qa-item", has_text="Hvem tager imod den nye medarbejder første dag?")
     expect(item.locator(".badge")).to_have_text("Drøftet")
     screenshot(page, "24-coordinator-kickoff")
