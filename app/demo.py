@@ -225,7 +225,8 @@ def _demo_kickoffs(users, gellerup, bispehaven, orgs) -> None:
 def _demo_candidates(users, gellerup, skovgaard, orgs, areas) -> None:
     """The handbook's two journeys (Mads and Ahmed, fictional), and enough other residents
     over the months for the progress charts to mean something."""
-    from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
+    from app.candidates import service as candidates
+    from app.candidates.models import Candidate, Consent, SensitiveNote
     from app.models import Rung
     from app.placements import service
     from app.placements.models import Outcome
@@ -246,7 +247,7 @@ def _demo_candidates(users, gellerup, skovgaard, orgs, areas) -> None:
             created_by_id=coordinator.id,
             **fields,
         )
-        db.session.add(candidate)
+        candidates.save(candidate)  # its search text
         db.session.flush()
         candidate.consents.append(
             Consent(
@@ -256,9 +257,8 @@ def _demo_candidates(users, gellerup, skovgaard, orgs, areas) -> None:
         return candidate
 
     def talk(candidate, day, kind="pre_match", notes=""):
-        candidate.conversations.append(
-            Conversation(held_on=day, kind=kind, notes=notes, created_by_id=coordinator.id)
-        )
+        # Through the service: a retention conversation moves the placements' retention day.
+        service.record_conversation(candidate, day, kind, notes, coordinator)
         db.session.flush()
 
     def climb(candidate, project, company, steps, last_end=None, outcome=None, reason=""):

@@ -45,7 +45,6 @@ MODEL_MODULES = (
     "app.openings.models",
     "app.candidates.models",
     "app.placements.models",
-    "app.placements.retention",
     "app.reports.models",
 )
 VIEW_MODULES = (
@@ -120,7 +119,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     babel.init_app(app, locale_selector=select_locale)
     logging.getLogger("app").setLevel(logging.INFO)
 
-    from app import access, backup, cli, errors, templating
+    from app import access, backup, cli, errors, hooks, templating
     from app.agreements import cli as agreements_cli
     from app.agreements import service as agreements_service
     from app.audit import cli as audit_cli
@@ -133,6 +132,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     for module in MODEL_MODULES + VIEW_MODULES:
         importlib.import_module(module)
+    hooks.init_app(app)  # the ORM event listeners, all of them (app/hooks.py)
 
     app.before_request(access.enforce_access)
     app.before_request(access.refuse_impossible_ids)
@@ -171,6 +171,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     return app
 
 
+# Connection settings, not data rules (app/hooks.py holds the ORM listeners).
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked', and

@@ -369,7 +369,7 @@ def generate(
                  languages=rng.choice(LANGUAGES), wishes="", availability="Fuld tid",
                  created_by_id=coordinator, anonymised_at=None, version=1)
         )  # fmt: skip
-        row = rows["candidates"][-1]  # bulk inserts bypass the ORM listener that sets this
+        row = rows["candidates"][-1]  # as candidates.service.save() sets it
         row["search_text"] = search_text(
             area[1] if area else None, first, last, row["trades"], row["certificates"],
             row["languages"], row["driving_licence"],
@@ -633,12 +633,12 @@ class AgreementCache:
 def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
     """Inside an app context on an empty, migrated database: the demo data, then the bulk
     data. Returns the rows added in bulk and the rows in all, by table."""
-    from sqlalchemy import func, select, text, update
+    from sqlalchemy import func, select, text
 
     from app.demo import load_demo
     from app.extensions import db
     from app.models import Organisation, User
-    from app.placements.retention import latest_retention
+    from app.placements import progress_cache, retention
 
     started = time.perf_counter()
     load_demo()
@@ -665,12 +665,11 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
         statement = metadata.tables[table].insert()
         for offset in range(0, len(table_rows), CHUNK):
             connection.execute(statement, table_rows[offset : offset + CHUNK])
-    placements = metadata.tables["placements"]
-    connection.execute(  # as app/placements/retention.py keeps it on every write
-        update(placements).values(
-            retention_since=latest_retention(), updated_at=placements.c.updated_at
-        )
-    )
+    # The derived columns, as the services keep them on every write (README, "Derived
+    # columns"): the search text is in the rows already; the retention days and the stamps of
+    # the projects that got placements are set here.
+    retention.refresh_all(db.session)
+    progress_cache.touch(db.session, {row["project_id"] for row in rows.get("placements", ())})
     if connection.dialect.name == "postgresql":  # explicit ids: move the sequences on
         for table in TABLE_ORDER:
             if "id" in metadata.tables[table].c:

@@ -104,6 +104,7 @@ class Factories:
         **kw,
     ):
         """A resident of the first area of `association` (a new association by default)."""
+        from app.candidates import service
         from app.candidates.models import Candidate
 
         association = association or self.association()
@@ -114,6 +115,6 @@ class Factories:
             area=association.areas[0] if association.areas else None,
             **kw,
         )
-        db.session.add(person)
+        service.save(person)  # its search text, as every write path keeps it
         db.session.commit()
         return person

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
 from app.extensions import db
 from app.models import Role
@@ -23,7 +24,7 @@ def candidate(make, first="Mads", last="Holm", area="Gellerupparken", **fields):
         area=assoc.areas[0] if assoc else None,
         **fields,
     )
-    db.session.add(person)
+    candidates_service.save(person)
     db.session.commit()
     return person
 

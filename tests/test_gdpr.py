@@ -12,10 +12,12 @@ from docx import Document
 from sqlalchemy import String, Text, event, func, select
 
 from app.audit.models import AuditEvent
+from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
 from app.extensions import db
 from app.gdpr import service
 from app.models import Role
+from app.placements import service as placement_service
 from app.placements.models import Placement
 from app.placements.progress import project_progress
 
@@ -53,7 +55,7 @@ def plant(make, recorder, first="Mads", project=None, company=None) -> Candidate
         area=assoc.areas[0],
         created_by_id=recorder.id,
     )
-    db.session.add(person)
+    candidates_service.save(person)
     db.session.flush()
     person.consents.append(
         Consent(purpose="registration", given_on=days_ago(100), recorded_by_id=recorder.id)
@@ -85,17 +87,19 @@ def plant(make, recorder, first="Mads", project=None, company=None) -> Candidate
             ("internship", days_ago(70), days_ago(40), "next_rung"),
             ("wage_subsidy", days_ago(39), days_ago(5), "ended_early"),
         ):
-            db.session.add(
-                Placement(
-                    candidate_id=person.id,
-                    project_id=project.id,
-                    company_id=company.id,
-                    rung=rung,
-                    start_date=start,
-                    actual_end=end,
-                    outcome=outcome,
-                    outcome_reason=f"{PII}-reason-{rung}-{first}",
-                )
+            placement_service.insert(
+                [
+                    Placement(
+                        candidate_id=person.id,
+                        project_id=project.id,
+                        company_id=company.id,
+                        rung=rung,
+                        start_date=start,
+                        actual_end=end,
+                        outcome=outcome,
+                        outcome_reason=f"{PII}-reason-{rung}-{first}",
+                    )
+                ]
             )
     db.session.add(AuditEvent(user_id=recorder.id, action="view_candidate", candidate_id=person.id))
     db.session.commit()
@@ -281,14 +285,16 @@ def test_the_erase_page_counts_what_goes_and_warns_of_a_running_placement(
     assert summary == service.ErasureSummary(
         conversations=1, sensitive_notes=1, consents=2, placements=2, running_placements=0
     )
-    db.session.add(
-        Placement(
-            candidate_id=person.id,
-            project_id=project.id,
-            company_id=company.id,
-            rung="ordinary",
-            start_date=days_ago(4),
-        )
+    placement_service.insert(
+        [
+            Placement(
+                candidate_id=person.id,
+                project_id=project.id,
+                company_id=company.id,
+                rung="ordinary",
+                start_date=days_ago(4),
+            )
+        ]
     )
     db.session.commit()
     assert service.erasure_summary(person, TODAY).running_placements == 1
@@ -320,16 +326,18 @@ def people(make, site):
     long_ago = days_ago(3 * 365)
 
     def place(person, start, end=None, planned=None):
-        db.session.add(
-            Placement(
-                candidate_id=person.id,
-                project_id=project.id,
-                company_id=company.id,
-                rung="apprenticeship",
-                start_date=start,
-                actual_end=end,
-                planned_end=planned,
-            )
+        placement_service.insert(
+            [
+                Placement(
+                    candidate_id=person.id,
+                    project_id=project.id,
+                    company_id=company.id,
+                    rung="apprenticeship",
+                    start_date=start,
+                    actual_end=end,
+                    planned_end=planned,
+                )
+            ]
         )
         db.session.commit()
 

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.imports import columns, importer
 from app.imports.reader import ReadError, parse_date, read_table
 from app.models import Phase, Role, Rung
+from app.placements import service as placement_service
 from app.placements.models import Outcome, Placement
 
 HX = {"HX-Request": "true"}
@@ -285,7 +286,7 @@ def _existing_placement(site, candidate, start, end=None) -> Placement:
         start_date=start,
         actual_end=end,
     )
-    db.session.add(placement)
+    placement_service.insert([placement])
     db.session.commit()
     return placement
 

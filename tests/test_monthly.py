@@ -16,6 +16,7 @@ from app.meetings import monthly
 from app.meetings.models import ActionItem, Meeting, MeetingKind
 from app.models import Phase, Role
 from app.openings.models import Opening
+from app.placements import service as placement_service
 from app.placements.models import Placement
 
 HX = {"HX-Request": "true"}
@@ -136,14 +137,16 @@ def test_the_agenda_is_built_from_the_data(client, world):
     person = Candidate(first_name="Mads", last_name="Holm", association=world["assoc"])
     db.session.add(person)
     db.session.flush()
-    db.session.add(
-        Placement(
-            candidate_id=person.id,
-            project_id=project.id,
-            company_id=world["main"].id,
-            rung="wage_subsidy",
-            start_date=meeting.starts_at.date() - timedelta(days=20),
-        )
+    placement_service.insert(
+        [
+            Placement(
+                candidate_id=person.id,
+                project_id=project.id,
+                company_id=world["main"].id,
+                rung="wage_subsidy",
+                start_date=meeting.starts_at.date() - timedelta(days=20),
+            )
+        ]
     )
     db.session.add(
         Opening(
@@ -243,14 +246,16 @@ def test_minutes_in_word_use_initials_and_no_sensitive_notes(client, world):
     db.session.add(person)
     db.session.flush()
     db.session.add(SensitiveNote(candidate_id=person.id, text="CANARY-4711"))
-    db.session.add(
-        Placement(
-            candidate_id=person.id,
-            project_id=project.id,
-            company_id=world["main"].id,
-            rung="internship",
-            start_date=meeting.starts_at.date() - timedelta(days=3),
-        )
+    placement_service.insert(
+        [
+            Placement(
+                candidate_id=person.id,
+                project_id=project.id,
+                company_id=world["main"].id,
+                rung="internship",
+                start_date=meeting.starts_at.date() - timedelta(days=3),
+            )
+        ]
     )
     meeting.minutes = "Vi talte om stilladset.\n\nNæste gang: lærlinge."
     db.session.commit()
@@ -273,14 +278,16 @@ def test_who_sees_what(client, make, login, world):
         person = Candidate(first_name=first, last_name=last, association=world["assoc"])
         db.session.add(person)
         db.session.flush()
-        db.session.add(
-            Placement(
-                candidate_id=person.id,
-                project_id=project.id,
-                company_id=company.id,
-                rung="internship",
-                start_date=meeting.starts_at.date() - timedelta(days=3),
-            )
+        placement_service.insert(
+            [
+                Placement(
+                    candidate_id=person.id,
+                    project_id=project.id,
+                    company_id=company.id,
+                    rung="internship",
+                    start_date=meeting.starts_at.date() - timedelta(days=3),
+                )
+            ]
         )
     db.session.commit()
     url = f"/meetings/{project.id}/m/{meeting.id}"

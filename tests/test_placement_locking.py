@@ -11,6 +11,7 @@ from app.candidates.models import Candidate, Conversation
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements import service
+from app.placements import service as placement_service
 from app.placements.models import Outcome, Placement
 
 CONFLICT = "Someone else changed this placement after you opened the page"
@@ -36,7 +37,7 @@ def placement(make, login, client):
         start_date=date(2026, 3, 2),
         planned_end=date(2026, 4, 30),
     )
-    db.session.add(placement)
+    placement_service.insert([placement])
     db.session.commit()
     return placement
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Conversation
 from app.extensions import db
 from app.models import Phase, Role, Rung
@@ -26,7 +27,7 @@ def site(make, login):
     )
     project = make.project(assoc, "Gellerup", Phase.EXECUTION, main=main, subs=[sub])
     person = Candidate(first_name="Mads", last_name="Holm", association=assoc, area=assoc.areas[0])
-    db.session.add(person)
+    candidates_service.save(person)
     db.session.commit()
     return dict(
         coordinator=coordinator,

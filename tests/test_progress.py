@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import event
 
 from app.agreements.models import AgreementVersion
-from app.candidates.models import Candidate, Conversation
+from app.candidates import service as candidates_service
+from app.candidates.models import Candidate
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import Phase, Role, utcnow
 from app.openings.models import Opening
+from app.placements import service as placement_service
 from app.placements.models import Placement
 
 TODAY = date.today()
@@ -32,7 +34,7 @@ def add_candidate(first: str, last: str, association=None) -> Candidate:
         phone="12 34 56 78",
         association_id=association.id if association else None,
     )
-    db.session.add(candidate)
+    candidates_service.save(candidate)
     db.session.commit()
     return candidate
 
@@ -47,7 +49,7 @@ def add_placement(candidate, project, company, rung, start, end=None, outcome=No
         actual_end=end,
         outcome=outcome,
     )
-    db.session.add(placement)
+    placement_service.insert([placement])  # with its retention day and its project's stamp
     db.session.commit()
     return placement
 
@@ -97,13 +99,9 @@ def site(make):
     add_placement(mads, project, main, "ordinary", days_ago(99))
     add_placement(ahmed, project, main, "wage_subsidy", days_ago(150))
     add_placement(sara, project, sub, "apprenticeship", days_ago(30))
-    conversation = Conversation(
-        candidate_id=mads.id,
-        held_on=days_ago(10),
-        kind="retention",
-        notes="Hemmelig note om helbred",
+    placement_service.record_conversation(
+        mads, days_ago(10), "retention", "Hemmelig note om helbred"
     )
-    db.session.add(conversation)
     db.session.commit()
     return dict(
         project=project, assoc=assoc, main=main, sub=sub, coordinator=coordinator,

@@ -16,6 +16,7 @@ from app.agreements.models import AgreementVersion
 from app.extensions import db
 from app.models import Phase, Project, Role, utcnow
 from app.placements import progress_cache
+from app.placements import service as placement_service
 from app.placements.models import Placement
 from app.placements.progress import project_progress
 from tests.test_progress import (
@@ -57,17 +58,31 @@ def test_a_new_placement_shows_at_once(client, staff):
     assert counted_on_page(client, project) == (6, 8)
 
 
-def test_an_ended_or_deleted_placement_shows_at_once(client, staff):
+def touched(*project_ids):
+    """Commit a placement change no page makes, touching the projects as such code must."""
+    progress_cache.touch(db.session, project_ids)
+    db.session.commit()
+
+
+def test_an_ended_placement_shows_at_once(staff):
+    project = staff["project"]
+    assert project_progress(project, TODAY, approved=None).apprenticeships_completed == 0
+    sara = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["sara"].id))
+    placement_service.end(sara, days_ago(1), "completed")
+    db.session.commit()
+    assert project_progress(project, TODAY, approved=None).apprenticeships_completed == 1
+
+
+def test_a_deleted_or_moved_placement_shows_at_once_once_touched(client, staff):
     project = staff["project"]
     assert counted_on_page(client, project) == (5, 8)
     sara = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["sara"].id))
-    db.session.commit()  # expires it: the delete must load what it needs itself
     db.session.delete(sara)
-    db.session.commit()
+    touched(project.id)
     assert counted_on_page(client, project) == (4, 8)
     ahmed = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["ahmed"].id))
     ahmed.start_date = TODAY.replace(year=TODAY.year + 1)  # moved to the future: not started
-    db.session.commit()
+    touched(project.id)
     assert counted_on_page(client, project) == (3, 8)
 
 
@@ -113,7 +128,7 @@ def test_a_placement_moved_to_another_project_counts_on_the_new_one_only(client,
     assert counted_on_page(client, other) == (0, 8)
     sara = db.session.scalar(select(Placement).where(Placement.candidate_id == staff["sara"].id))
     sara.project_id = other.id
-    db.session.commit()
+    touched(project.id, other.id)
     assert counted_on_page(client, project) == (4, 8)
     assert counted_on_page(client, other) == (1, 8)
 
@@ -123,17 +138,18 @@ def test_a_rolled_back_write_keeps_the_stamp_and_the_count(client, staff):
     before = stamp_of(project.id)
     assert counted_on_page(client, project) == (5, 8)
     newcomer = add_candidate("Nanna", "Nielsen", staff["assoc"])
-    db.session.add(
-        Placement(
-            candidate_id=newcomer.id,
-            project_id=project.id,
-            company_id=staff["main"].id,
-            rung="internship",
-            start_date=days_ago(3),
-        )
+    placement_service.insert(
+        [
+            Placement(
+                candidate_id=newcomer.id,
+                project_id=project.id,
+                company_id=staff["main"].id,
+                rung="internship",
+                start_date=days_ago(3),
+            )
+        ]
     )
-    db.session.flush()
-    assert stamp_of(project.id) != before  # the flush replaced it in the transaction...
+    assert stamp_of(project.id) != before  # the insert replaced it in the transaction...
     db.session.rollback()
     assert stamp_of(project.id) == before  # ...and the rollback undid both
     assert counted_on_page(client, project) == (5, 8)

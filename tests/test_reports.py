@@ -22,10 +22,11 @@ from sqlalchemy import event
 
 from app.agreements.docx_writer import to_docx
 from app.agreements.model import AgreementDocument, Paragraph, Picture, Section, Table, to_text
-from app.candidates.models import Conversation, SensitiveNote
+from app.candidates.models import SensitiveNote
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements import counting
+from app.placements import service as placement_service
 from app.placements.progress import project_facts, project_progress, projects_progress
 from app.reports import aarsvaerk as av
 from app.reports import chart
@@ -70,14 +71,8 @@ def site(make):
     ended.outcome_reason = f"Årsag {CANARY}"
     add_placement(sara, project, sub, "apprenticeship", days_ago(30))
     mads.email, mads.address = f"mads-{CANARY}@example.dk", f"Vej {CANARY}"
-    db.session.add_all(
-        [
-            SensitiveNote(candidate_id=ahmed.id, text=f"Helbred {CANARY}"),
-            Conversation(
-                candidate_id=mads.id, held_on=days_ago(10), kind="retention", notes=CANARY
-            ),
-        ]
-    )
+    db.session.add(SensitiveNote(candidate_id=ahmed.id, text=f"Helbred {CANARY}"))
+    placement_service.record_conversation(mads, days_ago(10), "retention", CANARY)
     db.session.commit()
     return dict(
         project=project, assoc=assoc, main=main, sub=sub, coordinator=coordinator,

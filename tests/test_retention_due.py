@@ -2,7 +2,9 @@
 write, and the start page's list follows it.
 
 The day is the candidate's latest retention conversation held on or after the placement's
-start, or the start without one (app/placements/retention.py).
+start, or the start without one (app/placements/retention.py). The services keep it:
+`record_conversation()` and `insert()`; code that moves a conversation or a start calls
+`retention.refresh()`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from sqlalchemy import select
 from app.candidates.models import Conversation
 from app.extensions import db
 from app.models import Phase, Role
+from app.placements import retention
+from app.placements import service as placement_service
 from app.placements.models import Placement
 from tests.test_progress import TODAY, add_candidate, add_placement, days_ago
 
@@ -101,58 +105,60 @@ def test_a_conversation_cannot_be_logged_in_the_future(client, world):
 
 
 def test_a_conversation_before_the_start_does_not_count(world):
-    db.session.add(
-        Conversation(candidate_id=world["ahmed"].id, held_on=days_ago(200), kind="retention")
-    )
+    placement_service.record_conversation(world["ahmed"], days_ago(200), "retention")
     db.session.commit()
     assert stored_since(world["running"].id) == days_ago(150)
 
 
+def refreshed(*, candidates=(), placements=()):
+    """Commit a change no page makes, refreshing as such code must."""
+    db.session.flush()
+    retention.refresh(db.session, candidates=candidates, placements=placements)
+    db.session.commit()
+
+
 def test_moving_deleting_and_re_kinding_conversations_recompute_the_day(client, world):
     person, running = world["ahmed"], world["running"]
-    talk = Conversation(candidate_id=person.id, held_on=days_ago(3), kind="retention")
-    db.session.add(talk)
+    talk = placement_service.record_conversation(person, days_ago(3), "retention")
     db.session.commit()
     assert stored_since(running.id) == days_ago(3)
     talk.held_on = days_ago(40)
-    db.session.commit()
+    refreshed(candidates=[person.id])
     assert stored_since(running.id) == days_ago(40)
     assert "Ahmed Hassan" in due_names(client)  # 40 days > 4 weeks
     talk.kind = "employer"
-    db.session.commit()
+    refreshed(candidates=[person.id])
     assert stored_since(running.id) == days_ago(150)
     talk.kind = "retention"
-    db.session.commit()
+    refreshed(candidates=[person.id])
     assert stored_since(running.id) == days_ago(40)
     db.session.delete(talk)
-    db.session.commit()
+    refreshed(candidates=[person.id])
     assert stored_since(running.id) == days_ago(150)
 
 
 def test_moving_the_start_recomputes_the_day(world):
     running = world["running"]
-    db.session.add(
-        Conversation(candidate_id=world["ahmed"].id, held_on=days_ago(100), kind="retention")
-    )
+    placement_service.record_conversation(world["ahmed"], days_ago(100), "retention")
     db.session.commit()
     assert stored_since(running.id) == days_ago(100)
     running.start_date = days_ago(90)  # the conversation is now before the start
-    db.session.commit()
+    refreshed(placements=[running.id])
     assert stored_since(running.id) == days_ago(90)
 
 
 def test_a_rolled_back_conversation_leaves_the_day_alone(world):
     running = world["running"]
-    db.session.add(Conversation(candidate_id=world["ahmed"].id, held_on=TODAY, kind="retention"))
-    db.session.flush()
+    placement_service.record_conversation(world["ahmed"], TODAY, "retention")
     assert stored_since(running.id) == TODAY
     db.session.rollback()
     assert stored_since(running.id) == days_ago(150)
 
 
 def test_the_day_matches_its_definition_after_many_random_writes(world):
-    """Random conversations, moves and deletions over several people and placements: the
-    stored day always equals the definition computed afresh."""
+    """Random conversations, moves and deletions over several people and placements, each
+    followed by the refresh the service (or such code) makes: the stored day always equals
+    the definition computed afresh."""
     rng = random.Random(8)
     project, main, assoc = world["project"], world["main"], world["assoc"]
     people = [world["ahmed"]] + [add_candidate(f"P{i}", "Test", assoc) for i in range(3)]
@@ -164,23 +170,30 @@ def test_the_day_matches_its_definition_after_many_random_writes(world):
     for _ in range(60):
         action = rng.random()
         if action < 0.5 or not talks:
-            talk = Conversation(
-                candidate_id=rng.choice(people).id,
-                held_on=days_ago(rng.randint(0, 320)),
-                kind=rng.choice(("retention", "retention", "employer", "pre_match")),
+            talk = placement_service.record_conversation(
+                rng.choice(people),
+                days_ago(rng.randint(0, 320)),
+                rng.choice(("retention", "retention", "employer", "pre_match")),
             )
-            db.session.add(talk)
             talks.append(talk)
+            db.session.commit()
         elif action < 0.7:
-            rng.choice(talks).held_on = days_ago(rng.randint(0, 320))
+            talk = rng.choice(talks)
+            talk.held_on = days_ago(rng.randint(0, 320))
+            refreshed(candidates=[talk.candidate_id])
         elif action < 0.8:
-            rng.choice(talks).kind = rng.choice(("retention", "employer"))
+            talk = rng.choice(talks)
+            talk.kind = rng.choice(("retention", "employer"))
+            refreshed(candidates=[talk.candidate_id])
         elif action < 0.9:
             talk = talks.pop(rng.randrange(len(talks)))
+            candidate_id = talk.candidate_id
             db.session.delete(talk)
+            refreshed(candidates=[candidate_id])
         else:
-            rng.choice(placements).start_date = days_ago(rng.randint(100, 320))
-        db.session.commit()
+            placement = rng.choice(placements)
+            placement.start_date = days_ago(rng.randint(100, 320))
+            refreshed(placements=[placement.id])
         for placement in placements:
             assert stored_since(placement.id) == expected_since(placement), placement
 
@@ -194,9 +207,7 @@ def test_the_list_is_ordered_by_waiting_and_capped(client, world, make, monkeypa
         person = add_candidate(f"Vent{start}", "Dage", assoc)
         add_placement(person, project, main, "internship", days_ago(start))
         if i == 0:  # started 60 days ago but talked to 35 days ago: waited 35 days
-            db.session.add(
-                Conversation(candidate_id=person.id, held_on=days_ago(35), kind="retention")
-            )
+            placement_service.record_conversation(person, days_ago(35), "retention")
             db.session.commit()
     ended = add_candidate("Slut", "Forløb", assoc)
     add_placement(ended, project, main, "internship", days_ago(400), end=days_ago(1))

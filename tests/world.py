@@ -31,6 +31,7 @@ from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import MeetingParticipant
 from app.models import Phase, Role, User
 from app.openings.models import Opening
+from app.placements import service as placement_service
 from app.placements.models import Placement
 from app.reports.models import ReportNarrative
 from tests.factories import Factories
@@ -236,7 +237,7 @@ def _build_side(make: Factories, key: str, coordinator: User) -> Side:
         outcome_reason="",
         created_by_id=coordinator.id,
     )
-    db.session.add_all([ended, running, at_sub])
+    placement_service.insert([ended, running, at_sub])
     db.session.commit()
 
     side.ids = {

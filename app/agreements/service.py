@@ -39,6 +39,7 @@ from app.agreements.models import AgreementVersion
 from app.agreements.variables import ILLEGAL_CHARS, INPUT_VARIABLES, coerce_value
 from app.extensions import db
 from app.models import Project, User, utcnow
+from app.placements import progress_cache
 from app.web import safe_file_name
 
 
@@ -285,6 +286,7 @@ def approve(version: AgreementVersion, user: User) -> None:
 
     version.approved_at = utcnow()
     version.approved_by_id = user.id
+    progress_cache.touch(db.session, [version.project_id])  # other targets are in force
     db.session.flush()
     kickoff.refresh_after_approval(version.project)
     db.session.commit()

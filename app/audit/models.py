@@ -1,9 +1,10 @@
 """The audit log: who did what to which candidate, when; never the data itself. Append-only.
 
-Append-only is enforced in the ORM: changing or deleting an `AuditEvent` (one object, or a bulk
-UPDATE/DELETE through the session) raises `AuditLogIsAppendOnly`. The one sanctioned deletion is
-`delete_events_before()`, the retention prune (`flask audit prune`): a single bulk DELETE that
-carries the `PRUNE_OPTION` execution option. The guard protects against mistakes in our own
+Append-only is enforced in the ORM by guards that app/hooks.py registers when the app is
+created: changing or deleting an `AuditEvent` (one object, or a bulk UPDATE/DELETE through the
+session) raises `AuditLogIsAppendOnly`. The one sanctioned deletion is `delete_events_before()`,
+the retention prune (`flask audit prune`): a single bulk DELETE that carries the `PRUNE_OPTION`
+execution option. The guard protects against mistakes in our own
 code; it is not a database permission (raw SQL on the engine passes it).
 """
 
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, event
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
+from sqlalchemy import DateTime, ForeignKey, Integer, String, delete
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models import User, utcnow
@@ -39,29 +40,6 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} c{self.candidate_id}>"
-
-
-@event.listens_for(AuditEvent, "before_update")
-def _refuse_update(mapper, connection, target: AuditEvent) -> None:
-    raise AuditLogIsAppendOnly(f"{target!r} cannot be changed: the audit log is append-only.")
-
-
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_delete(mapper, connection, target: AuditEvent) -> None:
-    raise AuditLogIsAppendOnly(f"{target!r} cannot be deleted: the audit log is append-only.")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes(state: ORMExecuteState) -> None:
-    """Refuse UPDATE/DELETE statements on the audit table, except the retention prune."""
-    if not (state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) != AuditEvent.__tablename__:
-        return
-    if state.is_delete and state.execution_options.get(PRUNE_OPTION):
-        return
-    raise AuditLogIsAppendOnly("The audit log is append-only; only the retention prune deletes.")
 
 
 def delete_events_before(cutoff: datetime) -> int:

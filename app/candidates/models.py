@@ -13,13 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    event,
-    func,
-    inspect,
-    literal,
-    select,
     text,
-    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,7 +75,7 @@ class Candidate(db.Model):
     # Set when the person is erased under GDPR: the row stays so counts stay right.
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # What the search looks in, kept by the listeners below (see `search_text`).
+    # What the search looks in: `search_text()` below, kept by app/candidates/service.py.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     association: Mapped[Organisation | None] = relationship()
@@ -161,18 +155,7 @@ class Candidate(db.Model):
 # part is collapsed to one space, so the separator never occurs in a part, and a search term
 # (whitespace collapsed too) never matches across two parts.
 SEARCH_SEPARATOR = "\n"
-# The attributes it is made of: a change to one of them remakes it.
-SEARCH_ATTRIBUTES = (
-    "first_name",
-    "last_name",
-    "area_id",
-    "area",
-    "trades",
-    "certificates",
-    "languages",
-    "driving_licence",
-    "anonymised_at",
-)
+# Kept by app/candidates/service.py (`save()`, `rename_area()`), called by every write path.
 
 
 def search_text(
@@ -194,53 +177,6 @@ def search_text(
         driving_licence,
     )
     return SEARCH_SEPARATOR.join(search_term(part) for part in parts)
-
-
-def _area_name(connection, candidate: Candidate) -> str | None:
-    """The name of the candidate's housing area; no query when the area is in the session."""
-    if candidate.area_id is None:  # flush has synced area_id from `area` by now
-        return None
-    key = inspect(HousingArea).identity_key_from_primary_key((candidate.area_id,))
-    area = inspect(candidate).session.identity_map.get(key)
-    if area is not None and "name" in area.__dict__:  # loaded, not expired
-        return area.name
-    return connection.scalar(select(HousingArea.name).where(HousingArea.id == candidate.area_id))
-
-
-@event.listens_for(Candidate, "before_insert")
-@event.listens_for(Candidate, "before_update")
-def _refresh_search_text(mapper, connection, candidate: Candidate) -> None:
-    state = inspect(candidate)
-    if state.persistent and not any(
-        state.attrs[name].history.has_changes() for name in SEARCH_ATTRIBUTES
-    ):
-        return
-    if candidate.anonymised_at is not None:
-        candidate.search_text = ""
-        return
-    candidate.search_text = search_text(
-        _area_name(connection, candidate),
-        candidate.first_name,
-        candidate.last_name,
-        candidate.trades,
-        candidate.certificates,
-        candidate.languages,
-        candidate.driving_licence,
-    )
-
-
-@event.listens_for(HousingArea, "after_update")
-def _rename_area_in_search_text(mapper, connection, area: HousingArea) -> None:
-    """A renamed area: replace the first part of its candidates' search text, in one UPDATE."""
-    if not inspect(area).attrs.name.history.has_changes():
-        return
-    find = {"sqlite": func.instr, "postgresql": func.strpos}[connection.dialect.name]
-    rest = func.substr(Candidate.search_text, find(Candidate.search_text, SEARCH_SEPARATOR))
-    connection.execute(
-        update(Candidate.__table__)
-        .where(Candidate.area_id == area.id, Candidate.anonymised_at.is_(None))
-        .values(search_text=literal(search_term(area.name)) + rest)
-    )
 
 
 class Consent(db.Model):

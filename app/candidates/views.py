@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.access import staff_only
 from app.audit import log as audit
 from app.auth.fresh import fresh_required
-from app.candidates import queries
+from app.candidates import queries, service
 from app.candidates.blueprint import bp
 from app.candidates.forms import (
     CandidateForm,
@@ -24,14 +24,13 @@ from app.candidates.models import (
     CONSENT_PURPOSES,
     Candidate,
     Consent,
-    Conversation,
     SensitiveNote,
 )
 from app.clock import local_today
 from app.extensions import db
 from app.forms import EmptyForm
 from app.placements.models import Placement
-from app.placements.service import journey
+from app.placements.service import journey, record_conversation
 from app.web import page_arg, redirect_after_write, render
 
 TEMPLATE = "candidates/detail.html"
@@ -78,7 +77,7 @@ def new():
     if form.validate_on_submit():
         candidate = Candidate(created_by_id=current_user.id)
         _apply(form, candidate)
-        db.session.add(candidate)
+        service.save(candidate)
         db.session.flush()
         audit.record("create_candidate", candidate.id)
         db.session.commit()
@@ -178,6 +177,7 @@ def edit(candidate_id: int):
             status=409,
         )
     _apply(form, candidate)
+    service.save(candidate)
     audit.record("update_candidate", candidate.id)
     try:
         db.session.commit()
@@ -203,13 +203,8 @@ def add_conversation(candidate_id: int):
     form = ConversationForm()
     if not form.validate_on_submit():
         return _page(candidate, status=422, block="conversations", conversation_form=form)
-    candidate.conversations.append(
-        Conversation(
-            held_on=form.held_on.data,
-            kind=form.kind.data,
-            notes=(form.notes.data or "").strip(),
-            created_by_id=current_user.id,
-        )
+    record_conversation(
+        candidate, form.held_on.data, form.kind.data, (form.notes.data or "").strip(), current_user
     )
     audit.record("add_conversation", candidate.id)
     db.session.commit()

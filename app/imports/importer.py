@@ -17,6 +17,7 @@ from flask_babel import force_locale, gettext
 
 from app.agreements.variables import Message
 from app.audit.log import record
+from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.extensions import db
 from app.i18n import N_
@@ -46,6 +47,7 @@ from app.imports.columns import (
 from app.imports.lookup import Lookup
 from app.imports.reader import ReadError, SheetRow, parse_date, read_table
 from app.imports.report import ImportReport, Person, RowResult
+from app.placements import service as placement_service
 from app.placements.models import Placement
 from app.placements.rules import Period, overlaps, phase_warning, refusals
 from app.placements.service import durations_for, min_pre_match
@@ -349,7 +351,7 @@ def save(report: ImportReport, user) -> tuple[int, int]:
                     referral_source=person.referral_source,
                     created_by_id=user_id,
                 )
-                db.session.add(candidate)
+                candidates_service.save(candidate)  # its search text
             else:
                 candidate = db.session.get(Candidate, person.candidate_id)
             candidates[id(person)] = candidate
@@ -358,6 +360,7 @@ def save(report: ImportReport, user) -> tuple[int, int]:
         for person in report.people:
             candidate = candidates[id(person)]
             for held_on in person.new_conversation_dates:
+                # Pre-match conversations: no placement's retention day depends on them.
                 db.session.add(
                     Conversation(
                         candidate_id=candidate.id,
@@ -367,8 +370,9 @@ def save(report: ImportReport, user) -> tuple[int, int]:
                         created_by_id=user_id,
                     )
                 )
-        for row in sorted(report.rows, key=lambda r: (r.start, r.number)):
-            db.session.add(
+        # With their retention days and their projects' progress stamps (one UPDATE each).
+        placement_service.insert(
+            [
                 Placement(
                     candidate_id=candidates[id(row.person)].id,
                     project_id=row.project.id,
@@ -380,8 +384,9 @@ def save(report: ImportReport, user) -> tuple[int, int]:
                     outcome=row.outcome,
                     created_by_id=user_id,
                 )
-            )
-        db.session.flush()
+                for row in sorted(report.rows, key=lambda r: (r.start, r.number))
+            ]
+        )
         for person in report.people:
             record("import", candidate_id=candidates[id(person)].id, target="import", user=user)
         db.session.commit()

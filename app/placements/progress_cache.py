@@ -2,16 +2,18 @@
 
 A project's counted progress (the counts, the cumulative series, the societal gain) depends
 only on its placements, its approved agreement version, its execution phase and the day.
-Whenever a placement or an agreement version of a project is written through the ORM, the
-project's `progress_stamp` is replaced in the same flush (so in the same transaction: a rollback
-keeps the old stamp with the old data). The cache key is (project id, stamp, approved version
-id, execution start, execution end, day): the phase dates are in the key itself, because an edit
-of the project's dates writes neither a placement nor an agreement version. A changed project
-gets a new key, and the old entry is never asked for again and falls out of the LRU. Nothing is
-ever invalidated by hand, and there is no time to live to tune.
+The cache key is (project id, stamp, approved version id, execution start, execution end, day).
+The phase dates and the approved version are in the key itself, so an edit of the project's
+dates or a newly approved version needs no write to be seen. The placements are not: every
+service function that writes a placement calls `touch()`, which replaces the project's
+`progress_stamp` in the same transaction (a rollback keeps the old stamp with the old data):
+`placements.service.insert()`, `end()` and `next_rung()`, used by the placement forms, the
+import and the demo. `agreements.service.approve()` touches too, though the key would change
+anyway. A changed project gets a new key, and the old entry is never asked for again and falls
+out of the LRU. Nothing listens for writes, and there is no time to live to tune.
 
-Writes that bypass the ORM (Core `update()`/`insert()` on placements) must replace the stamp
-themselves; there is one, the GDPR erasure, and it changes no counted fact.
+The GDPR erasure rewrites placements with Core `update()` without touching: it changes no
+counted fact (only the outcome's free-text reason).
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain
 
-from sqlalchemy import event, inspect, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -32,7 +33,6 @@ from app.agreements.models import AgreementVersion
 from app.models import Project, new_stamp
 from app.placements import counting
 from app.placements.counting import ExecutionPhase, PlacementFact, Progress, Targets
-from app.placements.models import Placement
 
 # Entries per worker: a counted project is a few hundred bytes plus its series.
 MAX_ENTRIES = 2048
@@ -112,41 +112,22 @@ class _LRU:
 cache = _LRU(MAX_ENTRIES)
 
 
-_DELETED = "progress_cache.deleted_projects"
+def touch(session: Session, project_ids: Iterable[int | None]) -> None:
+    """Give the projects a new progress stamp, in the session's transaction: what their
+    progress is counted from changed. Call it from every write of a placement or of which
+    agreement version is approved (`placements.service`, `agreements.service.approve`).
 
-
-@event.listens_for(Session, "before_flush")
-def _note_deletions(session: Session, _flush_context, _instances) -> None:
-    """A deleted placement's project, read while its row still exists (after the flush an
-    expired attribute could no longer be loaded)."""
-    for obj in session.deleted:
-        if isinstance(obj, Placement | AgreementVersion) and obj.project_id is not None:
-            session.info.setdefault(_DELETED, set()).add(obj.project_id)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_deletions(session: Session, _previous_transaction) -> None:
-    session.info.pop(_DELETED, None)
-
-
-@event.listens_for(Session, "after_flush")
-def _replace_stamps(session: Session, _flush_context) -> None:
-    """Give every project whose placements or agreement versions this flush wrote a new
-    stamp, in the same transaction. `updated_at` is kept: the project itself did not change.
+    One UPDATE. `updated_at` and the version are kept: the project itself did not change.
     A project loaded in this session gets the new stamp too, so a page rendered after the
     write (in the same request) is not served the count from before it."""
-    projects: set[int] = session.info.pop(_DELETED, set())
-    for obj in chain(session.new, session.dirty):
-        if isinstance(obj, Placement | AgreementVersion):
-            history = inspect(obj).attrs.project_id.history
-            projects.update(p for p in (obj.project_id, *history.deleted) if p is not None)
+    projects = sorted({p for p in project_ids if p is not None})
     if not projects:
         return
     stamp = new_stamp()
     table = Project.__table__
     session.connection().execute(
         update(table)
-        .where(table.c.id.in_(sorted(projects)))
+        .where(table.c.id.in_(projects))
         .values(progress_stamp=stamp, updated_at=table.c.updated_at)
     )
     for project_id in projects:

@@ -1,4 +1,9 @@
-"""Placements for the web layer: create, end, move up a rung, and draw a candidate's journey."""
+"""Placements for the web layer: create, end, move up a rung, and draw a candidate's journey.
+
+Every write of a placement or a retention conversation goes through this module, which keeps
+what depends on it in the same transaction: the placement's `retention_since`
+(`retention.refresh`) and its project's `progress_stamp` (`progress_cache.touch`).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.models import Project, ProjectCompany, Rung
 from app.openings.models import Opening, OpeningStatus
-from app.placements import counting
+from app.placements import counting, progress_cache, retention
 from app.placements.counting import Targets
 from app.placements.models import Outcome, Placement
 from app.placements.progress import targets_of
@@ -159,10 +164,42 @@ def create(
         previous_id=previous.id if previous else None,
         created_by_id=user.id,
     )
-    db.session.add(placement)
+    insert([placement])
     if opening is not None:
         opening.status = OpeningStatus.MATCHED
     return placement
+
+
+def insert(placements: list[Placement]) -> list[Placement]:
+    """Add placements as they are (the caller checked the rules: `create()`, the import) and
+    keep what depends on them: each one's retention day (from its candidate's retention
+    conversations since its start) and its project's progress stamp. Flushes."""
+    for placement in placements:
+        # NOT NULL: a first value, recomputed below once the row exists.
+        placement.retention_since = placement.start_date
+    db.session.add_all(placements)
+    db.session.flush()
+    retention.refresh(db.session, placements=[p.id for p in placements])
+    progress_cache.touch(db.session, [p.project_id for p in placements])
+    return placements
+
+
+def record_conversation(
+    candidate: Candidate, held_on: date, kind: ConversationKind, notes: str = "", user=None
+) -> Conversation:
+    """Log a conversation in the candidate's samtaleforløb. A retention conversation also
+    moves the retention day of the candidate's placements (the start page's list)."""
+    conversation = Conversation(
+        held_on=held_on,
+        kind=ConversationKind(kind),
+        notes=notes,
+        created_by_id=getattr(user, "id", None),
+    )
+    candidate.conversations.append(conversation)
+    if conversation.kind == ConversationKind.RETENTION:
+        db.session.flush()
+        retention.refresh(db.session, candidates=[candidate.id])
+    return conversation
 
 
 def end(placement: Placement, actual_end: date, outcome: Outcome, reason: str = "") -> None:
@@ -182,6 +219,7 @@ def end(placement: Placement, actual_end: date, outcome: Outcome, reason: str = 
     placement.actual_end = actual_end
     placement.outcome = Outcome(outcome)
     placement.outcome_reason = reason.strip()
+    progress_cache.touch(db.session, [placement.project_id])
 
 
 def next_rung(placement: Placement, end_on: date, user) -> Placement:
