@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from werkzeug.security import generate_password_hash
 
+from app.agreements.models import AgreementVersion
+from app.candidates import service as candidates_service
+from app.candidates.models import Candidate
 from app.extensions import db
 from app.models import (
     CompanyRole,
@@ -19,7 +22,10 @@ from app.models import (
     ProjectCompany,
     Role,
     User,
+    utcnow,
 )
+from app.placements import service as placement_service
+from app.placements.models import Placement
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -104,9 +110,6 @@ class Factories:
         **kw,
     ):
         """A resident of the first area of `association` (a new association by default)."""
-        from app.candidates import service
-        from app.candidates.models import Candidate
-
         association = association or self.association()
         person = Candidate(
             first_name=first,
@@ -115,6 +118,62 @@ class Factories:
             area=association.areas[0] if association.areas else None,
             **kw,
         )
-        service.save(person)  # its search text, as every write path keeps it
+        candidates_service.save(person)  # its search text, as every write path keeps it
         db.session.commit()
         return person
+
+
+# --- placements on the ladder, the way every write path makes them -----------------------------
+
+TODAY = date.today()
+
+
+def days_ago(n: int) -> date:
+    return TODAY - timedelta(days=n)
+
+
+def add_candidate(first: str, last: str, association=None) -> Candidate:
+    candidate = Candidate(
+        first_name=first,
+        last_name=last,
+        phone="12 34 56 78",
+        association_id=association.id if association else None,
+    )
+    candidates_service.save(candidate)
+    db.session.commit()
+    return candidate
+
+
+def add_placement(candidate, project, company, rung, start, end=None, outcome=None) -> Placement:
+    placement = Placement(
+        candidate_id=candidate.id,
+        project_id=project.id,
+        company_id=company.id,
+        rung=rung,
+        start_date=start,
+        actual_end=end,
+        outcome=outcome,
+    )
+    placement_service.insert([placement])  # with its retention day and its project's stamp
+    db.session.commit()
+    return placement
+
+
+def approve_agreement(project, author, apprenticeships=2, courses=8, rule="started", **values):
+    version = AgreementVersion(
+        project_id=project.id,
+        number=1,
+        content={
+            "values": {"apprenticeships_min": apprenticeships, "courses_min": courses, **values}
+        },
+        text="",
+        apprenticeships_min=apprenticeships,
+        courses_min=courses,
+        count_rule=rule,
+        author_id=author.id,
+        approved_at=utcnow(),
+        approved_by_id=author.id,
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version

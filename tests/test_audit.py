@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent, AuditLogIsAppendOnly
 from app.candidates.models import Candidate, SensitiveNote
 from app.extensions import db
 from app.models import Phase, Role, User, utcnow
-from tests.test_progress import add_placement
+from tests.factories import add_placement
 
 HX = {"HX-Request": "true"}
 SECRET_NAME = ("Zyxwv", "Qwerty")

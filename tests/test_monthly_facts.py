@@ -17,7 +17,7 @@ from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import Meeting, MeetingKind, MeetingParticipant
 from app.models import Phase, Role
 from app.openings.models import Opening, OpeningStatus
-from tests.test_progress import add_candidate, add_placement, approve_agreement
+from tests.factories import add_candidate, add_placement, approve_agreement
 
 TODAY = date.today()
 # A meeting held in the past: Tuesday 3 November of last year, 8.30 in Copenhagen.

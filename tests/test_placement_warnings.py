@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Phase, Role
 from app.placements.models import Placement
+from tests.factories import approve_agreement
 from tests.test_placements import place, talk
-from tests.test_progress import approve_agreement
 
 
 @pytest.fixture

@@ -5,73 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
 from app.agreements.models import AgreementVersion
-from app.candidates import service as candidates_service
-from app.candidates.models import Candidate
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import Phase, Role, utcnow
 from app.openings.models import Opening
 from app.placements import service as placement_service
 from app.placements.models import Placement
-
-TODAY = date.today()
-
-
-def days_ago(n: int) -> date:
-    return TODAY - timedelta(days=n)
-
-
-def add_candidate(first: str, last: str, association=None) -> Candidate:
-    candidate = Candidate(
-        first_name=first,
-        last_name=last,
-        phone="12 34 56 78",
-        association_id=association.id if association else None,
-    )
-    candidates_service.save(candidate)
-    db.session.commit()
-    return candidate
-
-
-def add_placement(candidate, project, company, rung, start, end=None, outcome=None) -> Placement:
-    placement = Placement(
-        candidate_id=candidate.id,
-        project_id=project.id,
-        company_id=company.id,
-        rung=rung,
-        start_date=start,
-        actual_end=end,
-        outcome=outcome,
-    )
-    placement_service.insert([placement])  # with its retention day and its project's stamp
-    db.session.commit()
-    return placement
-
-
-def approve_agreement(project, author, apprenticeships=2, courses=8, rule="started", **values):
-    version = AgreementVersion(
-        project_id=project.id,
-        number=1,
-        content={
-            "values": {"apprenticeships_min": apprenticeships, "courses_min": courses, **values}
-        },
-        text="",
-        apprenticeships_min=apprenticeships,
-        courses_min=courses,
-        count_rule=rule,
-        author_id=author.id,
-        approved_at=utcnow(),
-        approved_by_id=author.id,
-    )
-    db.session.add(version)
-    db.session.commit()
-    return version
+from tests.factories import TODAY, add_candidate, add_placement, approve_agreement, days_ago
 
 
 @pytest.fixture

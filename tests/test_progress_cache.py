@@ -19,15 +19,14 @@ from app.placements import progress_cache
 from app.placements import service as placement_service
 from app.placements.models import Placement
 from app.placements.progress import project_progress
-from tests.test_progress import (
+from tests.factories import (
     TODAY,
     add_candidate,
     add_placement,
     approve_agreement,
     days_ago,
-    page,
-    site,  # noqa: F401  (the fixture)
 )
+from tests.test_progress import page, site  # noqa: F401  (site is the fixture)
 
 
 def counted_on_page(client, project) -> tuple[int, int]:

@@ -27,9 +27,9 @@ from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import Organisation, Phase, Project, Role, User, utcnow
 from app.openings.models import Opening
+from tests.factories import TODAY, add_candidate, add_placement, approve_agreement, days_ago
 from tests.forms import read_form
 from tests.querycount import Statements, measure
-from tests.test_progress import TODAY, add_candidate, add_placement, approve_agreement, days_ago
 
 HX = {"HX-Request": "true"}
 SMALL, LARGE = 2, 30

@@ -31,7 +31,7 @@ from app.placements.progress import project_facts, project_progress, projects_pr
 from app.reports import aarsvaerk as av
 from app.reports import chart
 from app.reports.models import ReportNarrative
-from tests.test_progress import add_candidate, add_placement, approve_agreement
+from tests.factories import add_candidate, add_placement, approve_agreement
 
 TODAY = date.today()
 CANARY = "KANARIEFUGL-7f3a"

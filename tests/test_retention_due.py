@@ -21,7 +21,7 @@ from app.models import Phase, Role
 from app.placements import retention
 from app.placements import service as placement_service
 from app.placements.models import Placement
-from tests.test_progress import TODAY, add_candidate, add_placement, days_ago
+from tests.factories import TODAY, add_candidate, add_placement, days_ago
 
 HX = {"HX-Request": "true"}
 
