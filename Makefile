@@ -1,11 +1,12 @@
 # make install: set up .venv, front-end packages and catalogs. make run: serve with demo data.
 # make test: set up, then run the whole suite (TEST_DATABASE_URL=postgresql://... for PostgreSQL).
+# make bench: wrk against a hello route, demo and large size (BENCH_ARGS="--postgres", ...).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format translations clean
+.PHONY: install run test lint format translations clean bench
 
 install: $(VENV)/.installed static/vendor/.installed catalogs
 
@@ -34,6 +35,10 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# Every main page as a share of a hello route, with wrk (never in CI; see README, Performance).
+bench: install
+	$(BIN)/python bench/wrk_bench.py $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check .
