@@ -325,6 +325,22 @@ def test_the_word_package_embeds_the_png_cleanly(client, login, site):
     assert image.format == "PNG" and image.width > image.height > 300
 
 
+def test_the_word_chart_follows_a_new_placement_at_once(client, login, site):
+    """The chart is kept per worker; a placement saved since the last download still shows."""
+    login(site["coordinator"])
+    url = f"/reports/project/{site['project'].id}.docx"
+
+    def chart_png():
+        package = zipfile.ZipFile(io.BytesIO(client.get(url).data))
+        return package.read("word/media/image1.png")
+
+    before = chart_png()
+    assert chart_png() == before  # the same counts draw the same chart
+    person = add_candidate("Ny", "Person", site["assoc"])
+    add_placement(person, site["project"], site["sub"], "internship", days_ago(20))
+    assert chart_png() != before
+
+
 def test_a_project_without_agreement_or_placements_still_gets_a_report(client, login, make):
     project = make.project(phase=Phase.AWARDED, main=make.company())
     login(make.user(Role.COORDINATOR))
