@@ -50,8 +50,9 @@ def safe_file_name(name: str) -> str:
     return "".join(ch for ch in name if ch not in '\\/:*?"<>|').strip()
 
 
-def download(data: bytes, mimetype: str, filename: str):
-    """A file download with a UTF-8 file name (and an ASCII fallback for old clients)."""
+def download(data, mimetype: str, filename: str):
+    """A file download (bytes, or an iterator of bytes to stream) with a UTF-8 file name (and an
+    ASCII fallback for old clients)."""
     filename = safe_file_name(filename)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     response = make_response(data)

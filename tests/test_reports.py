@@ -534,6 +534,23 @@ def test_the_portfolio_needs_the_same_queries_for_2_and_12_projects(client, logi
 # --- the placements CSV ------------------------------------------------------------------------
 
 
+def test_the_csv_is_streamed_in_pieces_that_add_up_to_every_row(client, login, site):
+    coordinator = login(site["coordinator"])
+    response = client.get(CSV_URL, buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    whole = b"".join(response.response)
+    response.close()
+    from app.reports import data
+    from app.reports.csv_export import placements_csv
+
+    rows = list(data.export_rows(coordinator))
+    assert len(rows) >= 3
+    pieces = list(placements_csv(rows, coordinator, batch=1))
+    assert len(pieces) == len(rows) + 1  # the header, then one piece per row
+    assert b"".join(pieces) == whole
+    assert whole.startswith("\ufeffByggesag;".encode())
+
+
 def test_staff_get_names_and_all_placements(client, login, make, site):
     other_project(make, site["coordinator"])
     login(site["coordinator"])

@@ -9,6 +9,7 @@ projects or placements.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -159,6 +160,9 @@ def portfolio(projects: list[Project], today: date) -> list[PortfolioRow]:
 # --- placements for the CSV export ---------------------------------------------------------------
 
 
+EXPORT_BATCH = 1000  # rows read from the database at a time
+
+
 @dataclass(frozen=True)
 class ExportRow:
     project: str
@@ -172,9 +176,11 @@ class ExportRow:
     outcome: str | None
 
 
-def export_rows(user, project_id: int | None = None) -> list[ExportRow]:
+def export_rows(user, project_id: int | None = None) -> Iterator[ExportRow]:
     """The placements `user` may export: projects in scope, and for a contractor only its own
-    company's placements. The caller decides which columns each role gets."""
+    company's placements. The caller decides which columns each role gets. A generator: the
+    query runs when the first row is asked for and is read in batches (a server-side cursor on
+    PostgreSQL), so a download of any size holds one batch in memory."""
     client = aliased(Organisation)
     company = aliased(Organisation)
     query = (
@@ -192,7 +198,8 @@ def export_rows(user, project_id: int | None = None) -> list[ExportRow]:
         query = query.where(Placement.company_id == user.organisation_id)
     if project_id is not None:
         query = query.where(Placement.project_id == project_id)
-    return [
+    result = db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
+    yield from (
         ExportRow(
             project=project_name,
             client=client_name,
@@ -204,10 +211,8 @@ def export_rows(user, project_id: int | None = None) -> list[ExportRow]:
             actual_end=placement.actual_end,
             outcome=placement.outcome,
         )
-        for placement, candidate, project_name, client_name, company_name in db.session.execute(
-            query
-        )
-    ]
+        for placement, candidate, project_name, client_name, company_name in result
+    )
 
 
 # --- apprentices for the årsværk ---------------------------------------------------------------

@@ -49,8 +49,15 @@ COUNT_RULES = {
 
 def danish_label(value) -> str:
     """The Danish label of an enum value (rung, phase, outcome), from the catalog."""
+    return _danish(value.label)
+
+
+@functools.lru_cache(maxsize=256)
+def _danish(msgid: str) -> str:
+    # Switching the locale costs more than the lookup, and the catalogs are fixed once the
+    # app runs: each label is looked up once per process (a report has one per journey step).
     with force_locale("da"):
-        return gettext(value.label)
+        return gettext(msgid)
 
 
 def numeric_date(day) -> str:
