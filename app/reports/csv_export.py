@@ -74,7 +74,10 @@ def _cell(text: str) -> str:
 def placements_csv(rows: Iterable[ExportRow], user, batch: int = 1000) -> Iterator[bytes]:
     """The CSV in pieces of `batch` rows: the first (the byte-order mark and the header) at
     once, so a download of any size starts at once and holds one piece in memory."""
-    columns = columns_for(user)
+    return _pieces(rows, columns_for(user), batch)  # the columns chosen now, while `user` loads
+
+
+def _pieces(rows: Iterable[ExportRow], columns, batch: int) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 

@@ -178,7 +178,7 @@ class ExportRow:
 
 def export_rows(user, project_id: int | None = None) -> Iterator[ExportRow]:
     """The placements `user` may export: projects in scope, and for a contractor only its own
-    company's placements. The caller decides which columns each role gets. A generator: the
+    company's placements. The caller decides which columns each role gets. An iterator: the
     query runs when the first row is asked for and is read in batches (a server-side cursor on
     PostgreSQL), so a download of any size holds one batch in memory."""
     client = aliased(Organisation)
@@ -198,6 +198,12 @@ def export_rows(user, project_id: int | None = None) -> Iterator[ExportRow]:
         query = query.where(Placement.company_id == user.organisation_id)
     if project_id is not None:
         query = query.where(Placement.project_id == project_id)
+    return _export_rows(query)  # the query is built now, while `user` is loaded
+
+
+def _export_rows(query) -> Iterator[ExportRow]:
+    # Runs while the file is sent: after the view returned and its session was closed, in a
+    # session of its own (the user object of the view may no longer be read here).
     result = db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
     yield from (
         ExportRow(
