@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 
-from app.models import Role
+from app.models import Role, Rung
 from app.placements.models import Outcome
 from app.reports.data import ExportRow
 from app.reports.word import danish_label
@@ -74,6 +74,8 @@ def _cell(text: str) -> str:
 def placements_csv(rows: Iterable[ExportRow], user, batch: int = 1000) -> Iterator[bytes]:
     """The CSV in pieces of `batch` rows: the first (the byte-order mark and the header) at
     once, so a download of any size starts at once and holds one piece in memory."""
+    for member in (*Rung, *Outcome):  # the Danish labels looked up now, in the request (kept
+        danish_label(member)  # per process): the pieces are made after it ended
     return _pieces(rows, columns_for(user), batch)  # the columns chosen now, while `user` loads
 
 

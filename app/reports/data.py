@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.access import project_scope_clause, scoped_projects
 from app.candidates.models import Candidate
@@ -198,27 +198,28 @@ def export_rows(user, project_id: int | None = None) -> Iterator[ExportRow]:
         query = query.where(Placement.company_id == user.organisation_id)
     if project_id is not None:
         query = query.where(Placement.project_id == project_id)
-    return _export_rows(query)  # the query is built now, while `user` is loaded
+    return _export_rows(db.engine, query)  # the query is built now, while `user` is loaded
 
 
-def _export_rows(query) -> Iterator[ExportRow]:
-    # Runs while the file is sent: after the view returned and its session was closed, in a
-    # session of its own (the user object of the view may no longer be read here).
-    result = db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
-    yield from (
-        ExportRow(
-            project=project_name,
-            client=client_name,
-            candidate=candidate,
-            rung=Rung(placement.rung),
-            company=company_name,
-            start=placement.start_date,
-            planned_end=placement.planned_end,
-            actual_end=placement.actual_end,
-            outcome=placement.outcome,
+def _export_rows(engine, query) -> Iterator[ExportRow]:
+    # Runs while the file is sent, after the view returned and its request ended: in a database
+    # session of its own, without Flask (a download abandoned halfway just closes it).
+    with Session(engine) as session:
+        result = session.execute(query.execution_options(yield_per=EXPORT_BATCH))
+        yield from (
+            ExportRow(
+                project=project_name,
+                client=client_name,
+                candidate=candidate,
+                rung=Rung(placement.rung),
+                company=company_name,
+                start=placement.start_date,
+                planned_end=placement.planned_end,
+                actual_end=placement.actual_end,
+                outcome=placement.outcome,
+            )
+            for placement, candidate, project_name, client_name, company_name in result
         )
-        for placement, candidate, project_name, client_name, company_name in result
-    )
 
 
 # --- apprentices for the årsværk ---------------------------------------------------------------

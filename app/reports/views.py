@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import abort, flash, redirect, request, stream_with_context, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -205,7 +205,7 @@ def placements_export():
     today = local_today()
     return _export(
         "placements.csv",
-        stream_with_context(placements_csv(rows, current_user)),
+        placements_csv(rows, current_user),
         CSV_MIMETYPE,
         f"Forløb - {today.isoformat()}.csv",
         project_id,
