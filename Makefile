@@ -1,11 +1,12 @@
 # make install: set up .venv, front-end packages and catalogs. make run: serve with demo data.
 # make test: set up, then run the whole suite (TEST_DATABASE_URL=postgresql://... for PostgreSQL).
+# make bench: wrk against a hello route, demo and large size (BENCH_ARGS="--postgres", ...).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: install run test fuzz lint format translations clean
+.PHONY: install run test fuzz bench lint format translations clean
 
 install: $(VENV)/.installed static/vendor/.installed catalogs
 
@@ -39,6 +40,10 @@ test: install
 # runs its short profile. Prints the values tried, requests, downloads per role and problems.
 fuzz: install
 	FUZZ_VALUES=$${FUZZ_VALUES:-10000} $(BIN)/pytest tests/test_fuzz_files.py -q -s -p no:cacheprovider
+
+# Every main page as a share of a hello route, with wrk (never in CI; see README, Performance).
+bench: install
+	$(BIN)/python bench/wrk_bench.py $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check .

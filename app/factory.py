@@ -6,7 +6,9 @@ import importlib
 import logging
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -68,14 +70,39 @@ VIEW_MODULES = (
 )
 
 
-def select_locale() -> str:
+# Parsed once: Flask-Babel takes a Locale as it is, where a string is parsed on every request.
+LOCALES = {"da": Locale.parse("da"), "en": Locale.parse("en")}
+# The same on every response (setdefault: a view may set its own).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    ),
+)
+
+
+def select_locale() -> Locale:
     """Danish unless the user chose English with the language switch."""
     if not has_request_context():  # the CLI and background work speak Danish
-        return "da"
+        return LOCALES["da"]
     lang = session.get("lang")
-    if lang in ("da", "en"):
-        return lang
-    return "da"
+    return LOCALES.get(lang, LOCALES["da"]) if isinstance(lang, str) else LOCALES["da"]
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its serializer built once per key instead of on
+    every request (the same key, salt, digest and fallback keys: the same cookies)."""
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != key:
+            cached = self._serializer = (key, super().get_signing_serializer(app))
+        return cached[1]
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -104,6 +131,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    app.session_interface = SessionInterface()
     db.init_app(app)
     migrate.init_app(
         app,
@@ -154,15 +182,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        response.headers["Content-Language"] = str(get_locale() or "da")
+        headers = response.headers
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
+        headers["Content-Language"] = str(get_locale() or "da")
         forbid_storing(response)  # Cache-Control: no-store on pages with personal data
         if request.endpoint != "static":
             response.vary.add("Cookie")

@@ -52,10 +52,11 @@ def safe_file_name(name: str) -> str:
     return sanitise.filename(name)
 
 
-def download(data: bytes, mimetype: str, filename: str):
-    """A file download with a UTF-8 file name (and an ASCII fallback for old clients). The
-    name is made safe here, whatever the caller passes: a line break in a project name must
-    not make the header invalid, nor a right-to-left override disguise the extension."""
+def download(data, mimetype: str, filename: str):
+    """A file download (bytes, or an iterator of bytes to stream) with a UTF-8 file name (and
+    an ASCII fallback for old clients). The name is made safe here, whatever the caller
+    passes: a line break in a project name must not make the header invalid, nor a
+    right-to-left override disguise the extension."""
     filename = sanitise.filename(filename)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     response = make_response(data)

@@ -83,11 +83,11 @@ def drop_postgres(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def wait_healthy(base: str, seconds: float = 30) -> None:
+def wait_healthy(base: str, seconds: float = 30, path: str = "/healthz") -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(base + path, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except OSError:
@@ -131,8 +131,15 @@ class Gunicorn:
     """gunicorn on 127.0.0.1 and a free port, with gunicorn.conf.py plus `extra` arguments
     (command-line settings override the file). Use as a context manager: stopped on exit."""
 
-    def __init__(self, env: dict, logdir: Path, name: str, extra: tuple[str, ...] = ()):
-        self.env, self.logdir, self.name, self.extra = env, logdir, name, extra
+    def __init__(
+        self,
+        env: dict,
+        logdir: Path,
+        name: str,
+        extra: tuple[str, ...] = (),
+        wsgi: str = "wsgi:app",
+    ):
+        self.env, self.logdir, self.name, self.extra, self.wsgi = env, logdir, name, extra, wsgi
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.error_log = logdir / f"{name}-gunicorn-error.log"
@@ -145,7 +152,7 @@ class Gunicorn:
                  "--bind", f"127.0.0.1:{self.port}", "--worker-class", "sync",
                  "--timeout", "60", "--graceful-timeout", "10",
                  "--error-logfile", str(self.error_log), "--log-level", "info",
-                 *self.extra, "wsgi:app"],
+                 *self.extra, self.wsgi],
                 env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         try:

@@ -320,6 +320,22 @@ def test_the_word_package_embeds_the_png_cleanly(client, login, site):
     assert image.format == "PNG" and image.width > image.height > 300
 
 
+def test_the_word_chart_follows_a_new_placement_at_once(client, login, site):
+    """The chart is kept per worker; a placement saved since the last download still shows."""
+    login(site["coordinator"])
+    url = f"/reports/project/{site['project'].id}.docx"
+
+    def chart_png():
+        package = zipfile.ZipFile(io.BytesIO(client.get(url).data))
+        return package.read("word/media/image1.png")
+
+    before = chart_png()
+    assert chart_png() == before  # the same counts draw the same chart
+    person = add_candidate("Ny", "Person", site["assoc"])
+    add_placement(person, site["project"], site["sub"], "internship", days_ago(20))
+    assert chart_png() != before
+
+
 def test_a_project_without_agreement_or_placements_still_gets_a_report(client, login, make):
     project = make.project(phase=Phase.AWARDED, main=make.company())
     login(make.user(Role.COORDINATOR))
@@ -511,6 +527,29 @@ def test_the_portfolio_needs_the_same_queries_for_2_and_12_projects(client, logi
 
 
 # --- the placements CSV ------------------------------------------------------------------------
+
+
+def test_the_csv_is_streamed_in_pieces_that_add_up_to_every_row(client, login, site):
+    coordinator = login(site["coordinator"])
+    response = client.get(CSV_URL, buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    # A server closes the view's session when the view returns, before the file is sent (the
+    # test's own app context would keep it open): the rows are read in a session of their own.
+    coordinator_id = coordinator.id
+    db.session.remove()
+    whole = b"".join(response.response)
+    response.close()
+    from app.models import User
+    from app.reports import data
+    from app.reports.csv_export import placements_csv
+
+    coordinator = db.session.get(User, coordinator_id)
+    rows = list(data.export_rows(coordinator))
+    assert len(rows) >= 3
+    pieces = list(placements_csv(rows, coordinator, batch=1))
+    assert len(pieces) == len(rows) + 1  # the header, then one piece per row
+    assert b"".join(pieces) == whole
+    assert whole.startswith("\ufeffByggesag;".encode())
 
 
 def test_staff_get_names_and_all_placements(client, login, make, site):

@@ -26,18 +26,34 @@ def init_app(app):
         return {"no_history": privacy.shows_personal_data()}
 
 
+_USER_BY_ID = None
+
+
+def _user_by_id():
+    """The user with its organisation, by id: built once per process, since building the
+    statement (and its joinedload option) cost more than running it on every request."""
+    global _USER_BY_ID
+    if _USER_BY_ID is None:
+        from sqlalchemy import bindparam, select
+        from sqlalchemy.orm import joinedload
+
+        from app.models import User
+
+        _USER_BY_ID = (
+            select(User).options(joinedload(User.organisation)).where(User.id == bindparam("uid"))
+        )
+    return _USER_BY_ID
+
+
 def load_user(user_id: str):
-    from sqlalchemy.orm import joinedload
-
-    from app.models import User
-
     try:
         raw_id, raw_version = user_id.split(":", 1)
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    # The organisation comes along: every page's header names it (no second query).
-    user = db.session.get(User, uid, options=[joinedload(User.organisation)])
+    # The organisation comes along: every page's header names it (no second query). Read from
+    # the database on every request: a disabled user or an ended session is refused at once.
+    user = db.session.execute(_user_by_id(), {"uid": uid}).unique().scalar_one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
-from app.models import Role
+from app.models import Role, Rung
 from app.placements.models import Outcome
 from app.reports.data import ExportRow
 from app.reports.word import danish_label
@@ -74,11 +74,30 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def placements_csv(rows: list[ExportRow], user) -> bytes:
-    columns = columns_for(user)
+def placements_csv(rows: Iterable[ExportRow], user, batch: int = 1000) -> Iterator[bytes]:
+    """The CSV in pieces of `batch` rows: the first (the byte-order mark and the header) at
+    once, so a download of any size starts at once and holds one piece in memory."""
+    for member in (*Rung, *Outcome):  # the Danish labels looked up now, in the request (kept
+        danish_label(member)  # per process): the pieces are made after it ended
+    return _pieces(rows, columns_for(user), batch)  # the columns chosen now, while `user` loads
+
+
+def _pieces(rows: Iterable[ExportRow], columns, batch: int) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def piece() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    buffer.write("\ufeff")
     writer.writerow([name for name, _ in columns])
-    for row in rows:
+    yield piece()
+    for number, row in enumerate(rows, 1):
         writer.writerow([_cell(value(row)) for _, value in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if number % batch == 0:
+            yield piece()
+    if buffer.tell():
+        yield piece()

@@ -9,11 +9,12 @@ projects or placements.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.access import project_scope_clause, scoped_projects
 from app.candidates.models import Candidate
@@ -159,6 +160,9 @@ def portfolio(projects: list[Project], today: date) -> list[PortfolioRow]:
 # --- placements for the CSV export ---------------------------------------------------------------
 
 
+EXPORT_BATCH = 1000  # rows read from the database at a time
+
+
 @dataclass(frozen=True)
 class ExportRow:
     project: str
@@ -172,9 +176,11 @@ class ExportRow:
     outcome: str | None
 
 
-def export_rows(user, project_id: int | None = None) -> list[ExportRow]:
+def export_rows(user, project_id: int | None = None) -> Iterator[ExportRow]:
     """The placements `user` may export: projects in scope, and for a contractor only its own
-    company's placements. The caller decides which columns each role gets."""
+    company's placements. The caller decides which columns each role gets. An iterator: the
+    query runs when the first row is asked for and is read in batches (a server-side cursor on
+    PostgreSQL), so a download of any size holds one batch in memory."""
     client = aliased(Organisation)
     company = aliased(Organisation)
     query = (
@@ -192,22 +198,28 @@ def export_rows(user, project_id: int | None = None) -> list[ExportRow]:
         query = query.where(Placement.company_id == user.organisation_id)
     if project_id is not None:
         query = query.where(Placement.project_id == project_id)
-    return [
-        ExportRow(
-            project=project_name,
-            client=client_name,
-            candidate=candidate,
-            rung=Rung(placement.rung),
-            company=company_name,
-            start=placement.start_date,
-            planned_end=placement.planned_end,
-            actual_end=placement.actual_end,
-            outcome=placement.outcome,
+    return _export_rows(db.engine, query)  # the query is built now, while `user` is loaded
+
+
+def _export_rows(engine, query) -> Iterator[ExportRow]:
+    # Runs while the file is sent, after the view returned and its request ended: in a database
+    # session of its own, without Flask (a download abandoned halfway just closes it).
+    with Session(engine) as session:
+        result = session.execute(query.execution_options(yield_per=EXPORT_BATCH))
+        yield from (
+            ExportRow(
+                project=project_name,
+                client=client_name,
+                candidate=candidate,
+                rung=Rung(placement.rung),
+                company=company_name,
+                start=placement.start_date,
+                planned_end=placement.planned_end,
+                actual_end=placement.actual_end,
+                outcome=placement.outcome,
+            )
+            for placement, candidate, project_name, client_name, company_name in result
         )
-        for placement, candidate, project_name, client_name, company_name in db.session.execute(
-            query
-        )
-    ]
 
 
 # --- apprentices for the årsværk ---------------------------------------------------------------

@@ -11,6 +11,8 @@ Who may have what:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -43,7 +45,13 @@ DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 staff_and_clients = roles(*STAFF_ROLES, Role.CLIENT)
 
 
-def _export(kind: str, body: bytes, mimetype: str, filename: str, project_id: int | None = None):
+def _export(
+    kind: str,
+    body: bytes | Iterator[bytes],
+    mimetype: str,
+    filename: str,
+    project_id: int | None = None,
+):
     """Log the download (what kind, which project; never its contents), then send it."""
     audit.record("export", target=kind + (f" project:{project_id}" if project_id else ""))
     db.session.commit()
@@ -193,7 +201,7 @@ def placements_export():
     project_id = parse_id(request.args.get("project"))
     if project_id is not None:
         get_project_or_404(project_id)
-    rows = data.export_rows(current_user, project_id)
+    rows = data.export_rows(current_user, project_id)  # read while the file is sent
     today = local_today()
     return _export(
         "placements.csv",

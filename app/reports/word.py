@@ -7,6 +7,8 @@ catalog. Every figure is read from the counting module's `Progress` (and per com
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import force_locale, gettext
 
 from app.agreements.danish import format_date, format_number
@@ -47,8 +49,15 @@ COUNT_RULES = {
 
 def danish_label(value) -> str:
     """The Danish label of an enum value (rung, phase, outcome), from the catalog."""
+    return _danish(value.label)
+
+
+@functools.lru_cache(maxsize=256)
+def _danish(msgid: str) -> str:
+    # Switching the locale costs more than the lookup, and the catalogs are fixed once the
+    # app runs: each label is looked up once per process (a report has one per journey step).
     with force_locale("da"):
-        return gettext(value.label)
+        return gettext(msgid)
 
 
 def numeric_date(day) -> str:
@@ -292,15 +301,25 @@ def _forecast_text(report: ProjectReport) -> str:
 
 
 def report_chart(report: ProjectReport) -> bytes:
+    """The chart for the report: drawn once per worker for each set of inputs (the counted
+    series, the day, the phase's dates, the target and the forecast), which are the whole key,
+    so a chart that no longer matches its project's counts is never handed out."""
     overview, project = report.overview, report.project
     t = report.progress.targets
+    return _chart(
+        tuple(overview.series),
+        overview.today,
+        project.execution_start,
+        project.execution_end,
+        t.courses if t else None,
+        overview.forecast,
+    )
+
+
+@functools.lru_cache(maxsize=64)  # a chart is about 40 KB
+def _chart(series, today, start, end, target, forecast) -> bytes:
     return progress_chart(
-        overview.series,
-        today=overview.today,
-        start=project.execution_start,
-        end=project.execution_end,
-        target=t.courses if t else None,
-        forecast=overview.forecast,
+        list(series), today=today, start=start, end=end, target=target, forecast=forecast
     )
 
 

@@ -1,0 +1,91 @@
+"""Heavy outputs in one process: the progress report .docx and the placements CSV.
+
+    .venv/bin/python bench/seed_large.py --database /tmp/large.sqlite
+    .venv/bin/python bench/heavy_outputs.py --database sqlite:////tmp/large.sqlite
+
+Signs the demo coordinator in through Flask's test client (no server, no network) and
+measures: the progress report .docx of the project with the most placements (median and best
+of --downloads, after one warm-up that draws its chart), and the placements CSV of every
+project streamed piece by piece (time to the first piece, to the whole file, its size and the
+process's peak RSS before and after). Figures depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import COORDINATOR  # noqa: E402
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True, help="a DATABASE_URL with seed_large data")
+    parser.add_argument("--downloads", type=int, default=30)
+    args = parser.parse_args()
+    if not 1 <= args.downloads <= 1000:
+        parser.error("--downloads must be in [1, 1000]")
+    secret = secrets.token_hex(32)
+    os.environ["DATABASE_URL"] = args.database
+    from bench.http_bench import targets
+
+    project_id, _, placements = targets({"DATABASE_URL": args.database, "SECRET_KEY": secret})
+
+    from app import create_app
+
+    app = create_app({"SECRET_KEY": secret, "SESSION_COOKIE_SECURE": False})
+    client = app.test_client()
+    page = client.get("/auth/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    email, password = COORDINATOR
+    form = {"csrf_token": token, "email": email, "password": password, "next": ""}
+    if client.post("/auth/login", data=form).status_code not in (302, 303):
+        raise SystemExit("could not sign in")
+
+    url = f"/reports/project/{project_id}.docx"
+    first = client.get(url)
+    if first.status_code != 200 or not first.data.startswith(b"PK"):
+        raise SystemExit(f"{url} answered {first.status_code}")
+    times = []
+    for _ in range(args.downloads):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    print(
+        f"progress report .docx, project {project_id} ({placements} placements): median "
+        f"{statistics.median(times):.1f} ms, best {min(times):.1f} ms over {args.downloads}"
+    )
+
+    before = peak_rss_mib()
+    started = time.perf_counter()
+    response = client.get("/reports/placements.csv", buffered=False)
+    pieces = iter(response.response)
+    size = len(next(pieces))
+    first_ms = (time.perf_counter() - started) * 1000
+    lines = 1
+    for piece in pieces:
+        size += len(piece)
+        lines += piece.count(b"\n")
+    response.close()
+    print(
+        f"placements CSV: status {response.status_code}, first piece {first_ms:.0f} ms, whole "
+        f"{time.perf_counter() - started:.1f} s, {lines:,} lines, {size / 1e6:.1f} MB, peak RSS "
+        f"{before:.0f} -> {peak_rss_mib():.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
