@@ -17,7 +17,7 @@ from app.extensions import db
 from app.gdpr import service
 from app.models import Role
 from app.placements.models import Placement
-from app.placements.progress import project_progress
+from app.placements.progress_data import project_progress
 
 TODAY = date.today()
 HX = {"HX-Request": "true"}

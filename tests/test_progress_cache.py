@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Phase, Project, Role, utcnow
 from app.placements import progress_cache
 from app.placements.models import Placement
-from app.placements.progress import project_progress
+from app.placements.progress_data import project_progress
 from tests.test_progress import (
     TODAY,
     add_candidate,

@@ -20,13 +20,20 @@ from docx.oxml.ns import qn
 from PIL import Image
 from sqlalchemy import event
 
+from app.agreements.document_model import (
+    AgreementDocument,
+    Paragraph,
+    Picture,
+    Section,
+    Table,
+    to_text,
+)
 from app.agreements.docx_writer import to_docx
-from app.agreements.model import AgreementDocument, Paragraph, Picture, Section, Table, to_text
 from app.candidates.models import Conversation, SensitiveNote
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements import counting
-from app.placements.progress import project_facts, project_progress, projects_progress
+from app.placements.progress_data import project_facts, project_progress, projects_progress
 from app.reports import aarsvaerk as av
 from app.reports import chart
 from app.reports.models import ReportNarrative

@@ -8,7 +8,7 @@ from app.agreements import service
 from app.agreements.blueprint import bp
 from app.agreements.diff import inline_diff
 from app.agreements.document import RenderError
-from app.agreements.model import to_html, to_text
+from app.agreements.document_model import to_html, to_text
 from app.agreements.variables import INPUT_VARIABLES
 from app.forms import EmptyForm
 from app.i18n import N_

@@ -27,14 +27,14 @@ from app.placements.counting import (
     Targets,
 )
 from app.placements.models import Outcome, Placement
-from app.placements.progress import (
+from app.placements.progress_cache import phase_of
+from app.placements.progress_data import (
     FACT_COLUMNS,
     cached_overview,
     fact_of,
     project_overview,
     with_approved_version,
 )
-from app.placements.progress_cache import phase_of
 from app.placements.rules import Span
 from app.web import MAX_PAGE, parse_id, render
 

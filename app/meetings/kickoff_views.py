@@ -1,3 +1,6 @@
+"""The kickoff meeting's pages: plan it, its participants, questions and minutes, its .ics and
+the contractor briefing (the monthly meetings are in monthly_views.py)."""
+
 from datetime import UTC, datetime
 
 from flask import abort, flash, request, url_for
