@@ -66,6 +66,7 @@ VIEW_MODULES = (
     "app.imports.views",
     "app.gdpr.views",
     "app.audit.views",
+    "app.legacy_views",
 )
 
 
@@ -151,6 +152,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     kickoff_service.init_app(app)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"app.{name}.blueprint").bp)
+    # Last: the old addresses of a project's parts redirect to the new ones (for one release).
+    app.register_blueprint(importlib.import_module("app.legacy_views").bp)
 
     @app.after_request
     def security_headers(response):

@@ -154,7 +154,7 @@ def rows_by_label(sheet) -> dict:
 
 # --- access ------------------------------------------------------------------------------------
 
-PROJECT_URLS = ("/reports/project/{id}", "/reports/project/{id}.docx", "/reports/project/{id}.xlsx")
+PROJECT_URLS = ("/projects/{id}/report", "/projects/{id}/report.docx", "/projects/{id}/report.xlsx")
 GLOBAL_URLS = (
     "/reports/",
     "/reports/portfolio.xlsx",
@@ -170,7 +170,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, site):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/auth/login")
-    response = client.post(f"/reports/project/{site['project'].id}/narrative", data={})
+    response = client.post(f"/projects/{site['project'].id}/report/narrative", data={})
     assert response.status_code == 302
 
 
@@ -187,7 +187,7 @@ def test_the_projects_client_may_have_its_reports(client, login, make, site):
         assert client.get(url).status_code == 200, url
     assert client.get(f"{CSV_URL}?project={site['project'].id}").status_code == 200
     # Reading the comment is fine; writing it is the coordinators' job.
-    url = f"/reports/project/{site['project'].id}/narrative"
+    url = f"/projects/{site['project'].id}/report/narrative"
     assert client.post(url, data={"text": "x", "version": "0"}).status_code == 403
 
 
@@ -196,7 +196,7 @@ def test_another_client_gets_404_for_the_project(client, login, make, site):
     for url in [u.format(id=site["project"].id) for u in PROJECT_URLS]:
         assert client.get(url).status_code == 404, url
     assert client.get(f"{CSV_URL}?project={site['project'].id}").status_code == 404
-    assert client.get("/reports/project/999999").status_code == 404
+    assert client.get("/projects/999999/report").status_code == 404
 
 
 def test_contractors_do_not_get_the_clients_report(client, login, make, site):
@@ -218,26 +218,26 @@ def test_contractors_do_not_get_the_clients_report(client, login, make, site):
 
 def test_the_progress_page_links_to_the_report_for_staff_and_clients(client, login, make, site):
     project = site["project"]
-    link = f'href="/reports/project/{project.id}"'
+    link = f'href="/projects/{project.id}/report"'
     login(site["coordinator"])
-    assert link in client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
+    assert link in client.get(f"/projects/{project.id}/progress").get_data(as_text=True)
     login(make.user(Role.CLIENT, site["assoc"]))
-    assert link in client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
+    assert link in client.get(f"/projects/{project.id}/progress").get_data(as_text=True)
     login(make.user(Role.CONTRACTOR, site["main"]))
-    assert link not in client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
+    assert link not in client.get(f"/projects/{project.id}/progress").get_data(as_text=True)
 
 
 def test_the_index_lists_the_projects_in_scope(client, login, make, site):
     other = other_project(make, site["coordinator"])
     login(make.user(Role.CLIENT, site["assoc"]))
     html = client.get("/reports/").get_data(as_text=True)
-    assert f'href="/reports/project/{site["project"].id}"' in html
-    assert f"/reports/project/{other.id}" not in html
+    assert f'href="/projects/{site["project"].id}/report"' in html
+    assert f"/projects/{other.id}/report" not in html
     assert 'href="/reports/portfolio.xlsx"' in html and 'href="/reports/aarsvaerk"' in html
     login(make.user(Role.CONTRACTOR, site["main"]))
     html = client.get("/reports/").get_data(as_text=True)
     assert 'href="/reports/placements.csv"' in html
-    assert "portfolio.xlsx" not in html and "/reports/project/" not in html
+    assert "portfolio.xlsx" not in html and "/report.docx" not in html and '/report"' not in html
 
 
 # --- the Word report ---------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_the_index_lists_the_projects_in_scope(client, login, make, site):
 def test_the_word_report_has_headings_tables_chart_and_initials(client, login, make, site):
     project = site["project"]
     login(make.user(Role.CLIENT, site["assoc"]))
-    response = client.get(f"/reports/project/{project.id}.docx")
+    response = client.get(f"/projects/{project.id}/report.docx")
     assert "attachment" in response.headers["Content-Disposition"]
     document = document_of(response)
     progress = project_progress(project)
@@ -308,7 +308,7 @@ def test_the_word_report_has_headings_tables_chart_and_initials(client, login, m
 
 def test_the_word_report_is_danish_with_properties(client, login, site):
     login(site["coordinator"])
-    document = document_of(client.get(f"/reports/project/{site['project'].id}.docx"))
+    document = document_of(client.get(f"/projects/{site['project'].id}/report.docx"))
     core = document.core_properties
     assert core.title == "Fremdriftsrapport – Helhedsplan Gellerup"
     assert core.author == "Byg Op" and core.language == "da-DK"
@@ -322,7 +322,7 @@ def test_the_word_report_is_danish_with_properties(client, login, site):
 
 def test_the_word_package_embeds_the_png_cleanly(client, login, site):
     login(site["coordinator"])
-    data = client.get(f"/reports/project/{site['project'].id}.docx").data
+    data = client.get(f"/projects/{site['project'].id}/report.docx").data
     package = zipfile.ZipFile(io.BytesIO(data))
     names = package.namelist()
     assert package.testzip() is None and len(names) == len(set(names))
@@ -335,10 +335,10 @@ def test_the_word_package_embeds_the_png_cleanly(client, login, site):
 def test_a_project_without_agreement_or_placements_still_gets_a_report(client, login, make):
     project = make.project(phase=Phase.AWARDED, main=make.company())
     login(make.user(Role.COORDINATOR))
-    document = document_of(client.get(f"/reports/project/{project.id}.docx"))
+    document = document_of(client.get(f"/projects/{project.id}/report.docx"))
     assert len(document.inline_shapes) == 1
     assert table_with(document, "").rows[1].cells[1].text == "–"
-    book = workbook_of(client.get(f"/reports/project/{project.id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
     assert book["Pr. trin"]["C6"].value == 0
 
 
@@ -354,7 +354,7 @@ def test_libreoffice_converts_the_word_report_to_pdf(client, login, site, tmp_pa
         pytest.skip("LibreOffice (soffice) is not installed; apt install libreoffice-writer-nogui")
     login(site["coordinator"])
     source = tmp_path / "rapport.docx"
-    source.write_bytes(client.get(f"/reports/project/{site['project'].id}.docx").data)
+    source.write_bytes(client.get(f"/projects/{site['project'].id}/report.docx").data)
     result = subprocess.run(
         [
             binary,
@@ -382,7 +382,7 @@ def test_libreoffice_converts_the_word_report_to_pdf(client, login, site, tmp_pa
 def test_the_excel_report_has_the_counted_figures(client, login, make, site):
     project = site["project"]
     login(make.user(Role.CLIENT, site["assoc"]))
-    book = workbook_of(client.get(f"/reports/project/{project.id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
     p = project_progress(project)
     assert book.properties.language == "da-DK"
     assert book.sheetnames == [
@@ -428,7 +428,7 @@ def test_a_formula_in_a_name_stays_text_in_excel(client, login, make, site):
     site["main"].name = '=HYPERLINK("http://evil")'
     db.session.commit()
     login(site["coordinator"])
-    book = workbook_of(client.get(f"/reports/project/{site['project'].id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{site['project'].id}/report.xlsx"))
     cell = book["Pr. virksomhed"]["A2"]
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
 
@@ -502,7 +502,7 @@ def test_the_word_report_needs_the_same_queries_for_few_and_many_placements(
     client, login, make, site
 ):
     login(site["coordinator"])
-    url = f"/reports/project/{site['project'].id}.docx"
+    url = f"/projects/{site['project'].id}/report.docx"
     few = count_statements(client, url)
     for i in range(8):
         person = add_candidate(f"Person{i}", "Test", site["assoc"])
@@ -611,13 +611,13 @@ def test_no_sensitive_text_in_any_export_for_any_role(client, login, make, site,
 
 
 def narrative_url(project) -> str:
-    return f"/reports/project/{project.id}/narrative"
+    return f"/projects/{project.id}/report/narrative"
 
 
 def test_a_coordinator_writes_the_comment_and_it_reaches_both_files(client, login, make, site):
     project = site["project"]
     login(site["coordinator"])
-    html = client.get(f"/reports/project/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/report").get_data(as_text=True)
     assert 'name="version" type="hidden" value="0"' in html
     response = client.post(
         narrative_url(project), data={"text": "Godt i gang.\n\nTo nye i praktik.", "version": "0"}
@@ -627,14 +627,14 @@ def test_a_coordinator_writes_the_comment_and_it_reaches_both_files(client, logi
     assert saved.text == "Godt i gang.\n\nTo nye i praktik." and saved.version == 1
     assert saved.updated_by_id == site["coordinator"].id
 
-    document = document_of(client.get(f"/reports/project/{project.id}.docx"))
+    document = document_of(client.get(f"/projects/{project.id}/report.docx"))
     paragraphs = [p.text for p in document.paragraphs]
     assert "Godt i gang." in paragraphs and "To nye i praktik." in paragraphs
-    book = workbook_of(client.get(f"/reports/project/{project.id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
     assert "To nye i praktik." in xlsx_text(book)
 
     login(make.user(Role.CLIENT, site["assoc"]))
-    html = client.get(f"/reports/project/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/report").get_data(as_text=True)
     assert "To nye i praktik." in html and "<textarea" not in html
 
 

@@ -81,7 +81,7 @@ def span_label(span: Span) -> str:
     return "–"
 
 
-@bp.route("/progress/<int:project_id>")
+@bp.route("/projects/<int:project_id>/progress")
 @signed_in
 def progress(project_id: int):
     """Show the project's progress against its agreement, over time and by rung, and a page
