@@ -53,11 +53,11 @@ VIEW_MODULES = (
     "app.core.views",
     "app.auth.views",
     "app.projects.views",
-    "app.projects.award",
-    "app.projects.progress",
+    "app.projects.award_views",
+    "app.projects.progress_json_views",
     "app.admin.views",
     "app.agreements.views",
-    "app.meetings.views",
+    "app.meetings.kickoff_views",
     "app.meetings.monthly_views",
     "app.openings.views",
     "app.candidates.views",
@@ -67,6 +67,7 @@ VIEW_MODULES = (
     "app.imports.views",
     "app.gdpr.views",
     "app.audit.views",
+    "app.legacy_views",
 )
 
 
@@ -179,6 +180,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     kickoff_service.init_app(app)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"app.{name}.blueprint").bp)
+    # Last: the old addresses of a project's parts redirect to the new ones (for one release).
+    app.register_blueprint(importlib.import_module("app.legacy_views").bp)
 
     @app.after_request
     def security_headers(response):

@@ -55,7 +55,7 @@ def main() -> None:
     if client.post("/auth/login", data=form).status_code not in (302, 303):
         raise SystemExit("could not sign in")
 
-    url = f"/reports/project/{project_id}.docx"
+    url = f"/projects/{project_id}/report.docx"
     first = client.get(url)
     if first.status_code != 200 or not first.data.startswith(b"PK"):
         raise SystemExit(f"{url} answered {first.status_code}")

@@ -187,7 +187,7 @@ def signed_in_session(base: str) -> Session:
 
 
 def routes_for(session: Session, project_id: int, number: int) -> list[Route]:
-    status, page = session.get("draft", f"/agreements/{project_id}/draft", record=False)
+    status, page = session.get("draft", f"/projects/{project_id}/agreement/draft", record=False)
     if status != 200:
         raise SystemExit(f"the agreement editor answered {status}")
     form = EditorForm()
@@ -200,11 +200,11 @@ def routes_for(session: Session, project_id: int, number: int) -> list[Route]:
         Route("start page / + 4 sections", "/", then=SECTIONS),
         Route("projects ?phase&q", projects),
         Route("projects ?phase&q (htmx)", projects, htmx=True),
-        Route("progress /placements/progress/<id>", f"/placements/progress/{project_id}"),
+        Route("progress /placements/progress/<id>", f"/projects/{project_id}/progress"),
         Route(f"candidates ?q={CANDIDATE_QUERY}", f"/candidates/?q={CANDIDATE_QUERY}"),
-        Route("agreement preview (htmx POST)", f"/agreements/{project_id}/preview",
+        Route("agreement preview (htmx POST)", f"/projects/{project_id}/agreement/preview",
               data=form.fields, htmx=True),
-        Route("agreement .docx", f"/agreements/{project_id}/v{number}.docx", docx=True),
+        Route("agreement .docx", f"/projects/{project_id}/agreement/v{number}.docx", docx=True),
     ]  # fmt: skip
 
 
@@ -367,7 +367,7 @@ def run_memory(env: dict, args, workdir: Path) -> None:
     """One worker, no recycling: RSS before and after --downloads .docx downloads; then the
     same with gunicorn.conf.py's max_requests, to show the guard recycling the worker."""
     project_id, number, _ = targets(env)
-    path = f"/agreements/{project_id}/v{number}.docx"
+    path = f"/projects/{project_id}/agreement/v{number}.docx"
     route = Route("docx", path, docx=True)
     for label, extra in (
         ("max_requests=0 (no recycling)", ("--workers", "1", "--max-requests", "0")),

@@ -40,8 +40,8 @@ PAGES = (
     ("  section openings", "/dashboard/openings", HX),
     ("projects ?phase&q", "/projects/?phase=execution&q=a", {}),
     ("projects ?phase&q (htmx)", "/projects/?phase=execution&q=a", HX),
-    ("progress", "/placements/progress/{project}", {}),
-    ("agreement .docx", "/agreements/{project}/v{version}.docx", {}),
+    ("progress", "/projects/{project}/progress", {}),
+    ("agreement .docx", "/projects/{project}/agreement/v{version}.docx", {}),
 )
 SEARCHES = (
     ("q=sen (many)", "/candidates/?q=sen"),

@@ -57,7 +57,7 @@ def minutes_state(env: dict) -> dict[str, tuple[int, str]]:
         rows = db.session.execute(
             select(Meeting.project_id, Meeting.id, Meeting.version, Meeting.minutes)
         ).all()
-        return {f"/meetings/{p}/m/{m}": (v, text or "") for p, m, v, text in rows}
+        return {f"/projects/{p}/meetings/{m}": (v, text or "") for p, m, v, text in rows}
 
 
 def conversation_counts(env: dict, run_id: str) -> Counter:

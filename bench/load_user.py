@@ -123,16 +123,20 @@ def scout(session: Session) -> Site:
     progress, meetings, documents = [], [], []
     for project in projects:
         pid = project.rsplit("/", 1)[1]
-        status, _ = session.get("scout", f"/placements/progress/{pid}", record=False)
+        status, _ = session.get("scout", f"/projects/{pid}/progress", record=False)
         if status == 200:
-            progress.append(f"/placements/progress/{pid}")
-        for page in links(f"/meetings/{pid}/", rf'href="(/meetings/{pid}/m/\d+)"'):
+            progress.append(f"/projects/{pid}/progress")
+        for page in links(f"/projects/{pid}/meetings/", rf'href="(/projects/{pid}/meetings/\d+)"'):
             _, text = session.get("scout", page, record=False)
             if f'action="{page}/minutes"' in text:
                 meetings.append(page)
-        documents += links(f"/agreements/{pid}", rf'href="(/agreements/{pid}/v\d+\.docx)"')
-        for version in links(f"/agreements/{pid}", rf'href="(/agreements/{pid}/v\d+)"'):
-            documents += links(version, rf'href="(/agreements/{pid}/v\d+\.docx)"')
+        documents += links(
+            f"/projects/{pid}/agreement", rf'href="(/projects/{pid}/agreement/v\d+\.docx)"'
+        )
+        for version in links(
+            f"/projects/{pid}/agreement", rf'href="(/projects/{pid}/agreement/v\d+)"'
+        ):
+            documents += links(version, rf'href="(/projects/{pid}/agreement/v\d+\.docx)"')
     return Site(projects, candidates, progress, sorted(set(meetings)), sorted(set(documents)))
 
 

@@ -600,7 +600,7 @@ class AgreementCache:
 
     def __call__(self, p, targets: tuple[int, int], rule: str) -> tuple[dict, str]:
         from app.agreements.danish import format_date
-        from app.agreements.model import to_text
+        from app.agreements.document_model import to_text
 
         key = (*targets, rule, len(p.areas), p.start is not None, p.main is not None)
         document_json, draft = self._shape(key)

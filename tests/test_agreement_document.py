@@ -22,8 +22,8 @@ from app.agreements.document import (
     to_text,
     validate_draft,
 )
+from app.agreements.document_model import LadderTable
 from app.agreements.library import load_library
-from app.agreements.model import LadderTable
 from app.agreements.samples import DEMO_VALUES, HOSTILE_TEXTS, hostile_values
 from app.agreements.variables import ILLEGAL_CHARS, Message
 

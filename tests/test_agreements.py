@@ -33,7 +33,7 @@ def project(make):
 
 def editor_form(client, project, **changes) -> dict:
     """The editor's fields as the browser would post them, read from the editor page."""
-    html = client.get(f"/agreements/{project.id}/draft").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/agreement/draft").get_data(as_text=True)
     data = read_form(html, "editor")
     data.pop("csrf_token", None)
     data.update(changes)
@@ -41,7 +41,7 @@ def editor_form(client, project, **changes) -> dict:
 
 
 def test_the_editor_is_prefilled_from_the_project(client, project, coordinator):
-    response = client.get(f"/agreements/{project.id}/draft")
+    response = client.get(f"/projects/{project.id}/agreement/draft")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'value="Helhedsplan Gellerup"' in html
@@ -51,7 +51,7 @@ def test_the_editor_is_prefilled_from_the_project(client, project, coordinator):
 
 def test_preview_follows_the_typing(client, project, coordinator):
     form = editor_form(client, project, v_apprenticeships_min="3", v_courses_min="12")
-    response = client.post(f"/agreements/{project.id}/preview", data=form, headers=HX)
+    response = client.post(f"/projects/{project.id}/agreement/preview", data=form, headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" not in html and html.lstrip().startswith('<aside id="preview"')
@@ -60,26 +60,28 @@ def test_preview_follows_the_typing(client, project, coordinator):
 
 def test_preview_explains_what_blocks_it(client, project, coordinator):
     form = editor_form(client, project, v_apprenticeships_min="5", v_courses_min="2")
-    html = client.post(f"/agreements/{project.id}/preview", data=form, headers=HX).get_data(
+    html = client.post(f"/projects/{project.id}/agreement/preview", data=form, headers=HX).get_data(
         as_text=True
     )
     assert "kan ikke være lavere end målet for lærepladser" in html
 
 
 def test_save_creates_numbered_versions_with_targets_as_data(client, project, coordinator):
-    response = client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
+    response = client.post(
+        f"/projects/{project.id}/agreement/draft", data=editor_form(client, project)
+    )
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/agreements/{project.id}/v1"
+    assert response.headers["Location"] == f"/projects/{project.id}/agreement/v1"
     form = editor_form(client, project, v_courses_min="10", note="Flere forløb")
     assert form["base_number"] == "1"
-    assert client.post(f"/agreements/{project.id}/draft", data=form).status_code == 303
+    assert client.post(f"/projects/{project.id}/agreement/draft", data=form).status_code == 303
     versions = db.session.scalars(select(AgreementVersion).order_by(AgreementVersion.number)).all()
     assert [(v.number, v.courses_min, v.apprenticeships_min) for v in versions] == [
         (1, 8, 2),
         (2, 10, 2),
     ]
     assert versions[1].note == "Flere forløb" and versions[1].author.name == "Karen Koordinator"
-    html = client.get(f"/agreements/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
     assert "v1" in html and "v2" in html and "Flere forløb" in html
 
 
@@ -87,7 +89,7 @@ def test_invalid_values_answer_422_beside_the_field_and_save_nothing(client, pro
     form = editor_form(
         client, project, v_courses_min="1", v_apprenticeships_min="-2", v_project_name="Ok\x07"
     )
-    response = client.post(f"/agreements/{project.id}/draft", data=form)
+    response = client.post(f"/projects/{project.id}/agreement/draft", data=form)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="v_apprenticeships_min-error"' in html
@@ -101,8 +103,8 @@ def test_a_second_save_on_the_same_version_gets_a_conflict_and_keeps_its_text(
 ):
     first = editor_form(client, project)
     second = editor_form(client, project, v_coordinator_contact="Min egen tekst")
-    assert client.post(f"/agreements/{project.id}/draft", data=first).status_code == 303
-    response = client.post(f"/agreements/{project.id}/draft", data=second)
+    assert client.post(f"/projects/{project.id}/agreement/draft", data=first).status_code == 303
+    response = client.post(f"/projects/{project.id}/agreement/draft", data=second)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "har Karen Koordinator gemt version 1" in html
@@ -110,7 +112,7 @@ def test_a_second_save_on_the_same_version_gets_a_conflict_and_keeps_its_text(
     assert 'name="base_number" value="1"' in html  # saving again now is a deliberate choice
     assert db.session.scalar(select(func.count(AgreementVersion.id))) == 1
     second["base_number"] = "1"
-    assert client.post(f"/agreements/{project.id}/draft", data=second).status_code == 303
+    assert client.post(f"/projects/{project.id}/agreement/draft", data=second).status_code == 303
 
 
 def test_clauses_can_be_switched_off_and_moved(client, project, coordinator):
@@ -120,7 +122,7 @@ def test_clauses_can_be_switched_off_and_moved(client, project, coordinator):
     assert optional in order
     form.pop(f"on_{optional}", None)
     moved = client.post(
-        f"/agreements/{project.id}/draft", data={**form, "move": "purpose:up"}, headers=HX
+        f"/projects/{project.id}/agreement/draft", data={**form, "move": "purpose:up"}, headers=HX
     )
     assert moved.status_code == 200
     html = moved.get_data(as_text=True)
@@ -129,7 +131,7 @@ def test_clauses_can_be_switched_off_and_moved(client, project, coordinator):
     assert 'hx-swap-oob="true"' in html  # the preview follows, out of band
     assert html.index("1. Formål") < html.index("2. Parter og projekt")
     form["clause"] = new_order
-    client.post(f"/agreements/{project.id}/draft", data=form)
+    client.post(f"/projects/{project.id}/agreement/draft", data=form)
     version = db.session.scalar(select(AgreementVersion))
     text = version.text
     assert text.index("Formål") < text.index("Parter og projekt")
@@ -140,7 +142,7 @@ def test_clauses_can_be_switched_off_and_moved(client, project, coordinator):
 def test_a_required_clause_cannot_be_switched_off(client, project, coordinator):
     form = editor_form(client, project)
     form.pop("on_targets")
-    response = client.post(f"/agreements/{project.id}/draft", data=form)
+    response = client.post(f"/projects/{project.id}/agreement/draft", data=form)
     assert response.status_code == 422
     assert "kan ikke slås fra" in response.get_data(as_text=True)
 
@@ -150,18 +152,18 @@ def test_overridden_wording_is_used_literally_and_the_library_wording_stays_visi
 ):
     hostile = "Vi skriver 7*7 og <w:p>&amp; ]]> selv, [[ raw ]] 🏗️ عربي"
     form = editor_form(client, project, override_purpose=hostile)
-    response = client.post(f"/agreements/{project.id}/draft", data=form)
+    response = client.post(f"/projects/{project.id}/agreement/draft", data=form)
     assert response.status_code == 303
     version = db.session.scalar(select(AgreementVersion))
     assert hostile in version.text
-    page = client.get(f"/agreements/{project.id}/draft").get_data(as_text=True)
+    page = client.get(f"/projects/{project.id}/agreement/draft").get_data(as_text=True)
     assert "Tilpasset" in page
     assert "&lt;w:p&gt;&amp;amp; ]]&gt;" in page  # escaped in the HTML, literal on screen
     # Beside the override, the library's wording of the same clause, filled in with the values.
     row = page.split('id="clause-row-purpose"')[1]
     library_text = row.split('class="library-text">')[1].split("</pre>")[0]
     assert "Gellerupparken" in library_text and "{{" not in library_text
-    data = client.get(f"/agreements/{project.id}/v1.docx").data
+    data = client.get(f"/projects/{project.id}/agreement/v1.docx").data
     body = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert hostile in body
 
@@ -170,7 +172,7 @@ def test_an_override_with_an_unknown_placeholder_is_refused_beside_the_field(
     client, project, coordinator
 ):
     form = editor_form(client, project, override_purpose="Vi mødes {{ ugedag }}.")
-    response = client.post(f"/agreements/{project.id}/draft", data=form)
+    response = client.post(f"/projects/{project.id}/agreement/draft", data=form)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     error = html.split('id="override_purpose-error"')[1].split("</small>")[0]
@@ -179,59 +181,63 @@ def test_an_override_with_an_unknown_placeholder_is_refused_beside_the_field(
     assert "Vi mødes {{ ugedag }}." in html  # the text is kept in the field
 
     form = editor_form(client, project, override_purpose="Aftalen om {{ project_name }}.")
-    assert client.post(f"/agreements/{project.id}/draft", data=form).status_code == 303
-    data = client.get(f"/agreements/{project.id}/v1.docx").data
+    assert client.post(f"/projects/{project.id}/agreement/draft", data=form).status_code == 303
+    data = client.get(f"/projects/{project.id}/agreement/v1.docx").data
     body = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert f"Aftalen om {project.name}." in body and "{{" not in body
 
 
 def test_a_saved_version_keeps_its_words_when_the_library_changes(client, project, coordinator):
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
     version = db.session.scalar(select(AgreementVersion))
-    before = client.get(f"/agreements/{project.id}/v1.txt").get_data(as_text=True)
+    before = client.get(f"/projects/{project.id}/agreement/v1.txt").get_data(as_text=True)
     library = service.library()
     purpose = library.get("purpose")
     library.clauses[library.clauses.index(purpose)] = replace(
         purpose, template=library.compile("Helt ny tekst.")
     )
     try:
-        assert client.get(f"/agreements/{project.id}/v1.txt").get_data(as_text=True) == before
+        assert (
+            client.get(f"/projects/{project.id}/agreement/v1.txt").get_data(as_text=True) == before
+        )
         assert "Helt ny tekst." not in before and version.text == before
     finally:
         library.clauses[library.clauses.index(library.get("purpose"))] = purpose
 
 
 def test_compare_marks_additions_and_deletions(client, project, coordinator):
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
     client.post(
-        f"/agreements/{project.id}/draft",
+        f"/projects/{project.id}/agreement/draft",
         data=editor_form(client, project, v_courses_min="11"),
     )
-    html = client.get(f"/agreements/{project.id}/compare?from=1&to=2").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/agreement/compare?from=1&to=2").get_data(
+        as_text=True
+    )
     assert "<del>8</del>" in html and "<ins>11</ins>" in html
 
 
 def test_client_approves_and_an_approved_version_is_frozen(client, make, login, project):
     login(make.user(Role.COORDINATOR))
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
-    coordinator_try = client.post(f"/agreements/{project.id}/v1/approve")
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
+    coordinator_try = client.post(f"/projects/{project.id}/agreement/v1/approve")
     assert coordinator_try.status_code == 403
     login(make.user(Role.CLIENT, project.client, name="Birgitte Bygherre"))
-    response = client.post(f"/agreements/{project.id}/v1/approve")
+    response = client.post(f"/projects/{project.id}/agreement/v1/approve")
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Godkendt af Birgitte Bygherre" in html
     # The client may also draft; a further save is a new version, v1 stays as approved.
     form = editor_form(client, project, v_courses_min="9")
-    assert client.post(f"/agreements/{project.id}/draft", data=form).status_code == 303
+    assert client.post(f"/projects/{project.id}/agreement/draft", data=form).status_code == 303
     approved = service.approved_version(project)
     assert (approved.number, approved.courses_min) == (1, 8)
     assert service.latest_version(project).number == 2
 
 
 def test_word_download_is_a_real_document_with_a_good_name(client, project, coordinator):
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
-    response = client.get(f"/agreements/{project.id}/v1.docx")
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
+    response = client.get(f"/projects/{project.id}/agreement/v1.docx")
     assert response.status_code == 200
     assert response.mimetype.endswith("wordprocessingml.document")
     disposition = response.headers["Content-Disposition"]
@@ -244,7 +250,7 @@ def test_word_download_is_a_real_document_with_a_good_name(client, project, coor
     assert "Helhedsplan Gellerup" in document.sections[0].header.paragraphs[0].text
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "Parter og projekt" in headings
-    text = client.get(f"/agreements/{project.id}/v1.txt")
+    text = client.get(f"/projects/{project.id}/agreement/v1.txt")
     assert text.mimetype == "text/plain" and "Parter og projekt" in text.get_data(as_text=True)
 
 
@@ -257,37 +263,40 @@ def test_contractors_see_only_the_approved_agreement(client, make, login, projec
     db.session.add(ProjectCompany(project_id=project.id, company_id=firm.id, role="main"))
     db.session.commit()
     login(make.user(Role.COORDINATOR))
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
     service.approve(service.get_version(project, 1), make.user(Role.CLIENT, project.client))
 
     login(make.user(Role.CONTRACTOR, firm))
-    assert client.get(f"/agreements/{project.id}").status_code == 200
-    assert client.get(f"/agreements/{project.id}/v1").status_code == 200
-    assert client.get(f"/agreements/{project.id}/v1.docx").status_code == 200
-    for url in (f"/agreements/{project.id}/v2", f"/agreements/{project.id}/v2.docx"):
+    assert client.get(f"/projects/{project.id}/agreement").status_code == 200
+    assert client.get(f"/projects/{project.id}/agreement/v1").status_code == 200
+    assert client.get(f"/projects/{project.id}/agreement/v1.docx").status_code == 200
+    for url in (
+        f"/projects/{project.id}/agreement/v2",
+        f"/projects/{project.id}/agreement/v2.docx",
+    ):
         assert client.get(url).status_code == 404
-    assert client.get(f"/agreements/{project.id}/draft").status_code == 403
-    assert client.post(f"/agreements/{project.id}/preview", data={}).status_code == 403
-    assert client.get(f"/agreements/{project.id}/compare").status_code == 403
+    assert client.get(f"/projects/{project.id}/agreement/draft").status_code == 403
+    assert client.post(f"/projects/{project.id}/agreement/preview", data={}).status_code == 403
+    assert client.get(f"/projects/{project.id}/agreement/compare").status_code == 403
 
 
 def test_other_associations_and_companies_get_404(client, make, login, project):
     login(make.user(Role.COORDINATOR))
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
     for user in (make.user(Role.CLIENT), make.user(Role.CONTRACTOR)):
         login(user)
         for url in ("", "/v1", "/v1.docx", "/v1.txt"):
-            assert client.get(f"/agreements/{project.id}{url}").status_code == 404, url
+            assert client.get(f"/projects/{project.id}/agreement{url}").status_code == 404, url
         # Drafting is refused alike for another's project and a missing one.
-        draft = client.get(f"/agreements/{project.id}/draft").status_code
-        assert draft == client.get("/agreements/999999/draft").status_code
+        draft = client.get(f"/projects/{project.id}/agreement/draft").status_code
+        assert draft == client.get("/projects/999999/agreement/draft").status_code
         assert draft in (403, 404)
-        assert client.post(f"/agreements/{project.id}/v1/approve").status_code in (403, 404)
+        assert client.post(f"/projects/{project.id}/agreement/v1/approve").status_code in (403, 404)
 
 
 def test_cli_renders_one_or_all_agreements(runner, client, project, coordinator, tmp_path):
-    client.post(f"/agreements/{project.id}/draft", data=editor_form(client, project))
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
     out = tmp_path / "aftale.docx"
     result = runner.invoke(
         args=["agreements", "render", "--project", str(project.id), "--output", str(out)]

@@ -1,6 +1,7 @@
 """The domain is plain Python: importing a rule loads no Flask, no ORM and no views."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,12 +54,15 @@ def _loaded(module: str) -> list[str]:
 def test_a_domain_module_imports_no_flask_and_no_views(module):
     loaded = _loaded(module)
     frameworks = sorted({m.split(".")[0] for m in loaded} & FORBIDDEN_TOP)
-    views = [m for m in loaded if m.startswith("app.") and m.rsplit(".", 1)[-1] in VIEWISH]
+    views = [m for m in loaded if m.startswith("app.") and viewish(m.rsplit(".", 1)[-1])]
     assert frameworks == [], f"{module} loads {frameworks}"
     assert views == [], f"{module} loads {views}"
 
 
-VIEWISH = {"views", "monthly_views", "progress_views", "award", "blueprint", "factory"}
+def viewish(name: str) -> bool:
+    """A module that only the factory may import: a view module (named `views` or `<what>_views`,
+    see test_view_modules_say_they_are_views), a blueprint, or the factory itself."""
+    return name == "views" or name.endswith("_views") or name in ("blueprint", "factory")
 
 
 def test_the_probe_would_notice_flask_and_views():
@@ -91,8 +95,30 @@ def test_no_feature_imports_another_features_views():
             if not line.startswith(("from app.", "import app.")):
                 continue
             parts = line.split()[1].split(".")
-            if len(parts) >= 3 and parts[-1] in VIEWISH and parts[1] != own:
+            if len(parts) >= 3 and viewish(parts[-1]) and parts[1] != own:
                 offenders.append(f"{path.relative_to(ROOT)}: {line}")
             if parts[-1] == "factory":
                 offenders.append(f"{path.relative_to(ROOT)}: {line}")
     assert offenders == []
+
+
+ROUTE = re.compile(r"^@bp\.(get|post|route)\(|\.add_url_rule\(", re.MULTILINE)
+
+
+def test_view_modules_say_they_are_views():
+    """A module with routes is named `views.py` or `<what>_views.py`, and a module so named holds
+    routes: the factory loads exactly these, and no database adapter or document model shares a
+    view's name."""
+    from app.factory import VIEW_MODULES
+
+    with_routes = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in (ROOT / "app").rglob("*.py")
+        if ROUTE.search(path.read_text(encoding="utf-8"))
+    }
+    named_views = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in (ROOT / "app").rglob("*.py")
+        if viewish(path.stem) and path.stem not in ("blueprint", "factory")
+    }
+    assert with_routes == named_views == set(VIEW_MODULES)

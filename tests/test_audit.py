@@ -70,8 +70,8 @@ def test_viewing_searching_and_opening_sensitive_notes_are_logged(client, coordi
 
 
 EXPORTS = [
-    ("/reports/project/{project}.docx", "project_report.docx project:{project}"),
-    ("/reports/project/{project}.xlsx", "project_report.xlsx project:{project}"),
+    ("/projects/{project}/report.docx", "project_report.docx project:{project}"),
+    ("/projects/{project}/report.xlsx", "project_report.xlsx project:{project}"),
     ("/reports/placements.csv", "placements.csv"),
     ("/reports/placements.csv?project={project}", "placements.csv project:{project}"),
     ("/reports/portfolio.xlsx", "portfolio.xlsx"),
@@ -101,7 +101,7 @@ def test_a_clients_export_is_logged_as_theirs(client, make, login):
 def test_a_refused_export_logs_nothing(client, make, login):
     project = make.project()
     login(make.user(Role.CONTRACTOR))
-    assert client.get(f"/reports/project/{project.id}.docx").status_code in (403, 404)
+    assert client.get(f"/projects/{project.id}/report.docx").status_code in (403, 404)
     assert events() == []
 
 

@@ -143,5 +143,7 @@ def test_contractor_sees_its_duties_and_the_partnership_at_a_glance(client, make
     html = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert 'id="duties"' in html
     assert "underentreprenører" in html  # one of the main contractor's duties
-    assert f"/agreements/{project.id}" in html and f"/meetings/{project.id}/" in html
-    assert f"/openings/{project.id}" in html
+    assert (
+        f"/projects/{project.id}/agreement" in html and f"/projects/{project.id}/meetings/" in html
+    )
+    assert f"/projects/{project.id}/openings" in html

@@ -33,7 +33,7 @@ from app.models import HousingArea, Phase, Project, Role
 from app.placements import progress_cache
 from app.placements import service as placement_service
 from app.placements.models import Placement
-from app.placements.progress import project_progress
+from app.placements.progress_data import project_progress
 from tests.forms import read_form
 
 TODAY = local_today()

@@ -47,15 +47,15 @@ DOWNLOADS = (
 def _urls(world) -> dict[str, str]:
     a = world.sides["A"].ids
     return {
-        "report_docx": f"/reports/project/{a['project_id']}.docx",
-        "report_xlsx": f"/reports/project/{a['project_id']}.xlsx",
+        "report_docx": f"/projects/{a['project_id']}/report.docx",
+        "report_xlsx": f"/projects/{a['project_id']}/report.xlsx",
         "portfolio_xlsx": "/reports/portfolio.xlsx",
         "aarsvaerk_xlsx": "/reports/aarsvaerk.xlsx",
         "placements_csv": "/reports/placements.csv",
         "placements_csv_project": f"/reports/placements.csv?project={a['project_id']}",
         "gdpr_json": f"/gdpr/candidates/{a['candidate_id']}/export.json",
         "gdpr_docx": f"/gdpr/candidates/{a['candidate_id']}/export.docx",
-        "kickoff_ics": f"/meetings/{a['project_id']}/kickoff.ics",
+        "kickoff_ics": f"/projects/{a['project_id']}/kickoff.ics",
     }
 
 

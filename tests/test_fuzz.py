@@ -353,7 +353,10 @@ def test_every_form_survives_hostile_input(app, ctx, csrf_app, capsys):
     posts = {
         rule.endpoint
         for rule in csrf_app.url_map.iter_rules()
-        if "POST" in rule.methods and access_rule_for(csrf_app, rule.endpoint) is not None
+        if "POST" in rule.methods
+        and access_rule_for(csrf_app, rule.endpoint) is not None
+        # An old address only redirects to its new one (app/legacy_views.py): no page posts there.
+        and not rule.endpoint.startswith("legacy.")
     }
     uncovered = posts - covered - set(NOT_A_PAGE_FORM)
     assert uncovered == set(), f"POST endpoints with no form found on any page: {uncovered}"
@@ -453,26 +456,30 @@ def test_documents_hold_hostile_text_literally(app, ctx, csrf_app):
     def documents(text):
         want = expected(text)
         # The agreement: a new version whose project name is hostile.
-        post_form(f"/agreements/{p}/draft", f"/agreements/{p}/draft", {"v_project_name": text})
+        post_form(
+            f"/projects/{p}/agreement/draft",
+            f"/projects/{p}/agreement/draft",
+            {"v_project_name": text},
+        )
         latest = db.session.scalar(
             select(AgreementVersion.number)
             .where(AgreementVersion.project_id == p)
             .order_by(AgreementVersion.number.desc())
         )
-        assert want in docx_text(download(f"/agreements/{p}/v{latest}.docx"))
+        assert want in docx_text(download(f"/projects/{p}/agreement/v{latest}.docx"))
         # The monthly minutes.
-        page = f"/meetings/{p}/m/{m}"
+        page = f"/projects/{p}/meetings/{m}"
         post_form(page, f"{page}/minutes", {"minutes": text})
         assert want in docx_text(download(f"{page}/minutes.docx"))
         # The coordinator's comment in the client's report (Word and Excel).
-        page = f"/reports/project/{p}"
+        page = f"/projects/{p}/report"
         post_form(page, f"{page}/narrative", {"text": text})
         assert want in docx_text(download(f"{page}.docx"))
         book = openpyxl.load_workbook(io.BytesIO(download(f"{page}.xlsx")))
         cells = [c.value for s in book.worksheets for row in s.iter_rows() for c in row]
         assert want in cells
         # The kickoff: a hostile place and agenda; the briefing still opens.
-        page = f"/meetings/{p}/kickoff"
+        page = f"/projects/{p}/kickoff"
         post_form(page, page, {"place": text, "agenda": text})
         assert want in docx_text(download(f"{page}/briefing.docx"))
         checked.append(text)
@@ -574,7 +581,7 @@ def test_extra_fields_change_nothing_beyond_the_form(app, ctx, csrf_app):
 
     # An opening reported by a contractor: its own user and an open status, whatever is posted.
     contractor = world.user("contractor_a")
-    page = f"/openings/{a['project_id']}"
+    page = f"/projects/{a['project_id']}/openings"
     post(
         contractor,
         page,
@@ -608,7 +615,7 @@ def test_extra_fields_change_nothing_beyond_the_form(app, ctx, csrf_app):
     assert snapshot(placement, ("outcome",)) == {"outcome": "completed"}, "not ended"
 
     # An agreement draft saved: a new, unapproved version by the coordinator.
-    page = f"/agreements/{a['project_id']}/draft"
+    page = f"/projects/{a['project_id']}/agreement/draft"
     post(world.coordinator, page, page, {}, hostile_extra)
     latest = db.session.scalar(
         select(AgreementVersion)

@@ -19,7 +19,7 @@ from app.gdpr import service
 from app.models import Role
 from app.placements import service as placement_service
 from app.placements.models import Placement
-from app.placements.progress import project_progress
+from app.placements.progress_data import project_progress
 
 TODAY = date.today()
 HX = {"HX-Request": "true"}

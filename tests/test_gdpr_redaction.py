@@ -180,10 +180,10 @@ def test_the_erase_page_lists_every_place_with_a_link(client, make, coordinator)
     ):
         assert label in section, label
     links = set(re.findall(r'href="([^"]+)"', section))
-    assert f"/meetings/{project_id}/kickoff" in links
-    assert f"/meetings/{project_id}/m/{planted['monthly'].id}" in links
-    assert f"/openings/{project_id}" in links
-    assert f"/reports/project/{project_id}" in links
+    assert f"/projects/{project_id}/kickoff" in links
+    assert f"/projects/{project_id}/meetings/{planted['monthly'].id}" in links
+    assert f"/projects/{project_id}/openings" in links
+    assert f"/projects/{project_id}/report" in links
     for link in links:
         assert client.get(link).status_code == 200, link
     assert "[slettet person]" in section
@@ -221,7 +221,7 @@ def test_an_editor_with_the_old_text_gets_a_conflict_not_an_overwrite(client, ma
     project_id, old_version = planted["project"].id, planted["narrative"].version
     client.post(f"/gdpr/candidates/{planted['person'].id}/erase", data={"confirm": "SLET"})
     response = client.post(
-        f"/reports/project/{project_id}/narrative",
+        f"/projects/{project_id}/report/narrative",
         data={"text": "Quetzalina Brøndumsen trives stadig.", "version": str(old_version)},
     )
     assert response.status_code == 409

@@ -51,7 +51,7 @@ def plan(client, project, **changes):
         "agenda": "",
     }
     data.update(changes)
-    return client.post(f"/meetings/{project.id}/kickoff", data=data)
+    return client.post(f"/projects/{project.id}/kickoff", data=data)
 
 
 def test_standard_questions_load_and_are_answered_from_the_targets():
@@ -90,7 +90,7 @@ def test_a_broken_questions_file_is_reported_with_its_line(tmp_path):
 def test_planning_creates_the_meeting_agenda_questions_and_participants(client, login, world):
     login(world["coordinator"])
     project = world["project"]
-    page = client.get(f"/meetings/{project.id}/kickoff").get_data(as_text=True)
+    page = client.get(f"/projects/{project.id}/kickoff").get_data(as_text=True)
     assert "Skal de ledige fastansættes?" in page  # the standard answers, before planning
     response = plan(client, project)
     assert response.status_code == 303
@@ -106,7 +106,7 @@ def test_planning_creates_the_meeting_agenda_questions_and_participants(client, 
     assert db.session.scalar(select(func.count(KickoffQuestion.id))) == len(
         load_questions().questions
     )
-    html = client.get(f"/meetings/{project.id}/kickoff").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/kickoff").get_data(as_text=True)
     assert "Skurvognen" in html and "4. marts" in html
 
 
@@ -137,7 +137,7 @@ def test_calendar_file_has_the_right_times_and_keeps_its_uid(client, login, worl
     login(world["coordinator"])
     project = world["project"]
     plan(client, project)
-    first = Calendar.from_ical(client.get(f"/meetings/{project.id}/kickoff.ics").data)
+    first = Calendar.from_ical(client.get(f"/projects/{project.id}/kickoff.ics").data)
     event = first.walk("VEVENT")[0]
     start = event.decoded("dtstart")
     assert (start.hour, start.minute, str(start.tzinfo)) == (9, 30, "Europe/Copenhagen")
@@ -145,7 +145,7 @@ def test_calendar_file_has_the_right_times_and_keeps_its_uid(client, login, worl
     assert "Helhedsplan Gellerup" in str(event["summary"])
     assert first.walk("VTIMEZONE")  # the zone travels with the file
     plan(client, project, time="13:00", place="Mødelokalet")
-    second = Calendar.from_ical(client.get(f"/meetings/{project.id}/kickoff.ics").data)
+    second = Calendar.from_ical(client.get(f"/projects/{project.id}/kickoff.ics").data)
     moved = second.walk("VEVENT")[0]
     assert moved["uid"] == event["uid"]
     assert int(moved["sequence"]) == int(event["sequence"]) + 1
@@ -162,18 +162,18 @@ def test_summer_time_is_respected(client, login, world):
 
 def test_no_calendar_file_before_the_meeting_is_planned(client, login, world):
     login(world["contractor"])
-    assert client.get(f"/meetings/{world['project'].id}/kickoff.ics").status_code == 404
+    assert client.get(f"/projects/{world['project'].id}/kickoff.ics").status_code == 404
 
 
 def test_contractor_asks_and_sees_the_answer(app, client, login, world):
     project = world["project"]
     login(world["contractor"])
     empty = client.post(
-        f"/meetings/{project.id}/kickoff/questions", data={"question": " "}, headers=HX
+        f"/projects/{project.id}/kickoff/questions", data={"question": " "}, headers=HX
     )
     assert empty.status_code == 422 and 'id="question-error"' in empty.get_data(as_text=True)
     response = client.post(
-        f"/meetings/{project.id}/kickoff/questions",
+        f"/projects/{project.id}/kickoff/questions",
         data={"question": "Må lærlingen arbejde for underentreprenøren?"},
         headers=HX,
     )
@@ -185,14 +185,14 @@ def test_contractor_asks_and_sees_the_answer(app, client, login, world):
 
     login(world["coordinator"])
     answered = client.post(
-        f"/meetings/{project.id}/kickoff/questions/{question.id}/answer",
+        f"/projects/{project.id}/kickoff/questions/{question.id}/answer",
         data={"answer": "Ja, hvis I aftaler det med skolen."},
         headers=HX,
     )
     assert answered.status_code == 200
     login(world["contractor"])
     assert "Ja, hvis I aftaler det med skolen." in client.get(
-        f"/meetings/{project.id}/kickoff"
+        f"/projects/{project.id}/kickoff"
     ).get_data(as_text=True)
 
 
@@ -204,7 +204,7 @@ def test_coordinator_reorders_and_marks_questions_discussed(client, login, world
         select(KickoffQuestion).order_by(KickoffQuestion.position)
     ).all()[:2]
     client.post(
-        f"/meetings/{project.id}/kickoff/questions/{second.id}/move",
+        f"/projects/{project.id}/kickoff/questions/{second.id}/move",
         data={"direction": "up"},
         headers=HX,
     )
@@ -213,14 +213,14 @@ def test_coordinator_reorders_and_marks_questions_discussed(client, login, world
     ).all()
     assert ordered[:2] == [second.id, first.id]
     client.post(
-        f"/meetings/{project.id}/kickoff/questions/{first.id}/discussed",
+        f"/projects/{project.id}/kickoff/questions/{first.id}/discussed",
         data={"discussed": "1"},
         headers=HX,
     )
     db.session.refresh(first)
     assert first.discussed
     bad = client.post(
-        f"/meetings/{project.id}/kickoff/questions/{first.id}/move", data={"direction": "sideways"}
+        f"/projects/{project.id}/kickoff/questions/{first.id}/move", data={"direction": "sideways"}
     )
     assert bad.status_code == 400
 
@@ -231,7 +231,7 @@ def test_minutes_are_saved_and_a_stale_save_is_refused(client, login, world):
     plan(client, project)
     version = str(db.session.scalar(select(Meeting.version)))
     ok = client.post(
-        f"/meetings/{project.id}/kickoff/minutes",
+        f"/projects/{project.id}/kickoff/minutes",
         data={
             "minutes": "Gennemgik aftalen.",
             "decisions": "Møde hver 1. tirsdag.",
@@ -241,7 +241,7 @@ def test_minutes_are_saved_and_a_stale_save_is_refused(client, login, world):
     )
     assert ok.status_code == 200
     stale = client.post(
-        f"/meetings/{project.id}/kickoff/minutes",
+        f"/projects/{project.id}/kickoff/minutes",
         data={"minutes": "Min tekst", "decisions": "", "version": version},
         headers=HX,
     )
@@ -249,7 +249,7 @@ def test_minutes_are_saved_and_a_stale_save_is_refused(client, login, world):
     assert "Min tekst" in stale.get_data(as_text=True)
     assert db.session.scalar(select(Meeting.minutes)) == "Gennemgik aftalen."
     login(world["client"])
-    assert "Møde hver 1. tirsdag." in client.get(f"/meetings/{project.id}/kickoff").get_data(
+    assert "Møde hver 1. tirsdag." in client.get(f"/projects/{project.id}/kickoff").get_data(
         as_text=True
     )
 
@@ -259,7 +259,7 @@ def test_briefing_is_a_word_file_with_the_qa(client, login, world):
     login(world["coordinator"])
     plan(client, project)
     login(world["contractor"])
-    response = client.get(f"/meetings/{project.id}/kickoff/briefing.docx")
+    response = client.get(f"/projects/{project.id}/kickoff/briefing.docx")
     assert response.status_code == 200
     assert (
         "Opstartsbriefing%20-%20Helhedsplan%20Gellerup.docx"
@@ -282,7 +282,7 @@ def test_only_coordinators_run_the_meeting(client, login, world, who):
     plan(client, project)
     question = db.session.scalar(select(KickoffQuestion))
     login(world[who])
-    assert client.get(f"/meetings/{project.id}/kickoff").status_code == 200
+    assert client.get(f"/projects/{project.id}/kickoff").status_code == 200
     for url, data in (
         ("", {"date": f"{NEXT_YEAR}-05-05", "time": "10:00", "duration_minutes": "60"}),
         (f"/questions/{question.id}/answer", {"answer": "x"}),
@@ -291,8 +291,8 @@ def test_only_coordinators_run_the_meeting(client, login, world, who):
         ("/minutes", {"minutes": "x"}),
         ("/participants", {"name": "x", "side": "other"}),
     ):
-        assert client.post(f"/meetings/{project.id}/kickoff{url}", data=data).status_code == 403
-    asked = client.post(f"/meetings/{project.id}/kickoff/questions", data={"question": "Hej?"})
+        assert client.post(f"/projects/{project.id}/kickoff{url}", data=data).status_code == 403
+    asked = client.post(f"/projects/{project.id}/kickoff/questions", data={"question": "Hej?"})
     assert asked.status_code == (403 if who == "client" else 303)
 
 
@@ -301,10 +301,10 @@ def test_other_organisations_cannot_see_the_kickoff(client, make, login, world):
     for outsider in (make.user(Role.CLIENT), make.user(Role.CONTRACTOR)):
         login(outsider)
         for url in ("", ".ics", "/briefing.docx"):
-            assert client.get(f"/meetings/{project.id}/kickoff{url}").status_code == 404
+            assert client.get(f"/projects/{project.id}/kickoff{url}").status_code == 404
     login(make.user(Role.CONTRACTOR))
     assert (
-        client.post(f"/meetings/{project.id}/kickoff/questions", data={"question": "x"}).status_code
+        client.post(f"/projects/{project.id}/kickoff/questions", data={"question": "x"}).status_code
         == 404
     )
 
@@ -314,13 +314,13 @@ def test_participants_are_added_and_removed(client, login, world):
     login(world["coordinator"])
     plan(client, project)
     bad = client.post(
-        f"/meetings/{project.id}/kickoff/participants",
+        f"/projects/{project.id}/kickoff/participants",
         data={"name": "", "side": "other", "email": "nope"},
         headers=HX,
     )
     assert bad.status_code == 422
     added = client.post(
-        f"/meetings/{project.id}/kickoff/participants",
+        f"/projects/{project.id}/kickoff/participants",
         data={"name": "Jens Jobcenter", "side": "other", "email": "j@aarhus.dk"},
         headers=HX,
     )
@@ -328,7 +328,7 @@ def test_participants_are_added_and_removed(client, login, world):
     person = next(
         p for p in db.session.scalar(select(Meeting)).participants if p.name == "Jens Jobcenter"
     )
-    client.post(f"/meetings/{project.id}/kickoff/participants/{person.id}/remove", headers=HX)
-    assert "Jens Jobcenter" not in client.get(f"/meetings/{project.id}/kickoff").get_data(
+    client.post(f"/projects/{project.id}/kickoff/participants/{person.id}/remove", headers=HX)
+    assert "Jens Jobcenter" not in client.get(f"/projects/{project.id}/kickoff").get_data(
         as_text=True
     )

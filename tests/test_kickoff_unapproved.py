@@ -69,7 +69,7 @@ def save_draft(world, **values):
 def plan(client, login, world):
     login(world["coordinator"])
     response = client.post(
-        f"/meetings/{world['project'].id}/kickoff",
+        f"/projects/{world['project'].id}/kickoff",
         data={"date": f"{NEXT_YEAR}-03-04", "time": "09:30", "duration_minutes": "90"},
     )
     assert response.status_code == 303
@@ -85,7 +85,7 @@ def page_text(client, url):
 
 
 def briefing_text(client, project):
-    response = client.get(f"/meetings/{project.id}/kickoff/briefing.docx")
+    response = client.get(f"/projects/{project.id}/kickoff/briefing.docx")
     assert response.status_code == 200
     document = docx.Document(io.BytesIO(response.data))
     parts = [p.text for p in document.paragraphs]
@@ -104,21 +104,21 @@ def test_no_draft_value_on_the_kickoff_page_or_in_the_briefing(client, login, wo
     project = world["project"]
     save_draft(world, **DRAFT)
     login(world[who])
-    before = page_text(client, f"/meetings/{project.id}/kickoff")
+    before = page_text(client, f"/projects/{project.id}/kickoff")
     assert_no_draft_value(before, "the page before planning")
     assert "Bygherren har endnu ikke godkendt aftalen" in before
     assert_no_draft_value(briefing_text(client, project), "the briefing before planning")
 
     plan(client, login, world)
     login(world[who])
-    after = page_text(client, f"/meetings/{project.id}/kickoff")
+    after = page_text(client, f"/projects/{project.id}/kickoff")
     assert_no_draft_value(after, "the planned page")
     assert "måltallene ligger ikke fast" in after  # the agenda says so
     briefing = briefing_text(client, project)
     assert_no_draft_value(briefing, "the planned briefing")
     assert "Bygherren har endnu ikke godkendt aftalen." in briefing
     assert "har indgået" not in briefing
-    calendar = client.get(f"/meetings/{project.id}/kickoff.ics").get_data(as_text=True)
+    calendar = client.get(f"/projects/{project.id}/kickoff.ics").get_data(as_text=True)
     assert_no_draft_value(calendar.replace("\r\n ", ""), "the calendar file")
 
 
@@ -135,12 +135,12 @@ def test_a_new_project_does_not_present_the_handbook_example_as_agreed(client, l
     """No version at all: the library's default 2 and 8 are not the agreement either."""
     project = world["project"]
     login(world["contractor"])
-    page = page_text(client, f"/meetings/{project.id}/kickoff")
+    page = page_text(client, f"/projects/{project.id}/kickoff")
     assert "mindst 2 lærepladser" not in page and "8 beskæftigelsesforløb" not in page
     assert "Det ligger ikke fast endnu" in page  # the how-many answer
     plan(client, login, world)
     login(world["contractor"])
-    page = page_text(client, f"/meetings/{project.id}/kickoff")
+    page = page_text(client, f"/projects/{project.id}/kickoff")
     assert "mindst 2 lærepladser" not in page and "8 beskæftigelsesforløb" not in page
     assert "Mindst 2 lærepladser" not in briefing_text(client, project)
 
@@ -190,7 +190,7 @@ def test_drafters_see_the_draft_figures_marked_as_a_draft(client, login, world, 
     project = world["project"]
     save_draft(world, apprenticeships_min=1, courses_min=6)
     login(world[who])
-    overview = page_text(client, f"/agreements/{project.id}")
+    overview = page_text(client, f"/projects/{project.id}/agreement")
     assert "Kladdens tal, version 1: ikke godkendt" in overview
     assert "1 læreplads" in overview and "6 beskæftigelsesforløb" in overview
     detail = page_text(client, f"/projects/{project.id}")
@@ -201,7 +201,7 @@ def test_contractors_are_told_there_is_no_approved_agreement(client, login, worl
     project = world["project"]
     save_draft(world, apprenticeships_min=1, courses_min=6)
     login(world["contractor"])
-    overview = page_text(client, f"/agreements/{project.id}")
+    overview = page_text(client, f"/projects/{project.id}/agreement")
     assert "Aftalen er endnu ikke godkendt." in overview
     assert "Kladde" not in overview and "6 beskæftigelsesforløb" not in overview
     detail = page_text(client, f"/projects/{project.id}")

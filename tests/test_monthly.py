@@ -43,7 +43,7 @@ def plan(client, project, **changes):
         "last_date": f"{YEAR}-12-31",
     }
     data.update(changes)
-    return client.post(f"/meetings/{project.id}/series", data=data)
+    return client.post(f"/projects/{project.id}/meetings/series", data=data)
 
 
 def meetings(project):
@@ -92,15 +92,15 @@ def test_the_series_calendar_recurs_and_keeps_its_uid(client, world):
     first, second, third = meetings(project)[:3]
     # Move the second meeting a day later; cancel the third.
     client.post(
-        f"/meetings/{project.id}/m/{second.id}/move",
+        f"/projects/{project.id}/meetings/{second.id}/move",
         data={
             "date": (second.starts_at + timedelta(days=1)).date().isoformat(),
             "time": "10:00",
             "place": "Kontoret",
         },
     )
-    client.post(f"/meetings/{project.id}/m/{third.id}/cancel")
-    cal = Calendar.from_ical(client.get(f"/meetings/{project.id}/series.ics").data)
+    client.post(f"/projects/{project.id}/meetings/{third.id}/cancel")
+    cal = Calendar.from_ical(client.get(f"/projects/{project.id}/meetings/series.ics").data)
     events = cal.walk("VEVENT")
     master = next(e for e in events if "RRULE" in e)
     start = master.decoded("dtstart")
@@ -113,18 +113,18 @@ def test_the_series_calendar_recurs_and_keeps_its_uid(client, world):
     moved = [e for e in events if "RECURRENCE-ID" in e]
     assert len(moved) == 1 and moved[0]["uid"] == master["uid"]
     assert moved[0].decoded("dtstart").hour == 10
-    single = Calendar.from_ical(client.get(f"/meetings/{project.id}/m/{second.id}.ics").data).walk(
-        "VEVENT"
-    )[0]
+    single = Calendar.from_ical(
+        client.get(f"/projects/{project.id}/meetings/{second.id}.ics").data
+    ).walk("VEVENT")[0]
     # A file of its own: its own UID, no RECURRENCE-ID pointing at a master it lacks.
     assert single["uid"] != master["uid"] and "RECURRENCE-ID" not in single
     # Saving the rhythm again keeps the UID and raises the sequence.
     plan(client, project, start_time="09:00")
     again = next(
         e
-        for e in Calendar.from_ical(client.get(f"/meetings/{project.id}/series.ics").data).walk(
-            "VEVENT"
-        )
+        for e in Calendar.from_ical(
+            client.get(f"/projects/{project.id}/meetings/series.ics").data
+        ).walk("VEVENT")
         if "RRULE" in e
     )
     assert again["uid"] == master["uid"] and int(again["sequence"]) > int(master["sequence"])
@@ -160,7 +160,7 @@ def test_the_agenda_is_built_from_the_data(client, world):
         )
     )
     db.session.commit()
-    html = client.get(f"/meetings/{project.id}/m/{meeting.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/meetings/{meeting.id}").get_data(as_text=True)
     assert "Mads Holm" in html and "Murer" in html
     assert "Hvor mange lærlinge har I lige nu?" in html
 
@@ -169,7 +169,7 @@ def test_minutes_are_saved_as_you_type_and_a_stale_save_is_refused(client, world
     project = world["project"]
     plan(client, project)
     meeting = meetings(project)[0]
-    url = f"/meetings/{project.id}/m/{meeting.id}/minutes"
+    url = f"/projects/{project.id}/meetings/{meeting.id}/minutes"
     first = client.post(url, data={"minutes": "Punkt 1", "version": "1"}, headers=HX)
     assert first.status_code == 200
     assert 'name="version" value="2"' in first.get_data(as_text=True)
@@ -183,27 +183,29 @@ def test_action_items_carry_over_until_done(client, world):
     project = world["project"]
     plan(client, project)
     this, following, after = meetings(project)[:3]
-    bad = client.post(f"/meetings/{project.id}/m/{this.id}/actions", data={"text": ""}, headers=HX)
+    bad = client.post(
+        f"/projects/{project.id}/meetings/{this.id}/actions", data={"text": ""}, headers=HX
+    )
     assert bad.status_code == 422
     client.post(
-        f"/meetings/{project.id}/m/{this.id}/actions",
+        f"/projects/{project.id}/meetings/{this.id}/actions",
         data={"text": "Find en lærling", "owner": "Jysk Murer", "due_on": f"{YEAR}-03-01"},
         headers=HX,
     )
     item = db.session.scalar(select(ActionItem))
-    assert "Find en lærling" in client.get(f"/meetings/{project.id}/m/{following.id}").get_data(
-        as_text=True
-    )
+    assert "Find en lærling" in client.get(
+        f"/projects/{project.id}/meetings/{following.id}"
+    ).get_data(as_text=True)
     client.post(
-        f"/meetings/{project.id}/m/{following.id}/actions/{item.id}/done",
+        f"/projects/{project.id}/meetings/{following.id}/actions/{item.id}/done",
         data={"done": "1"},
         headers=HX,
     )
     db.session.refresh(item)
     assert item.done_in_meeting_id == following.id
-    assert "Find en lærling" not in client.get(f"/meetings/{project.id}/m/{after.id}").get_data(
-        as_text=True
-    )
+    assert "Find en lærling" not in client.get(
+        f"/projects/{project.id}/meetings/{after.id}"
+    ).get_data(as_text=True)
 
 
 def test_attendance_and_participants_per_company(client, world):
@@ -211,7 +213,7 @@ def test_attendance_and_participants_per_company(client, world):
     plan(client, project)
     meeting = meetings(project)[0]
     client.post(
-        f"/meetings/{project.id}/m/{meeting.id}/participants",
+        f"/projects/{project.id}/meetings/{meeting.id}/participants",
         data={"name": "Jens Murer", "organisation_id": world["sub"].id},
         headers=HX,
     )
@@ -219,7 +221,7 @@ def test_attendance_and_participants_per_company(client, world):
     person = next(p for p in meeting.participants if p.name == "Jens Murer")
     assert person.organisation_id == world["sub"].id
     client.post(
-        f"/meetings/{project.id}/m/{meeting.id}/attendance",
+        f"/projects/{project.id}/meetings/{meeting.id}/attendance",
         data={"participant_id": person.id, "attended": "1"},
         headers=HX,
     )
@@ -232,7 +234,7 @@ def test_moving_into_the_past_is_refused(client, world):
     plan(client, project)
     meeting = meetings(project)[0]
     response = client.post(
-        f"/meetings/{project.id}/m/{meeting.id}/move",
+        f"/projects/{project.id}/meetings/{meeting.id}/move",
         data={"date": "2020-01-01", "time": "09:00", "place": ""},
     )
     assert response.status_code == 422
@@ -259,7 +261,7 @@ def test_minutes_in_word_use_initials_and_no_sensitive_notes(client, world):
     )
     meeting.minutes = "Vi talte om stilladset.\n\nNæste gang: lærlinge."
     db.session.commit()
-    response = client.get(f"/meetings/{project.id}/m/{meeting.id}/minutes.docx")
+    response = client.get(f"/projects/{project.id}/meetings/{meeting.id}/minutes.docx")
     assert response.status_code == 200
     document = docx.Document(io.BytesIO(response.data))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -290,7 +292,7 @@ def test_who_sees_what(client, make, login, world):
             ]
         )
     db.session.commit()
-    url = f"/meetings/{project.id}/m/{meeting.id}"
+    url = f"/projects/{project.id}/meetings/{meeting.id}"
     login(make.user(Role.CONTRACTOR, world["sub"]))
     html = client.get(url).get_data(as_text=True)
     assert "Sara Nielsen" in html and "Mads Holm" not in html
@@ -303,5 +305,5 @@ def test_who_sees_what(client, make, login, world):
         login(outsider)
         for suffix in ("", ".ics", "/minutes.docx"):
             assert client.get(url + suffix).status_code == 404
-        assert client.get(f"/meetings/{project.id}/").status_code == 404
-        assert client.get(f"/meetings/{project.id}/series.ics").status_code == 404
+        assert client.get(f"/projects/{project.id}/meetings/").status_code == 404
+        assert client.get(f"/projects/{project.id}/meetings/series.ics").status_code == 404

@@ -80,13 +80,13 @@ def docx_text(data: bytes) -> str:
 
 
 def page_of(client, project, meeting) -> str:
-    response = client.get(f"/meetings/{project.id}/m/{meeting.id}")
+    response = client.get(f"/projects/{project.id}/meetings/{meeting.id}")
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
 
 def minutes_of(client, project, meeting) -> bytes:
-    response = client.get(f"/meetings/{project.id}/m/{meeting.id}/minutes.docx")
+    response = client.get(f"/projects/{project.id}/meetings/{meeting.id}/minutes.docx")
     assert response.status_code == 200
     return response.data
 
@@ -186,7 +186,7 @@ def test_final_minutes_stay_byte_for_byte_until_a_coordinator_reopens_them(
     add_placement(person, project, main, "internship", HELD_ON - timedelta(days=3))
     meeting.minutes = "Vi talte om stilladset."
     db.session.commit()
-    url = f"/meetings/{project.id}/m/{meeting.id}"
+    url = f"/projects/{project.id}/meetings/{meeting.id}"
     assert client.post(f"{url}/final").status_code == 303
     frozen = minutes_of(client, project, meeting)
     assert "M.H." in docx_text(frozen)
@@ -223,7 +223,7 @@ def test_final_minutes_are_frozen_per_reader_scope(client, make, login, site):
     meeting = held_meeting(project)
     add_placement(add_candidate("Mads", "Holm"), project, main, "internship", HELD_ON)
     add_placement(add_candidate("Sara", "Nielsen"), project, sub, "internship", HELD_ON)
-    client.post(f"/meetings/{project.id}/m/{meeting.id}/final")
+    client.post(f"/projects/{project.id}/meetings/{meeting.id}/final")
     # A company that joins afterwards gets the frozen file with no one's people.
     late = make.company("Sen Entreprise")
     from app.models import CompanyRole, ProjectCompany
@@ -259,7 +259,7 @@ def plan(client, project, **changes):
         "last_date": (TODAY + timedelta(days=600)).isoformat(),
     }
     data.update(changes)
-    response = client.post(f"/meetings/{project.id}/series", data=data)
+    response = client.post(f"/projects/{project.id}/meetings/series", data=data)
     assert response.status_code == 303
     return response
 
@@ -279,7 +279,7 @@ def utc(moment: datetime) -> datetime:
 
 
 def series_file(client, project) -> Calendar:
-    response = client.get(f"/meetings/{project.id}/series.ics")
+    response = client.get(f"/projects/{project.id}/meetings/series.ics")
     assert response.status_code == 200
     return Calendar.from_ical(response.data)
 
@@ -312,7 +312,7 @@ def test_the_series_file_expands_to_exactly_the_meetings_the_app_shows(client, s
     sequences = [int(master["sequence"])]
     moved, cancelled = rows[1], rows[2]
     new_day = (utc(moved.starts_at) + timedelta(days=1)).astimezone(COPENHAGEN).date()
-    url = f"/meetings/{project.id}/m"
+    url = f"/projects/{project.id}/meetings"
     client.post(
         f"{url}/{moved.id}/move", data={"date": new_day, "time": "10:00", "place": "Kontoret"}
     )
@@ -350,12 +350,14 @@ def test_every_event_has_an_organizer_and_no_attendee(client, site):
     )
     db.session.commit()
     client.post(
-        f"/meetings/{project.id}/m/{rows[1].id}/move",
+        f"/projects/{project.id}/meetings/{rows[1].id}/move",
         data={"date": (utc(rows[1].starts_at) + timedelta(days=2)).date(), "time": "09:00"},
     )
     files = [series_file(client, project)]
     for row in rows[:2]:
-        files.append(Calendar.from_ical(client.get(f"/meetings/{project.id}/m/{row.id}.ics").data))
+        files.append(
+            Calendar.from_ical(client.get(f"/projects/{project.id}/meetings/{row.id}.ics").data)
+        )
     for cal in files:
         assert cal["method"] == "PUBLISH"
         for event in cal.walk("VEVENT"):
@@ -369,10 +371,10 @@ def test_a_single_meeting_file_stands_on_its_own(client, site):
     plan(client, project)
     row = app_meetings(project)[1]
     client.post(
-        f"/meetings/{project.id}/m/{row.id}/move",
+        f"/projects/{project.id}/meetings/{row.id}/move",
         data={"date": (utc(row.starts_at) + timedelta(days=1)).date(), "time": "10:00"},
     )
-    cal = Calendar.from_ical(client.get(f"/meetings/{project.id}/m/{row.id}.ics").data)
+    cal = Calendar.from_ical(client.get(f"/projects/{project.id}/meetings/{row.id}.ics").data)
     events = cal.walk("VEVENT")
     assert len(events) == 1 and "RECURRENCE-ID" not in events[0] and "RRULE" not in events[0]
     assert cal.walk("VTIMEZONE")  # its TZID is defined in the same file
@@ -380,8 +382,8 @@ def test_a_single_meeting_file_stands_on_its_own(client, site):
     assert [utc(e.decoded("dtstart")) for e in occurrences] == [utc(row.starts_at)]
     assert events[0]["uid"] not in {str(master_of(series_file(client, project))["uid"])}
     before = int(events[0]["sequence"])
-    client.post(f"/meetings/{project.id}/m/{row.id}/cancel")
-    again = Calendar.from_ical(client.get(f"/meetings/{project.id}/m/{row.id}.ics").data)
+    client.post(f"/projects/{project.id}/meetings/{row.id}/cancel")
+    again = Calendar.from_ical(client.get(f"/projects/{project.id}/meetings/{row.id}.ics").data)
     event = again.walk("VEVENT")[0]
     assert int(event["sequence"]) > before and event["status"] == "CANCELLED"
 
@@ -450,7 +452,7 @@ def test_the_minutes_file_holds_only_what_the_readers_page_shows(
 ):
     project, meeting = site["project"], people["meeting"]
     if final:
-        client.post(f"/meetings/{project.id}/m/{meeting.id}/final")
+        client.post(f"/projects/{project.id}/meetings/{meeting.id}/final")
     login(reader(make, site, role))
     allowed = page_tokens(page_of(client, project, meeting))
     text = docx_text(minutes_of(client, project, meeting))
@@ -480,9 +482,9 @@ def test_the_calendar_files_hold_only_what_the_readers_page_shows(
     allowed = page_tokens(page_of(client, project, meeting))
     series_row = app_meetings(project)[-1]
     for url in (
-        f"/meetings/{project.id}/series.ics",
-        f"/meetings/{project.id}/m/{meeting.id}.ics",
-        f"/meetings/{project.id}/m/{series_row.id}.ics",
+        f"/projects/{project.id}/meetings/series.ics",
+        f"/projects/{project.id}/meetings/{meeting.id}.ics",
+        f"/projects/{project.id}/meetings/{series_row.id}.ics",
     ):
         response = client.get(url)
         assert response.status_code == 200

@@ -95,10 +95,10 @@ def test_anonymous_users_are_sent_to_sign_in(client, make, site):
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.COORDINATOR))
     for method, url in (
-        ("get", f"/openings/{project.id}"),
-        ("post", f"/openings/{project.id}"),
-        ("post", f"/openings/{project.id}/{opening.id}/status"),
-        ("post", f"/openings/{project.id}/{opening.id}/withdraw"),
+        ("get", f"/projects/{project.id}/openings"),
+        ("post", f"/projects/{project.id}/openings"),
+        ("post", f"/projects/{project.id}/openings/{opening.id}/status"),
+        ("post", f"/projects/{project.id}/openings/{opening.id}/withdraw"),
     ):
         response = getattr(client, method)(url)
         assert response.status_code == 302, url
@@ -112,7 +112,7 @@ def test_everyone_in_scope_reads_the_openings(app, client, make, login, site, ro
     _opening(project, sub, make.user(Role.CONTRACTOR, sub, name="Mette Murer"), trade="Facademurer")
     _opening(project, main, make.user(Role.COORDINATOR), expected_start=start, note="Kun hverdage")
     login(_user(make, role, site, whose))
-    response = client.get(f"/openings/{project.id}")
+    response = client.get(f"/projects/{project.id}/openings")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" in html and "Helhedsplan Gellerup" in html
@@ -127,10 +127,12 @@ def test_users_outside_the_project_get_404(client, make, login, site, role, whos
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.COORDINATOR))
     login(_user(make, role, site, whose))
-    assert client.get(f"/openings/{project.id}").status_code == 404
+    assert client.get(f"/projects/{project.id}/openings").status_code == 404
     if role == Role.CONTRACTOR:  # a client is refused by role before the project is looked up
-        assert client.post(f"/openings/{project.id}", data=_form(main.id)).status_code == 404
-        withdraw = client.post(f"/openings/{project.id}/{opening.id}/withdraw")
+        assert (
+            client.post(f"/projects/{project.id}/openings", data=_form(main.id)).status_code == 404
+        )
+        withdraw = client.post(f"/projects/{project.id}/openings/{opening.id}/withdraw")
         assert withdraw.status_code == 404
     assert len(_all_openings()) == 1
     assert _all_openings()[0].status == OpeningStatus.OPEN
@@ -141,15 +143,15 @@ def test_unknown_and_non_numeric_ids_are_404(client, make, login, site):
     opening = _opening(project, main, make.user(Role.COORDINATOR))
     other_project = make.project(phase=Phase.AWARDED, main=main)
     login(make.user(Role.COORDINATOR))
-    assert client.get("/openings/abc").status_code == 404
-    assert client.get("/openings/999999").status_code == 404
-    assert client.post("/openings/abc", data=_form(main.id)).status_code == 404
+    assert client.get("/projects/abc/openings").status_code == 404
+    assert client.get("/projects/999999/openings").status_code == 404
+    assert client.post("/projects/abc/openings", data=_form(main.id)).status_code == 404
     for suffix in ("status", "withdraw"):
-        assert client.post(f"/openings/{project.id}/abc/{suffix}").status_code == 404
-        assert client.post(f"/openings/x/{opening.id}/{suffix}").status_code == 404
+        assert client.post(f"/projects/{project.id}/openings/abc/{suffix}").status_code == 404
+        assert client.post(f"/projects/x/openings/{opening.id}/{suffix}").status_code == 404
     # An opening addressed through another project is not found there.
     moved = client.post(
-        f"/openings/{other_project.id}/{opening.id}/status", data={"status": "matched"}
+        f"/projects/{other_project.id}/openings/{opening.id}/status", data={"status": "matched"}
     )
     assert moved.status_code == 404
     assert _all_openings()[0].status == OpeningStatus.OPEN
@@ -159,9 +161,9 @@ def test_list_fragment_for_htmx(client, make, login, site):
     project, main, _sub = site
     _opening(project, main, make.user(Role.COORDINATOR), trade="Stillads")
     login(make.user(Role.COORDINATOR))
-    page = client.get(f"/openings/{project.id}")
+    page = client.get(f"/projects/{project.id}/openings")
     assert "HX-Request" in page.headers["Vary"]
-    fragment = client.get(f"/openings/{project.id}", headers=HX).get_data(as_text=True)
+    fragment = client.get(f"/projects/{project.id}/openings", headers=HX).get_data(as_text=True)
     assert "<html" not in fragment
     assert 'id="opening-list"' in fragment and "Stillads" in fragment
     assert 'id="opening-form-card"' not in fragment
@@ -190,7 +192,7 @@ def test_open_openings_come_first_then_the_soonest_start(client, make, login, si
     )
     _opening(project, main, staff, trade="Åben-snart", expected_start=today + timedelta(days=5))
     login(staff)
-    html = client.get(f"/openings/{project.id}", headers=HX).get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings", headers=HX).get_data(as_text=True)
     order = ["Åben-snart", "Åben-sen", "Matchet-tidlig", "Trukket-tidlig"]
     positions = [html.index(trade) for trade in order]
     assert positions == sorted(positions)
@@ -204,7 +206,7 @@ def test_filter_by_status(client, make, login, site):
     login(staff)
 
     def trades(**params):
-        html = client.get(f"/openings/{project.id}", query_string=params, headers=HX)
+        html = client.get(f"/projects/{project.id}/openings", query_string=params, headers=HX)
         text = html.get_data(as_text=True)
         return {t for t in ("Den åbne", "Den matchede") if t in text}
 
@@ -228,7 +230,7 @@ def test_the_list_does_not_query_once_per_opening(app, client, make, login, site
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            response = client.get(f"/openings/{project.id}")
+            response = client.get(f"/projects/{project.id}/openings")
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         assert response.status_code == 200
@@ -252,18 +254,19 @@ def test_the_list_does_not_query_once_per_opening(app, client, make, login, site
 def test_staff_and_the_projects_contractors_see_the_form(client, make, login, site, role, whose):
     project, *_ = site
     login(_user(make, role, site, whose))
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     assert 'id="opening-form-card"' in html and 'name="expected_start"' in html
 
 
 def test_a_client_reads_but_cannot_report(client, make, login, site):
     project, main, _sub = site
     login(make.user(Role.CLIENT, project.client))
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     assert 'id="opening-form-card"' not in html
-    assert client.post(f"/openings/{project.id}", data=_form(main.id)).status_code == 403
+    assert client.post(f"/projects/{project.id}/openings", data=_form(main.id)).status_code == 403
     assert (
-        client.post(f"/openings/{project.id}", data=_form(main.id), headers=HX).status_code == 403
+        client.post(f"/projects/{project.id}/openings", data=_form(main.id), headers=HX).status_code
+        == 403
     )
     assert _all_openings() == []
 
@@ -271,20 +274,20 @@ def test_a_client_reads_but_cannot_report(client, make, login, site):
 def test_a_client_of_another_association_cannot_report_either(client, make, login, site):
     project, main, _sub = site
     login(make.user(Role.CLIENT, make.association("Anden Boligforening")))
-    assert client.post(f"/openings/{project.id}", data=_form(main.id)).status_code == 403
+    assert client.post(f"/projects/{project.id}/openings", data=_form(main.id)).status_code == 403
     assert _all_openings() == []
 
 
 def test_the_main_contractor_may_choose_any_company_on_the_project(client, make, login, site):
     project, main, sub = site
     user = login(make.user(Role.CONTRACTOR, main))
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     assert f'<option selected value="{main.id}">Nordbyg A/S</option>' in html
     assert f'value="{sub.id}">Jysk Murer ApS</option>' in html
 
-    response = client.post(f"/openings/{project.id}", data=_form(sub.id))
+    response = client.post(f"/projects/{project.id}/openings", data=_form(sub.id))
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/openings/{project.id}"
+    assert response.headers["Location"] == f"/projects/{project.id}/openings"
     [opening] = _all_openings()
     assert opening.company_id == sub.id
     assert opening.reported_by_id == user.id
@@ -300,16 +303,16 @@ def test_the_main_contractor_may_choose_any_company_on_the_project(client, make,
 def test_a_subcontractor_reports_for_its_own_company_only(client, make, login, site):
     project, main, sub = site
     login(make.user(Role.CONTRACTOR, sub))
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     assert f'<option selected value="{sub.id}">Jysk Murer ApS</option>' in html
     assert f'value="{main.id}"' not in html
 
-    forged = client.post(f"/openings/{project.id}", data=_form(main.id), headers=HX)
+    forged = client.post(f"/projects/{project.id}/openings", data=_form(main.id), headers=HX)
     assert forged.status_code == 422
     assert 'id="company_id-error"' in forged.get_data(as_text=True)
     assert _all_openings() == []
 
-    response = client.post(f"/openings/{project.id}", data=_form(sub.id), headers=HX)
+    response = client.post(f"/projects/{project.id}/openings", data=_form(sub.id), headers=HX)
     assert response.status_code == 200
     assert [o.company_id for o in _all_openings()] == [sub.id]
 
@@ -320,7 +323,9 @@ def test_reporting_with_htmx_returns_a_fresh_form_and_the_list_out_of_band(
     project, _main, sub = site
     login(make.user(Role.COORDINATOR))
     response = client.post(
-        f"/openings/{project.id}", data=_form(sub.id, trade="Stillads ved blok 7"), headers=HX
+        f"/projects/{project.id}/openings",
+        data=_form(sub.id, trade="Stillads ved blok 7"),
+        headers=HX,
     )
     assert response.status_code == 200
     assert "HX-Trigger" not in response.headers  # nothing listens for an event
@@ -338,7 +343,10 @@ def test_staff_may_report_for_any_company_on_the_project(client, make, login, si
     project, main, sub = site
     login(make.user(Role.ADMIN))
     for company in (main, sub):
-        assert client.post(f"/openings/{project.id}", data=_form(company.id)).status_code == 303
+        assert (
+            client.post(f"/projects/{project.id}/openings", data=_form(company.id)).status_code
+            == 303
+        )
     assert [o.company_id for o in _all_openings()] == [main.id, sub.id]
 
 
@@ -348,7 +356,7 @@ def test_a_company_not_on_the_project_is_refused_with_422(client, make, login, s
     stranger = make.company("Fremmed Byg ApS")
     login(make.user(Role.COORDINATOR))
     value = str(stranger.id) if company_id == "other" else company_id
-    response = client.post(f"/openings/{project.id}", data=_form(value), headers=HX)
+    response = client.post(f"/projects/{project.id}/openings", data=_form(value), headers=HX)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "<html" not in html and 'id="company_id-error"' in html
@@ -359,7 +367,9 @@ def test_required_fields_answer_422_beside_the_fields(client, make, login, site)
     project, main, _sub = site
     login(make.user(Role.CONTRACTOR, main))
     response = client.post(
-        f"/openings/{project.id}", data=_form(main.id, function="", expected_start=""), headers=HX
+        f"/projects/{project.id}/openings",
+        data=_form(main.id, function="", expected_start=""),
+        headers=HX,
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -373,7 +383,7 @@ def test_required_fields_answer_422_beside_the_fields(client, make, login, site)
 def test_invalid_input_without_htmx_shows_the_whole_page_with_422(client, make, login, site):
     project, main, _sub = site
     login(make.user(Role.CONTRACTOR, main))
-    response = client.post(f"/openings/{project.id}", data=_form(main.id, function=""))
+    response = client.post(f"/projects/{project.id}/openings", data=_form(main.id, function=""))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "<html" in html and 'id="function-error"' in html and 'id="opening-list"' in html
@@ -396,7 +406,9 @@ def test_bad_values_answer_422(client, make, login, site, field, value):
     login(make.user(Role.COORDINATOR))
     if value == "yesterday":
         value = (local_today() - timedelta(days=1)).isoformat()
-    response = client.post(f"/openings/{project.id}", data=_form(main.id, **{field: value}))
+    response = client.post(
+        f"/projects/{project.id}/openings", data=_form(main.id, **{field: value})
+    )
     assert response.status_code == 422
     assert f'id="{field}-error"' in response.get_data(as_text=True)
     assert _all_openings() == []
@@ -406,7 +418,7 @@ def test_a_malformed_date_says_so_in_danish(client, make, login, site):
     project, main, _sub = site
     login(make.user(Role.COORDINATOR))
     response = client.post(
-        f"/openings/{project.id}", data=_form(main.id, expected_start="2027-02-30")
+        f"/projects/{project.id}/openings", data=_form(main.id, expected_start="2027-02-30")
     )
     assert response.status_code == 422
     assert "Ikke en gyldig dato." in response.get_data(as_text=True)
@@ -416,7 +428,7 @@ def test_an_opening_may_start_today(client, make, login, site):
     project, main, _sub = site
     login(make.user(Role.COORDINATOR))
     data = _form(main.id, expected_start=local_today().isoformat(), trade="", note="")
-    assert client.post(f"/openings/{project.id}", data=data).status_code == 303
+    assert client.post(f"/projects/{project.id}/openings", data=data).status_code == 303
     [opening] = _all_openings()
     assert opening.expected_start == local_today() and opening.trade == "" and opening.note == ""
 
@@ -424,9 +436,9 @@ def test_an_opening_may_start_today(client, make, login, site):
 def test_a_project_without_companies_has_nothing_to_report_for(client, make, login):
     project = make.project(name="Ny skole")  # in tender: no contractor yet
     login(make.user(Role.COORDINATOR))
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     assert 'name="expected_start"' not in html
-    response = client.post(f"/openings/{project.id}", data=_form(0))
+    response = client.post(f"/projects/{project.id}/openings", data=_form(0))
     assert response.status_code == 422
     assert _all_openings() == []
 
@@ -436,20 +448,24 @@ def test_the_forms_carry_the_csrf_token(app, client, make, login, site, monkeypa
     _opening(project, main, make.user(Role.COORDINATOR))
     login(make.user(Role.CONTRACTOR, main))
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     tokens = re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     tokens += re.findall(r'name="csrf_token" value="([^"]+)"', html)
     assert len(tokens) == 4  # the language switch, sign-out, withdraw and the report form
     token = tokens[-1]
     data = _form(main.id)
-    assert client.post(f"/openings/{project.id}", data=data).status_code == 400  # CSRFProtect
+    assert (
+        client.post(f"/projects/{project.id}/openings", data=data).status_code == 400
+    )  # CSRFProtect
     assert len(_all_openings()) == 1
     assert (
-        client.post(f"/openings/{project.id}", data={**data, "csrf_token": token}).status_code
+        client.post(
+            f"/projects/{project.id}/openings", data={**data, "csrf_token": token}
+        ).status_code
         == 303
     )
     assert len(_all_openings()) == 2
-    withdraw = f"/openings/{project.id}/{_all_openings()[0].id}/withdraw"
+    withdraw = f"/projects/{project.id}/openings/{_all_openings()[0].id}/withdraw"
     assert client.post(withdraw).status_code == 400
     assert client.post(withdraw, headers={"X-CSRFToken": token, **HX}).status_code == 200
     assert _all_openings()[0].status == OpeningStatus.WITHDRAWN
@@ -463,7 +479,7 @@ def test_staff_change_the_status_inline(client, make, login, site, role):
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.CONTRACTOR, main), trade="Pladsmand")
     login(make.user(role))
-    url = f"/openings/{project.id}/{opening.id}/status"
+    url = f"/projects/{project.id}/openings/{opening.id}/status"
     response = client.post(url, data={"status": "matched"}, headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -474,7 +490,7 @@ def test_staff_change_the_status_inline(client, make, login, site, role):
     # Without JavaScript: back to the list, keeping the filter.
     response = client.post(url, data={"status": "open", "filter": "open"})
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/openings/{project.id}?status=open"
+    assert response.headers["Location"] == f"/projects/{project.id}/openings?status=open"
     assert _all_openings()[0].status == OpeningStatus.OPEN
 
 
@@ -483,7 +499,7 @@ def test_the_status_change_keeps_the_users_filter(client, make, login, site):
     opening = _opening(project, main, make.user(Role.COORDINATOR), trade="Forsvinder")
     login(make.user(Role.COORDINATOR))
     response = client.post(
-        f"/openings/{project.id}/{opening.id}/status",
+        f"/projects/{project.id}/openings/{opening.id}/status",
         data={"status": "withdrawn", "filter": "open"},
         headers=HX,
     )
@@ -496,7 +512,7 @@ def test_an_unknown_status_answers_422(client, make, login, site, status):
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.COORDINATOR))
     login(make.user(Role.COORDINATOR))
-    url = f"/openings/{project.id}/{opening.id}/status"
+    url = f"/projects/{project.id}/openings/{opening.id}/status"
     assert client.post(url, data={"status": status}, headers=HX).status_code == 422
     assert client.post(url, data={"status": status}).status_code == 422
     assert _all_openings()[0].status == OpeningStatus.OPEN
@@ -507,7 +523,7 @@ def test_only_staff_change_the_status(client, make, login, site, role, whose):
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.CONTRACTOR, main))
     login(_user(make, role, site, whose))
-    url = f"/openings/{project.id}/{opening.id}/status"
+    url = f"/projects/{project.id}/openings/{opening.id}/status"
     assert client.post(url, data={"status": "matched"}, headers=HX).status_code == 403
     assert _all_openings()[0].status == OpeningStatus.OPEN
 
@@ -519,9 +535,9 @@ def test_a_contractor_withdraws_its_own_companys_opening(client, make, login, si
     project, _main, sub = site
     opening = _opening(project, sub, make.user(Role.COORDINATOR), trade="Murerarbejdsmand")
     login(make.user(Role.CONTRACTOR, sub))
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
-    assert f"/openings/{project.id}/{opening.id}/withdraw" in html
-    response = client.post(f"/openings/{project.id}/{opening.id}/withdraw", headers=HX)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
+    assert f"/projects/{project.id}/openings/{opening.id}/withdraw" in html
+    response = client.post(f"/projects/{project.id}/openings/{opening.id}/withdraw", headers=HX)
     assert response.status_code == 200
     assert 'id="opening-list"' in response.get_data(as_text=True)
     assert _all_openings()[0].status == OpeningStatus.WITHDRAWN
@@ -531,9 +547,9 @@ def test_withdraw_without_javascript_redirects(client, make, login, site):
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.COORDINATOR))
     login(make.user(Role.CONTRACTOR, main))
-    response = client.post(f"/openings/{project.id}/{opening.id}/withdraw")
+    response = client.post(f"/projects/{project.id}/openings/{opening.id}/withdraw")
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/openings/{project.id}"
+    assert response.headers["Location"] == f"/projects/{project.id}/openings"
     assert _all_openings()[0].status == OpeningStatus.WITHDRAWN
 
 
@@ -542,7 +558,7 @@ def test_the_reporter_may_withdraw_what_it_reported_for_another_company(client, 
     reporter = make.user(Role.CONTRACTOR, main)
     opening = _opening(project, sub, reporter)
     login(reporter)
-    response = client.post(f"/openings/{project.id}/{opening.id}/withdraw")
+    response = client.post(f"/projects/{project.id}/openings/{opening.id}/withdraw")
     assert response.status_code == 303
     assert _all_openings()[0].status == OpeningStatus.WITHDRAWN
 
@@ -551,9 +567,9 @@ def test_a_contractor_cannot_withdraw_another_companys_opening(client, make, log
     project, main, sub = site
     opening = _opening(project, main, make.user(Role.CONTRACTOR, main), trade="Hovedentreprise")
     login(make.user(Role.CONTRACTOR, sub))
-    html = client.get(f"/openings/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     assert "Hovedentreprise" in html and "/withdraw" not in html
-    assert client.post(f"/openings/{project.id}/{opening.id}/withdraw").status_code == 403
+    assert client.post(f"/projects/{project.id}/openings/{opening.id}/withdraw").status_code == 403
     assert _all_openings()[0].status == OpeningStatus.OPEN
 
 
@@ -561,7 +577,7 @@ def test_a_matched_opening_cannot_be_withdrawn_by_the_contractor(client, make, l
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.COORDINATOR), status=OpeningStatus.MATCHED)
     login(make.user(Role.CONTRACTOR, main))
-    assert client.post(f"/openings/{project.id}/{opening.id}/withdraw").status_code == 403
+    assert client.post(f"/projects/{project.id}/openings/{opening.id}/withdraw").status_code == 403
     assert _all_openings()[0].status == OpeningStatus.MATCHED
 
 
@@ -570,5 +586,5 @@ def test_staff_and_clients_do_not_use_withdraw(client, make, login, site, role, 
     project, main, _sub = site
     opening = _opening(project, main, make.user(Role.COORDINATOR))
     login(_user(make, role, site, whose))
-    assert client.post(f"/openings/{project.id}/{opening.id}/withdraw").status_code == 403
+    assert client.post(f"/projects/{project.id}/openings/{opening.id}/withdraw").status_code == 403
     assert _all_openings()[0].status == OpeningStatus.OPEN

@@ -56,7 +56,7 @@ def site(make):
 
 
 def page(client, project):
-    return client.get(f"/placements/progress/{project.id}")
+    return client.get(f"/projects/{project.id}/progress")
 
 
 DASHBOARD_SECTIONS = ("active", "retention", "meetings", "openings")
@@ -83,7 +83,7 @@ def start_page(client) -> str:
 
 def test_anonymous_users_are_sent_to_sign_in(client, site):
     project = site["project"]
-    for url in (f"/placements/progress/{project.id}", f"/projects/{project.id}/progress.json"):
+    for url in (f"/projects/{project.id}/progress", f"/projects/{project.id}/progress.json"):
         response = client.get(url)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login")
@@ -158,7 +158,7 @@ def test_other_clients_and_contractors_get_404(client, login, make, site, role):
     project = site["project"]
     assert page(client, project).status_code == 404
     assert client.get(f"/projects/{project.id}/progress.json").status_code == 404
-    assert client.get("/placements/progress/999999").status_code == 404
+    assert client.get("/projects/999999/progress").status_code == 404
 
 
 # --- counting from the database ---------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_the_project_page_links_to_progress(client, login, site):
     project = site["project"]
     html = client.get(f"/projects/{project.id}").get_data(as_text=True)
     card = html[html.index('id="hub-progress"') - 200 :]
-    assert f'href="/placements/progress/{project.id}"' in card[:400]
+    assert f'href="/projects/{project.id}/progress"' in card[:400]
     assert "5" in card[:800] and "8" in card[:800]
 
 
@@ -319,7 +319,7 @@ def test_the_start_page_shows_what_needs_attention(client, login, make, site):
 
     active = section(html, "active-projects")
     assert "Helhedsplan Gellerup" in active
-    assert f'href="/placements/progress/{project.id}"' in active
+    assert f'href="/projects/{project.id}/progress"' in active
     assert '<progress class="small-progress" value="5" max="8"' in active
 
     due = section(html, "retention-due")
@@ -442,11 +442,11 @@ def test_the_progress_page_needs_the_same_queries_for_few_and_many_placements(
     client, login, make, site
 ):
     login(site["coordinator"])
-    few = count_statements(client, f"/placements/progress/{site['project'].id}")
+    few = count_statements(client, f"/projects/{site['project'].id}/progress")
     for i in range(20):
         person = add_candidate(f"Extra{i}", "Test", site["assoc"])
         add_placement(person, site["project"], site["main"], "internship", days_ago(5))
-    assert count_statements(client, f"/placements/progress/{site['project'].id}") == few
+    assert count_statements(client, f"/projects/{site['project'].id}/progress") == few
 
 
 def section(html: str, section_id: str) -> str:

@@ -18,7 +18,7 @@ from app.models import Phase, Project, Role, utcnow
 from app.placements import progress_cache
 from app.placements import service as placement_service
 from app.placements.models import Placement
-from app.placements.progress import project_progress
+from app.placements.progress_data import project_progress
 from tests.factories import (
     TODAY,
     add_candidate,
@@ -211,7 +211,7 @@ def test_another_role_sees_the_same_count(client, login, make, staff):
 
 
 def people_rows(client, project, page: int = 1) -> list[str]:
-    html = client.get(f"/placements/progress/{project.id}?page={page}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/progress?page={page}").get_data(as_text=True)
     table = html.split('id="progress-people"')[1].split("</section>")[0]
     if "<tbody>" not in table:
         return []
@@ -262,8 +262,8 @@ def test_the_ladder_is_paged_the_same_whether_counted_already_or_not(
     shown = [row.split(" | ")[0] for row in first + second + third]
     assert shown == expected
     assert len(first) == 2 and len(second) == 2
-    html = client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
-    assert f'href="/placements/progress/{project.id}?page=2#progress-people"' in html
+    html = client.get(f"/projects/{project.id}/progress").get_data(as_text=True)
+    assert f'href="/projects/{project.id}/progress?page=2#progress-people"' in html
     total = len(expected)
     assert f"{total} forløb, de nyeste først." in html
 

@@ -229,7 +229,7 @@ def test_the_progress_page_issues_3_statements(client, login, site, role):
     only its own company's). Before: 5 for staff, 6 for clients and contractors (the
     agreement, the facts and the people were separate, and the page header lazily loaded
     the user's organisation)."""
-    url = f"/placements/progress/{site.project_id}"
+    url = f"/projects/{site.project_id}/progress"
     statements, response = at_both_sizes(site, login, role, lambda: measure(client, url))
     assert_count(statements, 3)
     warm, warm_response = measure(client, url)
@@ -308,10 +308,10 @@ def test_a_capped_candidate_search_reads_twice_as_well(app, client, login, site,
 def test_the_agreement_preview_issues_2_statements(client, login, site, role):
     """The user and the project; the clause library is in memory. Before: 2 as well."""
     login(site.user(role))
-    html = client.get(f"/agreements/{site.project_id}/draft").get_data(as_text=True)
+    html = client.get(f"/projects/{site.project_id}/agreement/draft").get_data(as_text=True)
     form = read_form(html, "editor")
     form.pop("csrf_token", None)
-    url = f"/agreements/{site.project_id}/preview"
+    url = f"/projects/{site.project_id}/agreement/preview"
 
     def preview():
         return measure(client, url, method="POST", data=form, headers=HX)
@@ -326,7 +326,7 @@ def test_the_agreement_download_issues_3_statements(client, login, site, role):
     """The user; the project; the version with its author (for a reader who may not draft,
     the approved version, checked to be the one asked for). Before: 4 (the author was a lazy
     load), 5 for a contractor (the version, then the approved version to compare)."""
-    url = f"/agreements/{site.project_id}/v1.docx"
+    url = f"/projects/{site.project_id}/agreement/v1.docx"
     statements, response = at_both_sizes(site, login, role, lambda: measure(client, url))
     assert_count(statements, 3)
     assert response.mimetype.endswith("wordprocessingml.document")

@@ -20,14 +20,21 @@ from docx.oxml.ns import qn
 from PIL import Image
 from sqlalchemy import event
 
+from app.agreements.document_model import (
+    AgreementDocument,
+    Paragraph,
+    Picture,
+    Section,
+    Table,
+    to_text,
+)
 from app.agreements.docx_writer import to_docx
-from app.agreements.model import AgreementDocument, Paragraph, Picture, Section, Table, to_text
 from app.candidates.models import SensitiveNote
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements import counting
 from app.placements import service as placement_service
-from app.placements.progress import project_facts, project_progress, projects_progress
+from app.placements.progress_data import project_facts, project_progress, projects_progress
 from app.reports import aarsvaerk as av
 from app.reports import chart
 from app.reports.models import ReportNarrative
@@ -142,7 +149,7 @@ def rows_by_label(sheet) -> dict:
 
 # --- access ------------------------------------------------------------------------------------
 
-PROJECT_URLS = ("/reports/project/{id}", "/reports/project/{id}.docx", "/reports/project/{id}.xlsx")
+PROJECT_URLS = ("/projects/{id}/report", "/projects/{id}/report.docx", "/projects/{id}/report.xlsx")
 GLOBAL_URLS = (
     "/reports/",
     "/reports/portfolio.xlsx",
@@ -158,7 +165,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, site):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/auth/login")
-    response = client.post(f"/reports/project/{site['project'].id}/narrative", data={})
+    response = client.post(f"/projects/{site['project'].id}/report/narrative", data={})
     assert response.status_code == 302
 
 
@@ -175,7 +182,7 @@ def test_the_projects_client_may_have_its_reports(client, login, make, site):
         assert client.get(url).status_code == 200, url
     assert client.get(f"{CSV_URL}?project={site['project'].id}").status_code == 200
     # Reading the comment is fine; writing it is the coordinators' job.
-    url = f"/reports/project/{site['project'].id}/narrative"
+    url = f"/projects/{site['project'].id}/report/narrative"
     assert client.post(url, data={"text": "x", "version": "0"}).status_code == 403
 
 
@@ -184,7 +191,7 @@ def test_another_client_gets_404_for_the_project(client, login, make, site):
     for url in [u.format(id=site["project"].id) for u in PROJECT_URLS]:
         assert client.get(url).status_code == 404, url
     assert client.get(f"{CSV_URL}?project={site['project'].id}").status_code == 404
-    assert client.get("/reports/project/999999").status_code == 404
+    assert client.get("/projects/999999/report").status_code == 404
 
 
 def test_contractors_do_not_get_the_clients_report(client, login, make, site):
@@ -206,26 +213,26 @@ def test_contractors_do_not_get_the_clients_report(client, login, make, site):
 
 def test_the_progress_page_links_to_the_report_for_staff_and_clients(client, login, make, site):
     project = site["project"]
-    link = f'href="/reports/project/{project.id}"'
+    link = f'href="/projects/{project.id}/report"'
     login(site["coordinator"])
-    assert link in client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
+    assert link in client.get(f"/projects/{project.id}/progress").get_data(as_text=True)
     login(make.user(Role.CLIENT, site["assoc"]))
-    assert link in client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
+    assert link in client.get(f"/projects/{project.id}/progress").get_data(as_text=True)
     login(make.user(Role.CONTRACTOR, site["main"]))
-    assert link not in client.get(f"/placements/progress/{project.id}").get_data(as_text=True)
+    assert link not in client.get(f"/projects/{project.id}/progress").get_data(as_text=True)
 
 
 def test_the_index_lists_the_projects_in_scope(client, login, make, site):
     other = other_project(make, site["coordinator"])
     login(make.user(Role.CLIENT, site["assoc"]))
     html = client.get("/reports/").get_data(as_text=True)
-    assert f'href="/reports/project/{site["project"].id}"' in html
-    assert f"/reports/project/{other.id}" not in html
+    assert f'href="/projects/{site["project"].id}/report"' in html
+    assert f"/projects/{other.id}/report" not in html
     assert 'href="/reports/portfolio.xlsx"' in html and 'href="/reports/aarsvaerk"' in html
     login(make.user(Role.CONTRACTOR, site["main"]))
     html = client.get("/reports/").get_data(as_text=True)
     assert 'href="/reports/placements.csv"' in html
-    assert "portfolio.xlsx" not in html and "/reports/project/" not in html
+    assert "portfolio.xlsx" not in html and "/report.docx" not in html and '/report"' not in html
 
 
 # --- the Word report ---------------------------------------------------------------------------
@@ -234,7 +241,7 @@ def test_the_index_lists_the_projects_in_scope(client, login, make, site):
 def test_the_word_report_has_headings_tables_chart_and_initials(client, login, make, site):
     project = site["project"]
     login(make.user(Role.CLIENT, site["assoc"]))
-    response = client.get(f"/reports/project/{project.id}.docx")
+    response = client.get(f"/projects/{project.id}/report.docx")
     assert "attachment" in response.headers["Content-Disposition"]
     document = document_of(response)
     progress = project_progress(project)
@@ -296,7 +303,7 @@ def test_the_word_report_has_headings_tables_chart_and_initials(client, login, m
 
 def test_the_word_report_is_danish_with_properties(client, login, site):
     login(site["coordinator"])
-    document = document_of(client.get(f"/reports/project/{site['project'].id}.docx"))
+    document = document_of(client.get(f"/projects/{site['project'].id}/report.docx"))
     core = document.core_properties
     assert core.title == "Fremdriftsrapport – Helhedsplan Gellerup"
     assert core.author == "Byg Op" and core.language == "da-DK"
@@ -310,7 +317,7 @@ def test_the_word_report_is_danish_with_properties(client, login, site):
 
 def test_the_word_package_embeds_the_png_cleanly(client, login, site):
     login(site["coordinator"])
-    data = client.get(f"/reports/project/{site['project'].id}.docx").data
+    data = client.get(f"/projects/{site['project'].id}/report.docx").data
     package = zipfile.ZipFile(io.BytesIO(data))
     names = package.namelist()
     assert package.testzip() is None and len(names) == len(set(names))
@@ -323,7 +330,7 @@ def test_the_word_package_embeds_the_png_cleanly(client, login, site):
 def test_the_word_chart_follows_a_new_placement_at_once(client, login, site):
     """The chart is kept per worker; a placement saved since the last download still shows."""
     login(site["coordinator"])
-    url = f"/reports/project/{site['project'].id}.docx"
+    url = f"/projects/{site['project'].id}/report.docx"
 
     def chart_png():
         package = zipfile.ZipFile(io.BytesIO(client.get(url).data))
@@ -339,10 +346,10 @@ def test_the_word_chart_follows_a_new_placement_at_once(client, login, site):
 def test_a_project_without_agreement_or_placements_still_gets_a_report(client, login, make):
     project = make.project(phase=Phase.AWARDED, main=make.company())
     login(make.user(Role.COORDINATOR))
-    document = document_of(client.get(f"/reports/project/{project.id}.docx"))
+    document = document_of(client.get(f"/projects/{project.id}/report.docx"))
     assert len(document.inline_shapes) == 1
     assert table_with(document, "").rows[1].cells[1].text == "–"
-    book = workbook_of(client.get(f"/reports/project/{project.id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
     assert book["Pr. trin"]["C6"].value == 0
 
 
@@ -358,7 +365,7 @@ def test_libreoffice_converts_the_word_report_to_pdf(client, login, site, tmp_pa
         pytest.skip("LibreOffice (soffice) is not installed; apt install libreoffice-writer-nogui")
     login(site["coordinator"])
     source = tmp_path / "rapport.docx"
-    source.write_bytes(client.get(f"/reports/project/{site['project'].id}.docx").data)
+    source.write_bytes(client.get(f"/projects/{site['project'].id}/report.docx").data)
     result = subprocess.run(
         [
             binary,
@@ -386,7 +393,7 @@ def test_libreoffice_converts_the_word_report_to_pdf(client, login, site, tmp_pa
 def test_the_excel_report_has_the_counted_figures(client, login, make, site):
     project = site["project"]
     login(make.user(Role.CLIENT, site["assoc"]))
-    book = workbook_of(client.get(f"/reports/project/{project.id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
     p = project_progress(project)
     assert book.properties.language == "da-DK"
     assert book.sheetnames == [
@@ -432,7 +439,7 @@ def test_a_formula_in_a_name_stays_text_in_excel(client, login, make, site):
     site["main"].name = '=HYPERLINK("http://evil")'
     db.session.commit()
     login(site["coordinator"])
-    book = workbook_of(client.get(f"/reports/project/{site['project'].id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{site['project'].id}/report.xlsx"))
     cell = book["Pr. virksomhed"]["A2"]
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
 
@@ -506,7 +513,7 @@ def test_the_word_report_needs_the_same_queries_for_few_and_many_placements(
     client, login, make, site
 ):
     login(site["coordinator"])
-    url = f"/reports/project/{site['project'].id}.docx"
+    url = f"/projects/{site['project'].id}/report.docx"
     few = count_statements(client, url)
     for i in range(8):
         person = add_candidate(f"Person{i}", "Test", site["assoc"])
@@ -638,13 +645,13 @@ def test_no_sensitive_text_in_any_export_for_any_role(client, login, make, site,
 
 
 def narrative_url(project) -> str:
-    return f"/reports/project/{project.id}/narrative"
+    return f"/projects/{project.id}/report/narrative"
 
 
 def test_a_coordinator_writes_the_comment_and_it_reaches_both_files(client, login, make, site):
     project = site["project"]
     login(site["coordinator"])
-    html = client.get(f"/reports/project/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/report").get_data(as_text=True)
     assert 'name="version" type="hidden" value="0"' in html
     response = client.post(
         narrative_url(project), data={"text": "Godt i gang.\n\nTo nye i praktik.", "version": "0"}
@@ -654,14 +661,14 @@ def test_a_coordinator_writes_the_comment_and_it_reaches_both_files(client, logi
     assert saved.text == "Godt i gang.\n\nTo nye i praktik." and saved.version == 1
     assert saved.updated_by_id == site["coordinator"].id
 
-    document = document_of(client.get(f"/reports/project/{project.id}.docx"))
+    document = document_of(client.get(f"/projects/{project.id}/report.docx"))
     paragraphs = [p.text for p in document.paragraphs]
     assert "Godt i gang." in paragraphs and "To nye i praktik." in paragraphs
-    book = workbook_of(client.get(f"/reports/project/{project.id}.xlsx"))
+    book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
     assert "To nye i praktik." in xlsx_text(book)
 
     login(make.user(Role.CLIENT, site["assoc"]))
-    html = client.get(f"/reports/project/{project.id}").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/report").get_data(as_text=True)
     assert "To nye i praktik." in html and "<textarea" not in html
 
 

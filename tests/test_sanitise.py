@@ -65,15 +65,15 @@ def test_json_bytes_keep_control_characters_escaped_and_survive_a_lone_surrogate
 # --- every download of a world whose stored text is hostile --------------------------------------
 
 DOWNLOADS = (
-    "/agreements/{p}/v1.docx",
-    "/agreements/{p}/v1.txt",
-    "/meetings/{p}/kickoff/briefing.docx",
-    "/meetings/{p}/kickoff.ics",
-    "/meetings/{p}/m/{m}.ics",
-    "/meetings/{p}/series.ics",
-    "/meetings/{p}/m/{m}/minutes.docx",
-    "/reports/project/{p}.docx",
-    "/reports/project/{p}.xlsx",
+    "/projects/{p}/agreement/v1.docx",
+    "/projects/{p}/agreement/v1.txt",
+    "/projects/{p}/kickoff/briefing.docx",
+    "/projects/{p}/kickoff.ics",
+    "/projects/{p}/meetings/{m}.ics",
+    "/projects/{p}/meetings/series.ics",
+    "/projects/{p}/meetings/{m}/minutes.docx",
+    "/projects/{p}/report.docx",
+    "/projects/{p}/report.xlsx",
     "/reports/portfolio.xlsx",
     "/reports/aarsvaerk.xlsx",
     "/reports/placements.csv",
@@ -159,10 +159,10 @@ def test_a_line_break_and_an_rlo_in_a_project_name_download_for_every_role(app, 
     got = fetch_every_download(app, world)
     p = world.sides["A"].ids["project_id"]
     for role in ("coordinator", "client_a", "contractor_a"):
-        assert (role, f"/meetings/{p}/kickoff/briefing.docx") in got, role
+        assert (role, f"/projects/{p}/kickoff/briefing.docx") in got, role
     for role in ("coordinator", "client_a"):
-        assert (role, f"/reports/project/{p}.docx") in got, role
-        assert (role, f"/reports/project/{p}.xlsx") in got, role
+        assert (role, f"/projects/{p}/report.docx") in got, role
+        assert (role, f"/projects/{p}/report.xlsx") in got, role
     assert len(got) >= 2 * len(DOWNLOADS)
 
 
@@ -186,7 +186,7 @@ def test_control_characters_in_stored_text_keep_every_file_opening(app, ctx, con
     _store_hostile(world, f"Blok{control}4", control)
     got = fetch_every_download(app, world)
     p = world.sides["A"].ids["project_id"]
-    xlsx = got["coordinator", f"/reports/project/{p}.xlsx"]
+    xlsx = got["coordinator", f"/projects/{p}/report.xlsx"]
     assert "Kommentar" in xlsx and control not in xlsx
     for role in ("coordinator", "client_a"):
         assert (role, "/reports/portfolio.xlsx") in got
@@ -219,7 +219,7 @@ def test_one_line_fields_refuse_control_characters_beside_the_field(app, ctx, va
         (f"/projects/{p}/edit", f"/projects/{p}/edit", "address"),
         (f"/candidates/{c}/edit", f"/candidates/{c}/edit", "first_name"),
         (f"/candidates/{c}/edit", f"/candidates/{c}/edit", "phone"),
-        (f"/meetings/{p}/kickoff", f"/meetings/{p}/kickoff", "place"),
+        (f"/projects/{p}/kickoff", f"/projects/{p}/kickoff", "place"),
     ):
         response = _post(client, page, action, {field: value})
         assert response.status_code == 422, (action, field)
@@ -234,10 +234,10 @@ def test_text_areas_keep_tabs_and_line_breaks_and_drop_other_controls(app, ctx):
     p, m = world.sides["A"].ids["project_id"], world.sides["A"].ids["meeting_id"]
     client = app.test_client()
     sign_in(client, world.coordinator)
-    page = f"/meetings/{p}/m/{m}"
+    page = f"/projects/{p}/meetings/{m}"
     response = _post(client, page, f"{page}/minutes", {"minutes": "a\tb\nc\x0bd\x01e\x1ff"})
     assert response.status_code in (200, 303)
-    page = f"/reports/project/{p}"
+    page = f"/projects/{p}/report"
     assert _post(client, page, f"{page}/narrative", {"text": "x\x01y"}).status_code in (200, 303)
     db.session.expire_all()
     assert db.session.get(Meeting, m).minutes == "a\tb\nc\ndef"

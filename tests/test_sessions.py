@@ -364,8 +364,8 @@ def test_a_fresh_password_lets_sensitive_actions_through(client, make, login, pe
 
 
 EXPORTS = [
-    "/reports/project/{id}.docx",
-    "/reports/project/{id}.xlsx",
+    "/projects/{id}/report.docx",
+    "/projects/{id}/report.xlsx",
     "/reports/placements.csv",
     "/reports/portfolio.xlsx",
     "/reports/aarsvaerk.xlsx",

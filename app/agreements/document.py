@@ -16,9 +16,7 @@ from typing import Any
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from app.agreements import danish
-from app.agreements.example import describe, worked_example
-from app.agreements.library import MARKERS, VALUE_START, Library
-from app.agreements.model import (
+from app.agreements.document_model import (
     AgreementDocument,
     Block,
     Bullets,
@@ -31,6 +29,8 @@ from app.agreements.model import (
     to_html,
     to_text,
 )
+from app.agreements.example import describe, worked_example
+from app.agreements.library import MARKERS, VALUE_START, Library
 from app.agreements.variables import (
     HOURS_PER_AARSVAERK,
     ILLEGAL_CHARS,

@@ -20,8 +20,7 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 
-from app.agreements.docx_base import HEADER_PLACEHOLDER, LANGUAGE, Base, build_base_docx, split_base
-from app.agreements.model import (
+from app.agreements.document_model import (
     AgreementDocument,
     Block,
     Bullets,
@@ -33,6 +32,7 @@ from app.agreements.model import (
     Table,
     signature_line,
 )
+from app.agreements.docx_base import HEADER_PLACEHOLDER, LANGUAGE, Base, build_base_docx, split_base
 from app.sanitise import xml_text
 
 _LADDER_WIDTHS = (950, 2450, 2570, 3100)

@@ -22,9 +22,7 @@ from app.agreements.document import (
     render,
     validate_draft,
 )
-from app.agreements.docx_writer import to_docx
-from app.agreements.library import DEFAULT_DIR, Library, load_library
-from app.agreements.model import (
+from app.agreements.document_model import (
     AgreementDocument,
     Bullets,
     LadderTable,
@@ -35,6 +33,8 @@ from app.agreements.model import (
     SubHeading,
     to_text,
 )
+from app.agreements.docx_writer import to_docx
+from app.agreements.library import DEFAULT_DIR, Library, load_library
 from app.agreements.models import AgreementVersion
 from app.agreements.variables import ILLEGAL_CHARS, INPUT_VARIABLES, coerce_value
 from app.extensions import db

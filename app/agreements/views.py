@@ -8,7 +8,7 @@ from app.agreements import service
 from app.agreements.blueprint import bp
 from app.agreements.diff import inline_diff
 from app.agreements.document import RenderError
-from app.agreements.model import to_html, to_text
+from app.agreements.document_model import to_html, to_text
 from app.agreements.variables import INPUT_VARIABLES
 from app.forms import EmptyForm
 from app.i18n import N_
@@ -104,7 +104,7 @@ def _preview(draft, errors):
         return None, {"clauses": [_("The text could not be rendered. Check the adapted clauses.")]}
 
 
-@bp.get("/<int:project_id>")
+@bp.get("")
 @signed_in
 def overview(project_id: int):
     """Show the project's agreement: the approved version, the versions, and what to do next."""
@@ -123,7 +123,7 @@ def overview(project_id: int):
     )
 
 
-@bp.route("/<int:project_id>/draft", methods=["GET", "POST"])
+@bp.route("/draft", methods=["GET", "POST"])
 @roles(*DRAFTERS)
 def draft(project_id: int):
     """Edit the draft beside a live preview; saving creates a new numbered version."""
@@ -162,7 +162,7 @@ def draft(project_id: int):
     )
 
 
-@bp.post("/<int:project_id>/preview")
+@bp.post("/preview")
 @roles(*DRAFTERS)
 def preview(project_id: int):
     """Render the preview of the draft as typed so far (htmx, debounced)."""
@@ -174,7 +174,7 @@ def preview(project_id: int):
     return render("agreements/draft.html", block="preview", **context)
 
 
-@bp.get("/<int:project_id>/v<int:number>")
+@bp.get("/v<int:number>")
 @signed_in
 def version(project_id: int, number: int):
     """Show one version as it reads, with its downloads and approval."""
@@ -193,7 +193,7 @@ def version(project_id: int, number: int):
     )
 
 
-@bp.get("/<int:project_id>/v<int:number>.docx")
+@bp.get("/v<int:number>.docx")
 @signed_in
 def docx(project_id: int, number: int):
     """Download a version as a Word file for the tender."""
@@ -206,7 +206,7 @@ def docx(project_id: int, number: int):
     )
 
 
-@bp.get("/<int:project_id>/v<int:number>.txt")
+@bp.get("/v<int:number>.txt")
 @signed_in
 def text(project_id: int, number: int):
     """Download a version as plain text, for pasting into other tender material."""
@@ -218,7 +218,7 @@ def text(project_id: int, number: int):
     )
 
 
-@bp.post("/<int:project_id>/v<int:number>/approve")
+@bp.post("/v<int:number>/approve")
 @roles(Role.CLIENT)
 def approve(project_id: int, number: int):
     """Approve a version on behalf of the client; it becomes the agreement in force."""
@@ -239,7 +239,7 @@ def approve(project_id: int, number: int):
     return redirect(url_for("agreements.version", project_id=project.id, number=number), code=303)
 
 
-@bp.get("/<int:project_id>/compare")
+@bp.get("/compare")
 @roles(*DRAFTERS)
 def compare(project_id: int):
     """Compare two versions word by word: additions and deletions marked inline."""

@@ -17,7 +17,7 @@ from app.models import Organisation, Phase, Project, Rung
 from app.openings.models import Opening, OpeningStatus
 from app.placements.counting import Progress
 from app.placements.models import Placement
-from app.placements.progress import projects_counted, with_approved_version
+from app.placements.progress_data import projects_counted, with_approved_version
 
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
 DEFAULT_RETENTION_WEEKS = 4

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from app.agreements.danish import format_date
-from app.agreements.model import AgreementDocument, Paragraph, Section, Table
+from app.agreements.document_model import AgreementDocument, Paragraph, Section, Table
 
 ZONE = ZoneInfo("Europe/Copenhagen")
 NONE = "Ingen."

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from app.agreements import service as agreements
 from app.agreements.danish import join_and
 from app.agreements.document import build_context, unprotect
-from app.agreements.example import describe, worked_example
-from app.agreements.model import (
+from app.agreements.document_model import (
     AgreementDocument,
     Bullets,
     LadderTable,
@@ -19,6 +18,7 @@ from app.agreements.model import (
     Section,
     SubHeading,
 )
+from app.agreements.example import describe, worked_example
 from app.extensions import db
 from app.meetings.models import KickoffQuestion, Meeting, MeetingKind, MeetingParticipant
 from app.meetings.qa import QuestionLibrary, answer_values, default_agenda, load_questions

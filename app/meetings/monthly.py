@@ -10,7 +10,7 @@ from dateutil.rrule import MONTHLY, rrule, weekday
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from app.agreements.model import AgreementDocument, Bullets, Paragraph, Section, SubHeading
+from app.agreements.document_model import AgreementDocument, Bullets, Paragraph, Section, SubHeading
 from app.extensions import db
 from app.meetings.calendar import COPENHAGEN, aware, local
 from app.meetings.models import ActionItem, Meeting, MeetingKind, MeetingSeries, MinutesFile
@@ -201,7 +201,7 @@ def agenda(meeting: Meeting) -> Agenda:
 
 def meeting_progress(meeting: Meeting):
     """The project's progress counted as of the meeting's date."""
-    from app.placements.progress import project_progress
+    from app.placements.progress_data import project_progress
 
     return project_progress(meeting.project, today=meeting_date(meeting))
 

@@ -29,7 +29,7 @@ from app.web import download, redirect_after_write, render
 SUMMARY = "Opfølgningsmøde: {}"
 
 
-@bp.get("/<int:project_id>/")
+@bp.get("/meetings/")
 @signed_in
 def index(project_id: int):
     """The project's meetings: the kickoff, the monthly series and each monthly meeting."""
@@ -69,7 +69,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@bp.post("/<int:project_id>/series")
+@bp.post("/meetings/series")
 @staff_only
 def save_series(project_id: int):
     """Set the monthly rhythm; the coming meetings are laid out from it."""
@@ -121,7 +121,7 @@ def _invite_people(project: Project, series) -> None:
     db.session.commit()
 
 
-@bp.get("/<int:project_id>/series.ics")
+@bp.get("/meetings/series.ics")
 @signed_in
 def series_ics(project_id: int):
     """The whole monthly series as one calendar file (a recurring event)."""
@@ -184,7 +184,7 @@ def _page(project: Project, meeting: Meeting, status: int = 200, block: str | No
     return response
 
 
-@bp.get("/<int:project_id>/m/<int:meeting_id>")
+@bp.get("/meetings/<int:meeting_id>")
 @signed_in
 def meeting_page(project_id: int, meeting_id: int):
     """Run the monthly meeting from one page: agenda from the data, people, minutes, actions."""
@@ -192,7 +192,7 @@ def meeting_page(project_id: int, meeting_id: int):
     return _page(project, _meeting(project, meeting_id))
 
 
-@bp.get("/<int:project_id>/m/<int:meeting_id>.ics")
+@bp.get("/meetings/<int:meeting_id>.ics")
 @signed_in
 def meeting_ics(project_id: int, meeting_id: int):
     """One monthly meeting as a calendar file (an instance of the series)."""
@@ -204,7 +204,7 @@ def meeting_ics(project_id: int, meeting_id: int):
     return _ics(calendar(event), f"opfoelgningsmoede-{local(meeting.starts_at):%Y-%m-%d}.ics")
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/move")
+@bp.post("/meetings/<int:meeting_id>/move")
 @staff_only
 def move_meeting(project_id: int, meeting_id: int):
     """Move one meeting to another day or time; the calendar entry follows."""
@@ -224,7 +224,7 @@ def move_meeting(project_id: int, meeting_id: int):
     return _page(project, meeting, status=422, block="header", move_form=form)
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/cancel")
+@bp.post("/meetings/<int:meeting_id>/cancel")
 @staff_only
 def cancel_meeting(project_id: int, meeting_id: int):
     """Cancel one meeting of the series, or take the cancellation back."""
@@ -242,7 +242,7 @@ def cancel_meeting(project_id: int, meeting_id: int):
     )
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/minutes")
+@bp.post("/meetings/<int:meeting_id>/minutes")
 @staff_only
 def autosave_minutes(project_id: int, meeting_id: int):
     """Save the minutes as they are typed; a save based on an older version is refused."""
@@ -274,7 +274,7 @@ def autosave_minutes(project_id: int, meeting_id: int):
     return _page(project, meeting, block="minutes_status", saved_at=utcnow())
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/attendance")
+@bp.post("/meetings/<int:meeting_id>/attendance")
 @staff_only
 def attendance(project_id: int, meeting_id: int):
     """Record who came."""
@@ -291,7 +291,7 @@ def attendance(project_id: int, meeting_id: int):
     return _after(project, meeting, "people")
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/participants")
+@bp.post("/meetings/<int:meeting_id>/participants")
 @staff_only
 def add_monthly_participant(project_id: int, meeting_id: int):
     """Add someone to this meeting, from one of the project's companies or elsewhere."""
@@ -312,7 +312,7 @@ def add_monthly_participant(project_id: int, meeting_id: int):
     return _after(project, meeting, "people")
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/actions")
+@bp.post("/meetings/<int:meeting_id>/actions")
 @staff_only
 def add_action(project_id: int, meeting_id: int):
     """Add an action item; it stays on the agenda until it is done."""
@@ -326,7 +326,7 @@ def add_action(project_id: int, meeting_id: int):
     return _after(project, meeting, "actions")
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/actions/<int:item_id>/done")
+@bp.post("/meetings/<int:meeting_id>/actions/<int:item_id>/done")
 @staff_only
 def action_done(project_id: int, meeting_id: int, item_id: int):
     """Mark an action item done at this meeting (or not done after all)."""
@@ -353,7 +353,7 @@ def _refuse_if_final(meeting: Meeting) -> None:
         abort(409)
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/final")
+@bp.post("/meetings/<int:meeting_id>/final")
 @staff_only
 def mark_final(project_id: int, meeting_id: int):
     """Mark the minutes final: the Word file is frozen from now on."""
@@ -369,7 +369,7 @@ def mark_final(project_id: int, meeting_id: int):
     )
 
 
-@bp.post("/<int:project_id>/m/<int:meeting_id>/reopen")
+@bp.post("/meetings/<int:meeting_id>/reopen")
 @roles(Role.COORDINATOR)
 def reopen_minutes(project_id: int, meeting_id: int):
     """Reopen final minutes (coordinators only); the Word file is made afresh from the data."""
@@ -385,7 +385,7 @@ def reopen_minutes(project_id: int, meeting_id: int):
     )
 
 
-@bp.get("/<int:project_id>/m/<int:meeting_id>/minutes.docx")
+@bp.get("/meetings/<int:meeting_id>/minutes.docx")
 @signed_in
 def minutes_docx(project_id: int, meeting_id: int):
     """The minutes as a Word file, as of the meeting's date and for the reader's scope;

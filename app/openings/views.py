@@ -129,7 +129,7 @@ def _page(project: Project, form: OpeningForm, companies, filter_: str = "", **k
     )
 
 
-@bp.get("/<int:project_id>")
+@bp.get("")
 @signed_in
 def index(project_id: int):
     """List a project's openings, open ones first; optionally only those with one status."""
@@ -139,7 +139,7 @@ def index(project_id: int):
     return _page(project, _new_form(companies), companies, status, block="opening_list")
 
 
-@bp.post("/<int:project_id>")
+@bp.post("")
 @roles(*REPORTERS)
 def report(project_id: int):
     """Report an opening for one of the project's companies."""
@@ -174,7 +174,7 @@ def report(project_id: int):
     )
 
 
-@bp.post("/<int:project_id>/<int:opening_id>/status")
+@bp.post("/<int:opening_id>/status")
 @staff_only
 def change_status(project_id: int, opening_id: int):
     """Mark an opening open, matched or withdrawn."""
@@ -191,7 +191,7 @@ def change_status(project_id: int, opening_id: int):
     return _after_change(project)
 
 
-@bp.post("/<int:project_id>/<int:opening_id>/withdraw")
+@bp.post("/<int:opening_id>/withdraw")
 @roles(Role.CONTRACTOR)
 def withdraw(project_id: int, opening_id: int):
     """Withdraw an open opening the contractor's own company reported."""

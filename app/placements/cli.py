@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from app.extensions import db
 from app.models import Project, Rung
 from app.placements.counting import GAIN_MIN_DAYS
-from app.placements.progress import progress_payload, project_overview
+from app.placements.progress_data import progress_payload, project_overview
 
 
 @click.command("progress")

@@ -27,14 +27,14 @@ from app.placements.counting import (
     Targets,
 )
 from app.placements.models import Outcome, Placement
-from app.placements.progress import (
+from app.placements.progress_cache import phase_of
+from app.placements.progress_data import (
     FACT_COLUMNS,
     cached_overview,
     fact_of,
     project_overview,
     with_approved_version,
 )
-from app.placements.progress_cache import phase_of
 from app.placements.rules import Span
 from app.web import page_arg, render
 
@@ -81,7 +81,7 @@ def span_label(span: Span) -> str:
     return "–"
 
 
-@bp.route("/progress/<int:project_id>")
+@bp.route("/projects/<int:project_id>/progress")
 @signed_in
 def progress(project_id: int):
     """Show the project's progress against its agreement, over time and by rung, and a page

@@ -24,7 +24,7 @@ from app.openings.models import Opening, OpeningStatus
 from app.placements import counting, progress_cache, retention
 from app.placements.counting import Targets
 from app.placements.models import Outcome, Placement
-from app.placements.progress import targets_of
+from app.placements.progress_data import targets_of
 from app.placements.rules import (
     DEFAULT_MIN_PRE_MATCH,
     Durations,

@@ -43,7 +43,7 @@ def _candidate_options(q: str) -> list[Candidate]:
     ).all()
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/placements/new", methods=["GET", "POST"])
 @staff_only
 def new():
     """Match a candidate: create a placement, from the candidate or from a reported opening."""
@@ -126,7 +126,7 @@ def _form_page(form: PlacementForm, opening: Opening | None, status: int = 200):
     )
 
 
-@bp.get("/company-options")
+@bp.get("/placements/company-options")
 @staff_only
 def company_options():
     """The company choices for the project chosen in the placement form."""
@@ -134,7 +134,7 @@ def company_options():
     return render("placements/new.html", block="company_field", form=form)
 
 
-@bp.get("/candidate-options")
+@bp.get("/placements/candidate-options")
 @staff_only
 def candidate_options():
     """Candidates matching the search in the placement form."""
@@ -212,7 +212,7 @@ def _unconfirmed(form, warnings):
     return [] if form.confirm.data else warnings
 
 
-@bp.post("/<int:placement_id>/end")
+@bp.post("/placements/<int:placement_id>/end")
 @staff_only
 def end(placement_id: int):
     """End a placement with its outcome; an end based on an outdated version is refused."""
@@ -240,7 +240,7 @@ def end(placement_id: int):
     return _back_to_candidate(placement)
 
 
-@bp.post("/<int:placement_id>/next-rung")
+@bp.post("/placements/<int:placement_id>/next-rung")
 @staff_only
 def next_rung(placement_id: int):
     """End this rung and start the next one the following day, unless the page was outdated."""
@@ -274,7 +274,7 @@ def next_rung(placement_id: int):
     return _back_to_candidate(placement)
 
 
-@bp.get("/openings")
+@bp.get("/placements/openings")
 @staff_only
 def openings():
     """Open openings on every project, to match candidates to."""

@@ -107,7 +107,7 @@ def detail_page(
     """The project page with the agreement, kickoff and openings at a glance; staff also get
     the award tools, contractors their own duties and coming meetings."""
     from app.agreements import service as agreements
-    from app.placements.progress import project_progress
+    from app.placements.progress_data import project_progress
     from app.projects.forms import AwardForm, InviteForm, SubcontractorForm
 
     if openings is None:  # after a write: the project is loaded, its counts are not

@@ -1,7 +1,7 @@
 """What the reports read from the database: thin loaders around the counting module.
 
-Every figure is counted by `app.placements.counting` (through `progress.project_overview` and
-`progress.projects_progress`, or `counting.count()` on a subset of the same facts); nothing
+Every figure is counted by `app.placements.counting` (through `progress_data.project_overview` and
+`progress_data.projects_progress`, or `counting.count()` on a subset of the same facts); nothing
 here counts on its own. Each loader runs a fixed number of queries, whatever the number of
 projects or placements.
 """
@@ -23,14 +23,14 @@ from app.models import Organisation, Project, Role, Rung
 from app.placements import counting
 from app.placements.counting import PlacementFact, Progress
 from app.placements.models import Placement
-from app.placements.progress import (
+from app.placements.progress_cache import phase_of
+from app.placements.progress_data import (
     FACT_COLUMNS,
     ProjectProgress,
     project_facts,
     project_overview,
     projects_progress,
 )
-from app.placements.progress_cache import phase_of
 from app.reports.aarsvaerk import ApprenticeshipPeriod
 from app.reports.models import ReportNarrative
 

@@ -69,7 +69,7 @@ def _report_project(project_id: int) -> Project:
 # --- overview pages ----------------------------------------------------------------------------
 
 
-@bp.get("/")
+@bp.get("/reports/")
 @signed_in
 def index():
     """List the reports and exports the user may download, and the projects to report on."""
@@ -77,7 +77,7 @@ def index():
     return render("reports/index.html", projects=projects)
 
 
-@bp.get("/project/<int:project_id>")
+@bp.get("/projects/<int:project_id>/report")
 @signed_in
 def project_page(project_id: int):
     """Show the downloads of a project's progress report and the coordinator's comment."""
@@ -101,7 +101,7 @@ def _page(project, narrative, form, *, status=200, conflict=False, block=None):
     )
 
 
-@bp.post("/project/<int:project_id>/narrative")
+@bp.post("/projects/<int:project_id>/report/narrative")
 @staff_only
 def save_narrative(project_id: int):
     """Save the coordinator's comment; a save based on an older version is refused, text kept."""
@@ -143,7 +143,7 @@ def _conflict(project: Project, form: NarrativeForm):
 # --- the project report -------------------------------------------------------------------------
 
 
-@bp.get("/project/<int:project_id>.docx")
+@bp.get("/projects/<int:project_id>/report.docx")
 @signed_in
 @fresh_required
 def project_docx(project_id: int):
@@ -159,7 +159,7 @@ def project_docx(project_id: int):
     )
 
 
-@bp.get("/project/<int:project_id>.xlsx")
+@bp.get("/projects/<int:project_id>/report.xlsx")
 @signed_in
 @fresh_required
 def project_xlsx(project_id: int):
@@ -178,7 +178,7 @@ def project_xlsx(project_id: int):
 # --- across projects ----------------------------------------------------------------------------
 
 
-@bp.get("/portfolio.xlsx")
+@bp.get("/reports/portfolio.xlsx")
 @staff_and_clients
 @fresh_required
 def portfolio_xlsx():
@@ -193,7 +193,7 @@ def portfolio_xlsx():
     )
 
 
-@bp.get("/placements.csv")
+@bp.get("/reports/placements.csv")
 @signed_in
 @fresh_required
 def placements_export():
@@ -219,7 +219,7 @@ def _aarsvaerk(user):
     return today, {p.id: p for p in projects}, rows, totals_per_year(rows)
 
 
-@bp.get("/aarsvaerk")
+@bp.get("/reports/aarsvaerk")
 @staff_and_clients
 def aarsvaerk_page():
     """Show the apprentices' årsværk per project and calendar year, computed from dates."""
@@ -235,7 +235,7 @@ def aarsvaerk_page():
     )
 
 
-@bp.get("/aarsvaerk.xlsx")
+@bp.get("/reports/aarsvaerk.xlsx")
 @staff_and_clients
 @fresh_required
 def aarsvaerk_xlsx():

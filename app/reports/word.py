@@ -12,8 +12,7 @@ import functools
 from flask_babel import force_locale, gettext
 
 from app.agreements.danish import format_date, format_number
-from app.agreements.docx_writer import to_docx
-from app.agreements.model import (
+from app.agreements.document_model import (
     AgreementDocument,
     Bullets,
     Paragraph,
@@ -21,6 +20,7 @@ from app.agreements.model import (
     Section,
     Table,
 )
+from app.agreements.docx_writer import to_docx
 from app.models import Rung
 from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
 from app.reports.chart import progress_chart

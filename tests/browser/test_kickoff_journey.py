@@ -36,9 +36,7 @@ def test_contractor_prepares_and_coordinator_answers(browser, live_server):
     expect(page.get_by_role("button", name="Godkend version 2")).to_have_count(0)
     screenshot(page, "21-contractor-agreement")
 
-    page.goto(
-        page.url.split("/agreements/")[0] + "/meetings/" + page.url.split("/")[-2] + "/kickoff"
-    )
+    page.goto(page.url.split("/agreement/")[0] + "/kickoff")
     qa = page.locator("#qa")
     expect(qa).to_contain_text("Skal de ledige fastansættes?")
     page.get_by_label("Dit spørgsmål").fill("Hvem tager imod den nye medarbejder første dag?")

@@ -6,7 +6,7 @@ from flask import jsonify
 
 from app.access import get_project_or_404, signed_in
 from app.clock import local_today
-from app.placements.progress import progress_payload, project_overview
+from app.placements.progress_data import progress_payload, project_overview
 from app.projects.blueprint import bp
 
 

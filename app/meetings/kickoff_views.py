@@ -1,3 +1,6 @@
+"""The kickoff meeting's pages: plan it, its participants, questions and minutes, its .ics and
+the contractor briefing (the monthly meetings are in monthly_views.py)."""
+
 from datetime import UTC, datetime
 
 from flask import abort, flash, request, url_for
@@ -66,14 +69,14 @@ def _page(project: Project, status: int = 200, block: str | None = None, **forms
     return render(TEMPLATE, block=block, status=status, **context)
 
 
-@bp.get("/<int:project_id>/kickoff")
+@bp.get("/kickoff")
 @signed_in
 def kickoff_page(project_id: int):
     """Show the kickoff meeting: time and place, agenda, people, Q&A and minutes."""
     return _page(get_project_or_404(project_id))
 
 
-@bp.post("/<int:project_id>/kickoff")
+@bp.post("/kickoff")
 @staff_only
 def plan_kickoff(project_id: int):
     """Plan the kickoff meeting, or move it; the calendar entry keeps its UID."""
@@ -101,7 +104,7 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@bp.get("/<int:project_id>/kickoff.ics")
+@bp.get("/kickoff.ics")
 @signed_in
 def kickoff_ics(project_id: int):
     """The kickoff meeting as a calendar invitation."""
@@ -117,7 +120,7 @@ def kickoff_ics(project_id: int):
     return download(calendar(event), "text/calendar", "opstartsmøde.ics")
 
 
-@bp.post("/<int:project_id>/kickoff/participants")
+@bp.post("/kickoff/participants")
 @staff_only
 def add_participant(project_id: int):
     """Add a participant to the kickoff meeting."""
@@ -137,7 +140,7 @@ def add_participant(project_id: int):
     return _after(project, "participants")
 
 
-@bp.post("/<int:project_id>/kickoff/participants/<int:participant_id>/remove")
+@bp.post("/kickoff/participants/<int:participant_id>/remove")
 @staff_only
 def remove_participant(project_id: int, participant_id: int):
     """Remove a participant from the kickoff meeting."""
@@ -149,7 +152,7 @@ def remove_participant(project_id: int, participant_id: int):
     return _after(project, "participants")
 
 
-@bp.post("/<int:project_id>/kickoff/questions")
+@bp.post("/kickoff/questions")
 @roles(*ASKERS)
 def ask_question(project_id: int):
     """Send a question for the kickoff meeting (contractors and coordinators)."""
@@ -169,7 +172,7 @@ def _question(project: Project, question_id: int) -> KickoffQuestion:
     return question
 
 
-@bp.post("/<int:project_id>/kickoff/questions/<int:question_id>/answer")
+@bp.post("/kickoff/questions/<int:question_id>/answer")
 @staff_only
 def answer_question(project_id: int, question_id: int):
     """Answer a question, or change the answer."""
@@ -182,7 +185,7 @@ def answer_question(project_id: int, question_id: int):
     return _after(project, "qa")
 
 
-@bp.post("/<int:project_id>/kickoff/questions/<int:question_id>/move")
+@bp.post("/kickoff/questions/<int:question_id>/move")
 @staff_only
 def move_question(project_id: int, question_id: int):
     """Move a question up or down the list."""
@@ -195,7 +198,7 @@ def move_question(project_id: int, question_id: int):
     return _after(project, "qa")
 
 
-@bp.post("/<int:project_id>/kickoff/questions/<int:question_id>/discussed")
+@bp.post("/kickoff/questions/<int:question_id>/discussed")
 @staff_only
 def mark_discussed(project_id: int, question_id: int):
     """Mark a question discussed at the meeting (or not)."""
@@ -206,7 +209,7 @@ def mark_discussed(project_id: int, question_id: int):
     return _after(project, "qa")
 
 
-@bp.post("/<int:project_id>/kickoff/minutes")
+@bp.post("/kickoff/minutes")
 @staff_only
 def save_minutes(project_id: int):
     """Save the minutes and decisions; a stale version is refused with the text kept."""
@@ -232,7 +235,7 @@ def _minutes_conflict(project, meeting, form):
     return _page(project, status=409, block="minutes", minutes_form=form, minutes_conflict=True)
 
 
-@bp.get("/<int:project_id>/kickoff/briefing.docx")
+@bp.get("/kickoff/briefing.docx")
 @signed_in
 def briefing(project_id: int):
     """The kickoff briefing for the contractor as a Word file."""
