@@ -17,7 +17,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from app.agreements import danish
 from app.agreements.example import describe, worked_example
-from app.agreements.library import MARKERS, VALUE_START, Library
+from app.agreements.library import MARKERS, REF_PATTERN, VALUE_START, Library
 from app.agreements.model import (
     AgreementDocument,
     Block,
@@ -70,6 +70,14 @@ OVERRIDE_VARIABLES = tuple(
 )
 _OVERRIDE_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _TEMPLATE_TOKENS = ("{{", "}}", "{%", "%}", "{#", "#}")
+# A cross-reference between rendering and numbering: \ufdd5key.N\ufdd6.
+_REF_OPEN, _REF_CLOSE = "\ufdd5", "\ufdd6"
+_PENDING_REF = re.compile(f"{_REF_OPEN}([a-z][a-z0-9_]*)\\.(\\d+){_REF_CLOSE}")
+# Strong right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation
+# forms). A value holding one is wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE so
+# the words and dates around it keep their order in Word, LibreOffice and browsers.
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdcf\ufdf0-\ufdff\ufe70-\ufefc]")
+FSI, PDI = "\u2068", "\u2069"
 
 
 class RenderError(Exception):
@@ -277,7 +285,14 @@ def protect(text: str) -> str:
     if not text:
         return ""
     text = " ".join(text.replace("\r\n", "\n").split("\n"))
-    return VALUE_START + text.translate(_PROTECT)
+    return VALUE_START + isolate(text).translate(_PROTECT)
+
+
+def isolate(text: str) -> str:
+    """Wrap text holding right-to-left letters in a bidi isolate (FSI … PDI)."""
+    if text and _RTL.search(text) and not text.startswith(FSI):
+        return FSI + text + PDI
+    return text
 
 
 def override_problem(text: str) -> bool:
@@ -379,12 +394,85 @@ def render(library: Library, draft: Draft) -> AgreementDocument:
         else:
             blocks = _render_body(library, clause.template, context)
         sections.append(Section(len(sections) + 1, clause.key, clause.title, blocks))
+    sections = _number_paragraphs(sections)
     return AgreementDocument(
         title=_render_line(parts.title, context),
         subtitle=_render_line(parts.subtitle, context),
         header=_render_line(parts.header, context),
         sections=tuple(sections),
     )
+
+
+def _number_paragraphs(sections: list[Section]) -> list[Section]:
+    """Number every paragraph "clause.paragraph" (6.2) and turn the cross-references into
+    those numbers, remembering where each one stands for Word's REF fields."""
+    numbers: dict[tuple[str, int], str] = {}
+    first: dict[str, tuple[str, int]] = {}
+    for section in sections:
+        count = 0
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                count += 1
+                numbers[(section.key, count)] = f"{section.number}.{count}"
+                first.setdefault(section.key, (section.key, count))
+    cited: set[tuple[str, int]] = set()
+
+    def target(key: str, index: int) -> tuple[str, str]:
+        """(number, anchor) of the cited paragraph; its clause's first paragraph or heading
+        when an adapted clause has fewer paragraphs."""
+        found = (key, index) if (key, index) in numbers else first.get(key)
+        if found is not None:
+            cited.add(found)
+            return numbers[found], _anchor(*found)
+        section = next((s for s in sections if s.key == key), None)
+        if section is None:
+            raise RenderError(f"a cross-reference names the clause {key}, which is switched off")
+        return str(section.number), section.anchor
+
+    def resolve(text: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+        out, refs, position = [], [], 0
+        for match in _PENDING_REF.finditer(text):
+            out.append(text[position : match.start()])
+            number, anchor = target(match.group(1), int(match.group(2)))
+            start = sum(len(piece) for piece in out)
+            refs.append((start, start + len(number), anchor))
+            out.append(number)
+            position = match.end()
+        out.append(text[position:])
+        return "".join(out), tuple(refs)
+
+    resolved = []
+    for section in sections:
+        blocks: list[Block] = []
+        count = 0
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                count += 1
+                text, refs = resolve(block.text)
+                block = Paragraph(text, numbers[(section.key, count)], "", refs)
+            elif isinstance(block, Bullets):
+                block = Bullets(tuple(resolve(item)[0] for item in block.items))
+            elif isinstance(block, SubHeading):
+                block = SubHeading(resolve(block.text)[0])
+            blocks.append(block)
+        resolved.append(replace(section, blocks=tuple(blocks)))
+    return [
+        replace(
+            section,
+            blocks=tuple(
+                replace(block, anchor=_anchor(section.key, int(block.number.split(".")[1])))
+                if isinstance(block, Paragraph)
+                and (section.key, int(block.number.split(".")[1])) in cited
+                else block
+                for block in section.blocks
+            ),
+        )
+        for section in resolved
+    ]
+
+
+def _anchor(key: str, index: int) -> str:
+    return f"pkt_{key}_{index}"[:40]
 
 
 def _fill(template, context: dict[str, Any]) -> str:
@@ -415,7 +503,9 @@ def _render_body(library: Library, template, context: dict[str, Any]) -> tuple[B
             template = library.compile(template)
         except TemplateSyntaxError as exc:
             raise RenderError(f"line {exc.lineno}: {exc.message}") from exc
-    text = _fill(template, context)
+    text = REF_PATTERN.sub(
+        lambda m: f"{_REF_OPEN}{m.group(1)}.{m.group(2)}{_REF_CLOSE}", _fill(template, context)
+    )
     blocks: list[Block] = []
     paragraph: list[str] = []
     bullets: list[str] = []
