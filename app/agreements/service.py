@@ -87,7 +87,14 @@ def latest_version(project: Project) -> AgreementVersion | None:
 
 
 def _author_option(with_author: bool) -> tuple:
-    return (joinedload(AgreementVersion.author),) if with_author else ()
+    """Load the author, and the approver with their organisation (the version mark names
+    them), in the same query."""
+    if not with_author:
+        return ()
+    return (
+        joinedload(AgreementVersion.author),
+        joinedload(AgreementVersion.approved_by).joinedload(User.organisation),
+    )
 
 
 def approved_version(project: Project, with_author: bool = False) -> AgreementVersion | None:
@@ -216,6 +223,12 @@ def document_from_data(data: dict) -> AgreementDocument:
         for s in data["sections"]
     )
     return AgreementDocument(data["title"], data["subtitle"], data["header"], sections)
+
+
+def stored_document(version: AgreementVersion) -> AgreementDocument:
+    """A saved version's document as stored, without the version mark (for reading its
+    clauses)."""
+    return document_from_data(version.content["document"])
 
 
 def document_for(version: AgreementVersion) -> AgreementDocument:
