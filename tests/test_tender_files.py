@@ -51,3 +51,32 @@ def test_the_briefing_lists_each_contact_once_with_role_and_organisation(client,
     assert any(c.startswith("Karen Koordinator – koordinerende enhed") for c in contacts)
     names = [c.split(" – ")[0] for c in contacts]
     assert len(names) == len(set(names))
+
+
+def test_the_gdpr_export_states_what_article_15_requires(app, client, make, coordinator):
+    person = make.candidate()
+    app.config["GDPR_RETENTION_MONTHS"] = 18
+    try:
+        data = client.get(url_for("gdpr.export_json", candidate_id=person.id)).get_json()
+        response = client.get(url_for("gdpr.export_docx", candidate_id=person.id))
+    finally:
+        app.config.pop("GDPR_RETENTION_MONTHS")
+    info = data["information"]
+    assert info["purposes"] and info["recipients"] and info["legal_basis"]
+    assert "18 måneder" in info["retention"]
+    rights = " ".join(info["rights"])
+    for article in ("artikel 16", "artikel 17", "artikel 21"):
+        assert article in rights
+    assert "Datatilsynet" in info["complaint"]
+    document = docx.Document(io.BytesIO(response.data))
+    body = "\n".join(p.text for p in document.paragraphs)
+    for heading in (
+        "Formål",
+        "Retsgrundlag",
+        "Hvem får oplysningerne",
+        "Hvor længe oplysningerne gemmes",
+        "Dine rettigheder",
+    ):
+        assert heading in body
+    assert "18 måneder" in body and "indsigelse" in body and "Datatilsynet" in body
+    assert "rettet" in body and "slettet" in body
