@@ -4,8 +4,10 @@ GDPR subject export's Article 15 information, and workbooks that print well."""
 from __future__ import annotations
 
 import io
+import re
 
 import docx
+import openpyxl
 from flask import url_for
 
 from app.agreements import service as agreements
@@ -80,3 +82,76 @@ def test_the_gdpr_export_states_what_article_15_requires(app, client, make, coor
         assert heading in body
     assert "18 måneder" in body and "indsigelse" in body and "Datatilsynet" in body
     assert "rettet" in body and "slettet" in body
+
+
+def _check_prints_well(book) -> None:
+    """Every sheet: A4 fitted to one page wide, the header row repeated and frozen."""
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0), sheet.title
+        rows = sheet.print_title_rows
+        assert rows, sheet.title
+        header = int(rows.split(":")[0].lstrip("$"))
+        assert sheet.freeze_panes == f"A{header + 1}" or sheet.freeze_panes.endswith(
+            str(header + 1)
+        ), sheet.title
+        assert sheet.cell(header, 1).font.bold, sheet.title
+
+
+def _totals_are_table_rows(sheet) -> list:
+    """Each table with a totals row: the totals row is the table's last row, outside the data
+    that sorting and filtering touch. Returns the totals rows' cells."""
+    found = []
+    for table in sheet.tables.values():
+        if not table.totalsRowCount:
+            continue
+        last = int(re.search(r"(\d+)$", table.ref).group(1))
+        cells = sheet[last]
+        assert str(cells[0].value).startswith("I alt"), sheet.title
+        assert any(str(c.value).startswith("=SUBTOTAL(109,") for c in cells), sheet.title
+        found.append(cells)
+    return found
+
+
+def test_workbooks_print_well_and_keep_totals_apart(client, login, make):
+    project, coordinator, _contractor = _awarded_project(make)
+    login(coordinator)
+    books = {
+        name: openpyxl.load_workbook(io.BytesIO(client.get(url).data))
+        for name, url in (
+            ("project", url_for("reports.project_xlsx", project_id=project.id)),
+            ("portfolio", url_for("reports.portfolio_xlsx")),
+            ("aarsvaerk", url_for("reports.aarsvaerk_xlsx")),
+        )
+    }
+    for book in books.values():
+        _check_prints_well(book)
+    assert _totals_are_table_rows(books["project"]["Pr. trin"])
+    assert _totals_are_table_rows(books["portfolio"]["Portefølje"])
+    for title in ("Pr. byggesag", "Årsværk", "Pr. år"):
+        _totals_are_table_rows(books["aarsvaerk"][title])
+
+
+def test_the_aarsvaerk_workbook_shows_the_target_beside_the_achieved_figure(client, login, make):
+    assoc = make.association("Vestbo", areas=["Gellerupparken"])
+    project = make.project(assoc, "Helhedsplan Gellerup", Phase.AWARDED, main=make.company())
+    plain = make.project(assoc, "Uden årsværk", Phase.AWARDED, main=make.company())
+    coordinator = make.user(Role.COORDINATOR)
+    approver = make.user(Role.CLIENT, assoc)
+    for target, with_clause in ((project, True), (plain, False)):
+        draft = default_draft(agreements.library(), **agreements.project_values(target))
+        draft.values["apprentice_aarsvaerk"] = 3
+        for choice in draft.clauses:
+            if choice.key == "aarsvaerk":
+                choice.enabled = with_clause
+        agreements.approve(agreements.save_version(target, draft, coordinator, 0), approver)
+    login(coordinator)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(url_for("reports.aarsvaerk_xlsx")).data))
+    sheet = book["Pr. byggesag"]
+    values = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(values) if row[0] == "Byggesag")
+    assert values[header][2:4] == ("Mål (årsværk)", "Opnået (årsværk)")
+    rows = {row[0]: row for row in values[header + 1 :] if row[0]}
+    assert rows["Helhedsplan Gellerup"][2:5] == (3, 0, 3)
+    assert rows["Uden årsværk"][2] is None  # no årsværk clause, no target
