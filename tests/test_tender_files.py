@@ -109,7 +109,8 @@ def _totals_are_table_rows(sheet) -> list:
         last = int(re.search(r"(\d+)$", table.ref).group(1))
         cells = sheet[last]
         assert str(cells[0].value).startswith("I alt"), sheet.title
-        assert any(str(c.value).startswith("=SUBTOTAL(109,") for c in cells), sheet.title
+        formulas = [c for c in cells if str(c.value).startswith("=SUBTOTAL(109,")]
+        assert formulas and all(c.data_type == "f" for c in formulas), sheet.title
         found.append(cells)
     return found
 

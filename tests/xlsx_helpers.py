@@ -11,8 +11,9 @@ _SUBTOTAL = re.compile(r"=SUBTOTAL\(109,([A-Z]+\d+:[A-Z]+\d+)\)")
 
 def value_of(sheet, cell):
     """The cell's value, or the sum a SUBTOTAL(109, range) totals formula gives."""
-    value = cell.value if hasattr(cell, "value") else cell
+    value = cell.value
     if isinstance(value, str) and value.startswith("="):
+        assert cell.data_type == "f", f"{value} is stored as text, not as a formula"
         match = _SUBTOTAL.fullmatch(value)
         assert match, f"unexpected formula {value}"
         return sum(c.value or 0 for row in sheet[match.group(1)] for c in row)

@@ -38,6 +38,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def _append(sheet: Worksheet, values: Sequence = ()) -> None:
     """Append a row; text that starts with "=" stays text, never a formula."""
     sheet.append(list(values))
+    if not values:  # an empty row adds no cells: leave the row above alone
+        return
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str) and cell.value.startswith("="):
             cell.data_type = "s"
@@ -100,7 +102,7 @@ def totals_table(
         else:
             cells.append(None)
         table_columns.append(column)
-    _append(sheet, cells)
+    sheet.append(cells)  # our own labels and formulas: no text-from-a-user protection here
     table = Table(
         displayName=name,
         ref=f"A{header_row}:{get_column_letter(columns)}{last + 1}",
