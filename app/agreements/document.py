@@ -329,7 +329,12 @@ def literal_template(text: str) -> str:
     )
 
 
+_PROTECTED = re.compile("[\ufdd0-\ufdd4]")
+
+
 def unprotect(text: str) -> str:
+    if not _PROTECTED.search(text):  # most text holds no value: skip the slow translate
+        return text
     return text.replace(VALUE_START, "").translate(_UNPROTECT)
 
 
@@ -411,64 +416,84 @@ def _number_paragraphs(sections: list[Section]) -> list[Section]:
     for section in sections:
         count = 0
         for block in section.blocks:
-            if isinstance(block, Paragraph):
+            if type(block) is Paragraph:
                 count += 1
                 numbers[(section.key, count)] = f"{section.number}.{count}"
-                first.setdefault(section.key, (section.key, count))
+                if count == 1:
+                    first[section.key] = (section.key, 1)
     cited: set[tuple[str, int]] = set()
+    refs = _References(sections, numbers, first, cited)
 
-    def target(key: str, index: int) -> tuple[str, str]:
+    numbered: list[tuple[Section, list]] = []
+    for section in sections:
+        blocks: list = []
+        count = 0
+        for block in section.blocks:
+            kind = type(block)
+            if kind is Paragraph:
+                count += 1
+                blocks.append([*refs.resolve(block.text), count])
+            elif kind is Bullets:
+                if any(_REF_OPEN in item for item in block.items):
+                    block = Bullets(tuple(refs.resolve(item)[0] for item in block.items))
+                blocks.append(block)
+            elif kind is SubHeading and _REF_OPEN in block.text:
+                blocks.append(SubHeading(refs.resolve(block.text)[0]))
+            else:
+                blocks.append(block)
+        numbered.append((section, blocks))
+    result = []
+    for section, blocks in numbered:
+        key = section.key
+        final = tuple(
+            Paragraph(
+                item[0],
+                numbers[(key, item[2])],
+                _anchor(key, item[2]) if (key, item[2]) in cited else "",
+                item[1],
+            )
+            if type(item) is list
+            else item
+            for item in blocks
+        )
+        result.append(Section(section.number, key, section.title, final))
+    return result
+
+
+class _References:
+    """Turns pending cross-references into paragraph numbers (a plain class, not closures:
+    closures would make reference cycles for the garbage collector on every render)."""
+
+    def __init__(self, sections, numbers, first, cited):
+        self.sections, self.numbers, self.first, self.cited = sections, numbers, first, cited
+
+    def target(self, key: str, index: int) -> tuple[str, str]:
         """(number, anchor) of the cited paragraph; its clause's first paragraph or heading
         when an adapted clause has fewer paragraphs."""
-        found = (key, index) if (key, index) in numbers else first.get(key)
+        found = (key, index) if (key, index) in self.numbers else self.first.get(key)
         if found is not None:
-            cited.add(found)
-            return numbers[found], _anchor(*found)
-        section = next((s for s in sections if s.key == key), None)
+            self.cited.add(found)
+            return self.numbers[found], _anchor(*found)
+        section = next((s for s in self.sections if s.key == key), None)
         if section is None:
             raise RenderError(f"a cross-reference names the clause {key}, which is switched off")
         return str(section.number), section.anchor
 
-    def resolve(text: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
-        out, refs, position = [], [], 0
+    def resolve(self, text: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+        if _REF_OPEN not in text:
+            return text, ()
+        out, refs, position, length = [], [], 0, 0
         for match in _PENDING_REF.finditer(text):
-            out.append(text[position : match.start()])
-            number, anchor = target(match.group(1), int(match.group(2)))
-            start = sum(len(piece) for piece in out)
-            refs.append((start, start + len(number), anchor))
+            piece = text[position : match.start()]
+            out.append(piece)
+            length += len(piece)
+            number, anchor = self.target(match.group(1), int(match.group(2)))
+            refs.append((length, length + len(number), anchor))
             out.append(number)
+            length += len(number)
             position = match.end()
         out.append(text[position:])
         return "".join(out), tuple(refs)
-
-    resolved = []
-    for section in sections:
-        blocks: list[Block] = []
-        count = 0
-        for block in section.blocks:
-            if isinstance(block, Paragraph):
-                count += 1
-                text, refs = resolve(block.text)
-                block = Paragraph(text, numbers[(section.key, count)], "", refs)
-            elif isinstance(block, Bullets):
-                block = Bullets(tuple(resolve(item)[0] for item in block.items))
-            elif isinstance(block, SubHeading):
-                block = SubHeading(resolve(block.text)[0])
-            blocks.append(block)
-        resolved.append(replace(section, blocks=tuple(blocks)))
-    return [
-        replace(
-            section,
-            blocks=tuple(
-                replace(block, anchor=_anchor(section.key, int(block.number.split(".")[1])))
-                if isinstance(block, Paragraph)
-                and (section.key, int(block.number.split(".")[1])) in cited
-                else block
-                for block in section.blocks
-            ),
-        )
-        for section in resolved
-    ]
 
 
 def _anchor(key: str, index: int) -> str:
