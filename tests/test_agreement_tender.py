@@ -270,3 +270,17 @@ def test_cli_renders_the_approved_version_unless_a_draft_is_asked_for(
     assert result.exit_code == 0, result.output
     header = "\n".join(p.text for p in docx.Document(str(out)).sections[0].header.paragraphs)
     assert "UDKAST – version 2" in header
+
+
+def test_a_reference_to_a_missing_or_optional_clause_is_reported_with_its_line(tmp_path):
+    shutil.copytree(load_library.__defaults__[0], tmp_path / "lib")
+    clause = tmp_path / "lib" / "clauses" / "135_changes.clause"
+    lines = clause.read_text(encoding="utf-8").split("\n")
+    lines.append("Se pkt. [[ref:aarsvaerk.1]].")  # optional: may be switched off
+    clause.write_text("\n".join(lines), encoding="utf-8")
+    library = load_library(tmp_path / "lib")
+    assert "changes" not in library.keys
+    assert [str(e) for e in library.errors] == [
+        f"135_changes.clause:{len(lines)}: [[ref:aarsvaerk.1]] must name a required clause "
+        "of the library"
+    ]

@@ -174,7 +174,7 @@ def load_library(path: Path | str = DEFAULT_DIR) -> Library:
         seen[clause.key] = file.name
         clauses.append(clause)
     clauses.sort(key=lambda clause: (clause.order, clause.key))
-    clauses = _check_references(clauses, errors)
+    clauses = _check_references(clauses, errors, path / "clauses")
     document = _load_document(env, path / DOCUMENT_FILE, errors)
     return Library(clauses=clauses, errors=errors, document=document, env=env)
 
@@ -265,7 +265,9 @@ def _load_clause(env, file: Path, errors: list[LibraryError]) -> Clause | None:
     )
 
 
-def _check_references(clauses: list[Clause], errors: list[LibraryError]) -> list[Clause]:
+def _check_references(
+    clauses: list[Clause], errors: list[LibraryError], folder: Path
+) -> list[Clause]:
     """Drop a clause whose cross-reference names a clause that is missing or optional (a
     reference must always have somewhere to point)."""
     required = {clause.key for clause in clauses if clause.required}
@@ -277,7 +279,8 @@ def _check_references(clauses: list[Clause], errors: list[LibraryError]) -> list
         if bad is None:
             kept.append(clause)
             continue
-        line = clause.body[: bad.start()].count("\n") + 1
+        text = (folder / clause.file).read_text(encoding="utf-8").replace("\r\n", "\n")
+        line = text[: text.find(bad.group(0))].count("\n") + 1
         errors.append(
             LibraryError(
                 clause.file,
