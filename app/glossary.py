@@ -39,7 +39,9 @@ GLOSSARY: tuple[Term, ...] = (
         (r"\bbegynde på det trin\b", r"\bforløb begynder\b"),
     ),
     Term("the report of a project's progress", "fremdriftsrapport", (r"statusrapport",)),
-    Term("an unapproved agreement version", "kladde", (r"\budkast\w*",)),
+    # The upper-case document mark "UDKAST" in a draft agreement's header and watermark is the
+    # tender convention (issue 14); everywhere else the product says "kladde".
+    Term("an unapproved agreement version", "kladde", (r"\b(?!(?-i:UDKAST)\b)udkast\w*",)),
     Term("the first meeting after the award", "opstartsmøde", (r"startmøde", r"opstartmøde")),
     Term("the monthly meeting", "opfølgningsmøde", (r"statusmøde",)),
     Term("an apprenticeship", "læreplads", (r"lærlingeplads", r"\belevplads")),

@@ -241,7 +241,8 @@ def test_default_draft_renders_enabled_clauses_numbered_in_order(library):
     enabled = [c.key for c in draft.clauses if c.enabled]
     assert [s.key for s in doc.sections] == enabled
     assert [s.number for s in doc.sections] == list(range(1, len(enabled) + 1))
-    assert "reporting" not in enabled and "failed_match" in enabled
+    assert "reporting" in enabled and "failed_match" in enabled  # both on by default
+    assert "statutory" not in enabled and "aarsvaerk" not in enabled
     text = to_text(doc)
     assert "1. Parter og projekt" in text
     assert f"{len(enabled)}. Underskrifter" in text
@@ -249,7 +250,8 @@ def test_default_draft_renders_enabled_clauses_numbered_in_order(library):
 
 def test_drafters_order_decides_numbering(library):
     draft = demo_draft(library)
-    draft.clauses.insert(0, draft.clauses.pop(4))  # move the worked example first
+    keys = [c.key for c in draft.clauses]
+    draft.clauses.insert(0, draft.clauses.pop(keys.index("example")))  # the example first
     doc = render(library, draft)
     assert doc.sections[0].heading == "1. Regneeksempel"
     assert doc.sections[1].heading == "2. Parter og projekt"

@@ -12,7 +12,9 @@ from app.agreements.variables import VARIABLES
 README = DEFAULT_DIR / "README.md"
 EXPECTED_REQUIRED = {
     "parties",
+    "legal_basis",
     "purpose",
+    "target_group",
     "targets",
     "ladder",
     "example",
@@ -22,10 +24,13 @@ EXPECTED_REQUIRED = {
     "subcontractors",
     "kickoff",
     "followup",
+    "consequences",
     "personal_data",
+    "changes",
+    "contacts",
     "signatures",
 }
-EXPECTED_OPTIONAL = {"reporting", "failed_match", "aarsvaerk"}
+EXPECTED_OPTIONAL = {"statutory", "reporting", "failed_match", "aarsvaerk"}
 
 
 @pytest.fixture(scope="module")

@@ -176,7 +176,7 @@ def test_the_erase_page_lists_every_place_with_a_link(client, make, coordinator)
         "Opgave",
         "Opgave: ansvarlig",
         "Ledig stilling: bemærkning",
-        "Fremdriftsrapport: kommentar",
+        "Fremdriftsrapport: kommentar",  # the glossary's term
     ):
         assert label in section, label
     links = set(re.findall(r'href="([^"]+)"', section))

@@ -39,6 +39,7 @@ from app.reports import aarsvaerk as av
 from app.reports import chart
 from app.reports.models import ReportNarrative
 from tests.factories import add_candidate, add_placement, approve_agreement
+from tests.xlsx_helpers import row_values, value_of
 
 TODAY = date.today()
 CANARY = "KANARIEFUGL-7f3a"
@@ -246,9 +247,8 @@ def test_the_word_report_has_headings_tables_chart_and_initials(client, login, m
     document = document_of(response)
     progress = project_progress(project)
 
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[0] == "Fremdriftsrapport"
-    assert document.paragraphs[0].style.name == "Heading 1"
+    assert document.paragraphs[0].text == "Fremdriftsrapport"
+    assert document.paragraphs[0].style.name == "Title"
     assert len([p for p in document.paragraphs if p.style.name == "Heading 2"]) >= 6
     assert len(document.inline_shapes) == 1  # the chart, as a picture
     assert document.inline_shapes[0].width > 0
@@ -350,7 +350,7 @@ def test_a_project_without_agreement_or_placements_still_gets_a_report(client, l
     assert len(document.inline_shapes) == 1
     assert table_with(document, "").rows[1].cells[1].text == "–"
     book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
-    assert book["Pr. trin"]["C6"].value == 0
+    assert value_of(book["Pr. trin"], book["Pr. trin"]["C6"]) == 0
 
 
 def _soffice():
@@ -424,7 +424,8 @@ def test_the_excel_report_has_the_counted_figures(client, login, make, site):
     for row, rung in zip(rows[:4], Rung, strict=True):
         c = p.per_rung[rung]
         assert row[1:] == (c.started, c.counted, c.completed)
-    assert rows[4][1:] == (p.courses_started, p.courses_counted, p.courses_completed)
+    totals = row_values(book["Pr. trin"], 6)
+    assert totals[1:] == (p.courses_started, p.courses_counted, p.courses_completed)
 
     journeys = list(book["Beboernes forløb"].iter_rows(min_row=2, values_only=True))
     assert sorted({row[1] for row in journeys}) == ["A.H.", "M.M.", "S.S."]
@@ -479,7 +480,9 @@ def test_the_portfolio_has_one_counted_row_per_project_and_a_total(client, login
         assert row[9:12] == (persons, low, high)
     # Mads's ordinary employment has lasted 100 days, Ole's 121: one person each (≥ 98).
     assert rows["Helhedsplan Gellerup"][9] == 1 and rows[other.name][9] == 1
-    total = rows["I alt (2 byggesager)"]
+    sheet = book["Portefølje"]
+    total_row = next(r for r in sheet.iter_rows() if r[0].value == "I alt (2 byggesager)")
+    total = tuple(value_of(sheet, cell) for cell in total_row)
     assert total[5] == sum(p.courses_counted for p in progress.values())
     assert total[10:12] == (244_000, 272_000)
     text = xlsx_text(book)
@@ -785,7 +788,12 @@ def test_the_aarsvaerk_page_and_workbook_show_the_computed_figures(client, login
     header = next(i for i, row in enumerate(values) if row and row[0] == "År")
     rows = {(r[0], r[1]): r for r in values[header + 1 :] if r and r[0]}
     row_2024 = rows[(2024, "Helhedsplan Gellerup")]
-    assert row_2024[3:] == (1, 184, pytest.approx(184 * 37 / 7), pytest.approx(184 * 37 / 7 / 1924))
+    assert row_2024[3:7] == (
+        1,
+        184,
+        pytest.approx(184 * 37 / 7),
+        pytest.approx(184 * 37 / 7 / 1924),
+    )
     assert rows[(2025, "Helhedsplan Gellerup")][4] == 181
     # Sara's apprenticeship, running for 31 days up to today (perhaps across New Year).
     for year, days in av.days_per_year(days_ago(30), TODAY).items():

@@ -18,8 +18,24 @@ agreements_cli = AppGroup("agreements", help="Render partnership agreements as W
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @click.option("--all", "all_projects", is_flag=True, help="Every project with an agreement.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
-def render_command(project_id, output, all_projects, output_dir):
-    """Write the latest version of one project's (or every project's) agreement as .docx."""
+@click.option(
+    "--draft",
+    "latest_draft",
+    is_flag=True,
+    help="Write the latest saved version, approved or not (marked UDKAST), instead of the "
+    "approved version.",
+)
+def render_command(project_id, output, all_projects, output_dir, latest_draft):
+    """Write one project's (or every project's) approved agreement as .docx.
+
+    With --draft, the latest saved version instead, marked as a draft when it is not approved.
+    """
+
+    def pick(project):
+        if latest_draft:
+            return service.latest_version(project)
+        return service.approved_version(project)
+
     if all_projects == bool(project_id):
         raise click.UsageError(
             "Give either --project ID with --output FILE, or --all with --output-dir DIR."
@@ -30,7 +46,12 @@ def render_command(project_id, output, all_projects, output_dir):
         project = db.session.get(Project, project_id)
         if project is None:
             raise click.ClickException(f"No project with id {project_id}.")
-        version = service.latest_version(project)
+        version = pick(project)
+        if version is None and not latest_draft and service.latest_version(project):
+            raise click.ClickException(
+                f"Project {project_id} has no approved agreement yet; add --draft for the "
+                "latest draft."
+            )
         if version is None:
             raise click.ClickException(f"Project {project_id} has no saved agreement yet.")
         output.write_bytes(service.docx_for(version))
@@ -41,7 +62,7 @@ def render_command(project_id, output, all_projects, output_dir):
     output_dir.mkdir(parents=True, exist_ok=True)
     written = 0
     for project in db.session.scalars(select(Project).order_by(Project.id)):
-        version = service.latest_version(project)
+        version = pick(project)
         if version is None:
             continue
         path = output_dir / service.download_name(version, "docx")

@@ -30,7 +30,7 @@ from app.agreements.document_model import (
     to_text,
 )
 from app.agreements.example import describe, worked_example
-from app.agreements.library import MARKERS, VALUE_START, Library
+from app.agreements.library import MARKERS, REF_PATTERN, VALUE_START, Library
 from app.agreements.variables import (
     HOURS_PER_AARSVAERK,
     ILLEGAL_CHARS,
@@ -70,6 +70,14 @@ OVERRIDE_VARIABLES = tuple(
 )
 _OVERRIDE_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _TEMPLATE_TOKENS = ("{{", "}}", "{%", "%}", "{#", "#}")
+# A cross-reference between rendering and numbering: \ufdd5key.N\ufdd6.
+_REF_OPEN, _REF_CLOSE = "\ufdd5", "\ufdd6"
+_PENDING_REF = re.compile(f"{_REF_OPEN}([a-z][a-z0-9_]*)\\.(\\d+){_REF_CLOSE}")
+# Strong right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation
+# forms). A value holding one is wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE so
+# the words and dates around it keep their order in Word, LibreOffice and browsers.
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdcf\ufdf0-\ufdff\ufe70-\ufefc]")
+FSI, PDI = "\u2068", "\u2069"
 
 
 class RenderError(Exception):
@@ -277,7 +285,14 @@ def protect(text: str) -> str:
     if not text:
         return ""
     text = " ".join(text.replace("\r\n", "\n").split("\n"))
-    return VALUE_START + text.translate(_PROTECT)
+    return VALUE_START + isolate(text).translate(_PROTECT)
+
+
+def isolate(text: str) -> str:
+    """Wrap text holding right-to-left letters in a bidi isolate (FSI … PDI)."""
+    if text and _RTL.search(text) and not text.startswith(FSI):
+        return FSI + text + PDI
+    return text
 
 
 def override_problem(text: str) -> bool:
@@ -314,7 +329,12 @@ def literal_template(text: str) -> str:
     )
 
 
+_PROTECTED = re.compile("[\ufdd0-\ufdd4]")
+
+
 def unprotect(text: str) -> str:
+    if not _PROTECTED.search(text):  # most text holds no value: skip the slow translate
+        return text
     return text.replace(VALUE_START, "").translate(_UNPROTECT)
 
 
@@ -379,12 +399,105 @@ def render(library: Library, draft: Draft) -> AgreementDocument:
         else:
             blocks = _render_body(library, clause.template, context)
         sections.append(Section(len(sections) + 1, clause.key, clause.title, blocks))
+    sections = _number_paragraphs(sections)
     return AgreementDocument(
         title=_render_line(parts.title, context),
         subtitle=_render_line(parts.subtitle, context),
         header=_render_line(parts.header, context),
         sections=tuple(sections),
     )
+
+
+def _number_paragraphs(sections: list[Section]) -> list[Section]:
+    """Number every paragraph "clause.paragraph" (6.2) and turn the cross-references into
+    those numbers, remembering where each one stands for Word's REF fields."""
+    numbers: dict[tuple[str, int], str] = {}
+    first: dict[str, tuple[str, int]] = {}
+    for section in sections:
+        count = 0
+        for block in section.blocks:
+            if type(block) is Paragraph:
+                count += 1
+                numbers[(section.key, count)] = f"{section.number}.{count}"
+                if count == 1:
+                    first[section.key] = (section.key, 1)
+    cited: set[tuple[str, int]] = set()
+    refs = _References(sections, numbers, first, cited)
+
+    numbered: list[tuple[Section, list]] = []
+    for section in sections:
+        blocks: list = []
+        count = 0
+        for block in section.blocks:
+            kind = type(block)
+            if kind is Paragraph:
+                count += 1
+                blocks.append([*refs.resolve(block.text), count])
+            elif kind is Bullets:
+                if any(_REF_OPEN in item for item in block.items):
+                    block = Bullets(tuple(refs.resolve(item)[0] for item in block.items))
+                blocks.append(block)
+            elif kind is SubHeading and _REF_OPEN in block.text:
+                blocks.append(SubHeading(refs.resolve(block.text)[0]))
+            else:
+                blocks.append(block)
+        numbered.append((section, blocks))
+    result = []
+    for section, blocks in numbered:
+        key = section.key
+        final = tuple(
+            Paragraph(
+                item[0],
+                numbers[(key, item[2])],
+                _anchor(key, item[2]) if (key, item[2]) in cited else "",
+                item[1],
+            )
+            if type(item) is list
+            else item
+            for item in blocks
+        )
+        result.append(Section(section.number, key, section.title, final))
+    return result
+
+
+class _References:
+    """Turns pending cross-references into paragraph numbers (a plain class, not closures:
+    closures would make reference cycles for the garbage collector on every render)."""
+
+    def __init__(self, sections, numbers, first, cited):
+        self.sections, self.numbers, self.first, self.cited = sections, numbers, first, cited
+
+    def target(self, key: str, index: int) -> tuple[str, str]:
+        """(number, anchor) of the cited paragraph; its clause's first paragraph or heading
+        when an adapted clause has fewer paragraphs."""
+        found = (key, index) if (key, index) in self.numbers else self.first.get(key)
+        if found is not None:
+            self.cited.add(found)
+            return self.numbers[found], _anchor(*found)
+        section = next((s for s in self.sections if s.key == key), None)
+        if section is None:
+            raise RenderError(f"a cross-reference names the clause {key}, which is switched off")
+        return str(section.number), section.anchor
+
+    def resolve(self, text: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+        if _REF_OPEN not in text:
+            return text, ()
+        out, refs, position, length = [], [], 0, 0
+        for match in _PENDING_REF.finditer(text):
+            piece = text[position : match.start()]
+            out.append(piece)
+            length += len(piece)
+            number, anchor = self.target(match.group(1), int(match.group(2)))
+            refs.append((length, length + len(number), anchor))
+            out.append(number)
+            length += len(number)
+            position = match.end()
+        out.append(text[position:])
+        return "".join(out), tuple(refs)
+
+
+def _anchor(key: str, index: int) -> str:
+    return f"pkt_{key}_{index}"[:40]
 
 
 def _fill(template, context: dict[str, Any]) -> str:
@@ -415,7 +528,9 @@ def _render_body(library: Library, template, context: dict[str, Any]) -> tuple[B
             template = library.compile(template)
         except TemplateSyntaxError as exc:
             raise RenderError(f"line {exc.lineno}: {exc.message}") from exc
-    text = _fill(template, context)
+    text = REF_PATTERN.sub(
+        lambda m: f"{_REF_OPEN}{m.group(1)}.{m.group(2)}{_REF_CLOSE}", _fill(template, context)
+    )
     blocks: list[Block] = []
     paragraph: list[str] = []
     bullets: list[str] = []

@@ -14,7 +14,17 @@ SIGNATURE_RULE = "_" * 28
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph; in an agreement it carries its number ("6.2", cited as "pkt. 6.2").
+
+    ``refs`` are the spans of ``text`` that cite another paragraph: (start, end, anchor), where
+    the span is the cited number and ``anchor`` the bookmark on the cited paragraph (Word writes
+    a REF field there). ``anchor`` is this paragraph's own bookmark when another one cites it.
+    """
+
     text: str
+    number: str = ""
+    anchor: str = ""
+    refs: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,11 @@ class Section:
     def heading(self) -> str:
         return f"{self.number}. {self.title}"
 
+    @property
+    def anchor(self) -> str:
+        """The bookmark on the clause heading (a Word bookmark name: letters, digits, _)."""
+        return f"pkt_{self.key}"[:40]
+
 
 @dataclass(frozen=True)
 class AgreementDocument:
@@ -89,6 +104,14 @@ class AgreementDocument:
     subtitle: str
     header: str
     sections: tuple[Section, ...]
+    # The version mark: "UDKAST – version 3 – 01.12.2026" for a draft, "Version 3 – godkendt
+    # af …" with the content's fingerprint once approved; empty for a preview.
+    status: str = ""
+    draft: bool = False  # a draft carries a watermark in Word
+
+
+def paragraph_text(paragraph: Paragraph) -> str:
+    return f"{paragraph.number} {paragraph.text}" if paragraph.number else paragraph.text
 
 
 def signature_line(label: str) -> str:
@@ -97,11 +120,14 @@ def signature_line(label: str) -> str:
 
 def to_text(doc: AgreementDocument) -> str:
     """Return the agreement as plain text for pasting into an e-mail or a tender portal."""
-    out = [doc.title, doc.subtitle, ""]
+    out = [doc.status, ""] if doc.status else []
+    out += [doc.title, doc.subtitle, ""]
     for section in doc.sections:
         out += [section.heading, ""]
         for block in section.blocks:
-            if isinstance(block, Paragraph | SubHeading):
+            if isinstance(block, Paragraph):
+                out += [paragraph_text(block), ""]
+            elif isinstance(block, SubHeading):
                 out += [block.text, ""]
             elif isinstance(block, Bullets):
                 out += [f"• {item}" for item in block.items] + [""]
@@ -122,8 +148,10 @@ def to_text(doc: AgreementDocument) -> str:
 
 def to_html(doc: AgreementDocument) -> str:
     """Return an escaped HTML fragment (no <html>/<body>) for the live preview."""
-    out = [
-        '<article class="agreement" lang="da">',
+    out = ['<article class="agreement" lang="da">']
+    if doc.status:
+        out.append(f'<p class="agreement-status">{escape(doc.status)}</p>')
+    out += [
         f"<h1>{escape(doc.title)}</h1>",
         f'<p class="agreement-subtitle">{escape(doc.subtitle)}</p>',
     ]
@@ -139,6 +167,13 @@ def to_html(doc: AgreementDocument) -> str:
 
 def _block_html(block: Block) -> str:
     if isinstance(block, Paragraph):
+        if block.number:
+            number = f'<span class="agreement-number">{escape(block.number)}</span> '
+            return (
+                f'<p id="{escape(block.anchor)}">{number}{escape(block.text)}</p>'
+                if block.anchor
+                else f"<p>{number}{escape(block.text)}</p>"
+            )
         return f"<p>{escape(block.text)}</p>"
     if isinstance(block, SubHeading):
         return f"<h3>{escape(block.text)}</h3>"

@@ -21,12 +21,13 @@ from docx.shared import Cm, Pt, RGBColor
 
 LANGUAGE = "da-DK"
 HEADER_PLACEHOLDER = "@@HEADER@@"
-HEADING_NUM_ID = 90  # numbering of clause headings: "1.", "2.", ...
+HEADING_NUM_ID = 90  # clause headings "1.", "2.", ... (level 0) and paragraphs "1.1" (level 1)
 BULLET_NUM_ID = 91  # the List Bullet style's bullets
 TEXT_WIDTH = 9070  # twips between the 2.5 cm margins on A4
 _DROPPED_PARTS = ("docProps/thumbnail.jpeg", "word/stylesWithEffects.xml", "customXml/")
 _LANG_STYLES = (
     "Normal",
+    "Title",
     "Heading 1",
     "Heading 2",
     "Heading 3",
@@ -84,6 +85,35 @@ def build_base_docx() -> bytes:
     return _trim(buffer.getvalue())
 
 
+# Our own extended properties: python-docx's template says "Microsoft Macintosh Word" and one
+# page. No page, word or line counts: they would be stale for every agreement.
+APP_XML = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Application>Byg Op intranet</Application><DocSecurity>0</DocSecurity>"
+    "<ScaleCrop>false</ScaleCrop><Company>Byg Op</Company><LinksUpToDate>false</LinksUpToDate>"
+    "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>"
+)
+FONT = "Calibri"  # LibreOffice lays it out with Carlito, which has the same metrics
+_THEME_FONT_ATTRS = re.compile(r'\sw:(?:ascii|hAnsi|eastAsia|cs)Theme="[^"]*"|\sw:cstheme="[^"]*"')
+
+
+def _fonts(name: str, content: bytes) -> bytes:
+    """Name Calibri everywhere instead of the theme's fonts (whose minor font is Cambria)."""
+    if name == "word/styles.xml":
+        text = _THEME_FONT_ATTRS.sub("", content.decode("utf-8"))
+        text = text.replace(
+            "<w:rFonts/>", f'<w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}"/>', 1
+        )
+        return text.encode("utf-8")
+    if name == "word/theme/theme1.xml":
+        return content.replace(b'typeface="Cambria"', f'typeface="{FONT}"'.encode())
+    if name == "docProps/app.xml":
+        return APP_XML.encode("utf-8")
+    return content
+
+
 def _style_text(document) -> None:
     styles = document.styles
     normal = styles["Normal"]
@@ -91,6 +121,17 @@ def _style_text(document) -> None:
     normal.font.size = Pt(11)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
+    title = styles["Title"]
+    title.font.name = "Calibri"
+    title.font.size = Pt(24)
+    title.font.bold = True
+    title.font.color.rgb = _ACCENT
+    title.paragraph_format.space_before = Pt(0)
+    title.paragraph_format.space_after = Pt(4)
+    title.paragraph_format.keep_with_next = True
+    borders = title.element.get_or_add_pPr().find(qn("w:pBdr"))
+    if borders is not None:
+        borders.getparent().remove(borders)
     for name, size, before, after in (
         ("Heading 1", 20, 0, 4),
         ("Heading 2", 13, 14, 4),
@@ -118,16 +159,18 @@ def _add_numbering(document) -> None:
     numbering = document.part.numbering_part.element
     abstract = parse_xml(
         f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{HEADING_NUM_ID}">'
-        '<w:multiLevelType w:val="singleLevel"/><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        '<w:multiLevelType w:val="multilevel"/><w:lvl w:ilvl="0"><w:start w:val="1"/>'
         '<w:numFmt w:val="decimal"/><w:pStyle w:val="Heading2"/><w:lvlText w:val="%1."/>'
         '<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="567" w:hanging="567"/></w:pPr>'
-        "</w:lvl></w:abstractNum>"
+        '</w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+        '<w:lvlText w:val="%1.%2"/><w:lvlJc w:val="left"/>'
+        '<w:pPr><w:ind w:left="567" w:hanging="567"/></w:pPr></w:lvl></w:abstractNum>'
     )
     bullet = parse_xml(
         f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{BULLET_NUM_ID}">'
         '<w:multiLevelType w:val="singleLevel"/><w:lvl w:ilvl="0"><w:start w:val="1"/>'
         '<w:numFmt w:val="bullet"/><w:pStyle w:val="ListBullet"/><w:lvlText w:val="\u2022"/>'
-        '<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="567" w:hanging="283"/></w:pPr>'
+        '<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="851" w:hanging="284"/></w:pPr>'
         '<w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri"/></w:rPr></w:lvl></w:abstractNum>'
     )
     first_num = numbering.find(qn("w:num"))
@@ -191,7 +234,7 @@ def _trim(data: bytes) -> bytes:
             name = info.filename
             if name.startswith(_DROPPED_PARTS):
                 continue
-            content = source.read(name)
+            content = _fonts(name, source.read(name))
             if name.endswith(".rels") or name == "[Content_Types].xml":
                 text = content.decode("utf-8")
                 for dropped in _DROPPED_PARTS:

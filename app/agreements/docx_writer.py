@@ -18,6 +18,7 @@ import io
 import struct
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from app.agreements.document_model import (
@@ -32,7 +33,14 @@ from app.agreements.document_model import (
     Table,
     signature_line,
 )
-from app.agreements.docx_base import HEADER_PLACEHOLDER, LANGUAGE, Base, build_base_docx, split_base
+from app.agreements.docx_base import (
+    HEADER_PLACEHOLDER,
+    HEADING_NUM_ID,
+    LANGUAGE,
+    Base,
+    build_base_docx,
+    split_base,
+)
 from app.sanitise import xml_text
 
 _LADDER_WIDTHS = (950, 2450, 2570, 3100)
@@ -44,6 +52,33 @@ _TYPES_PART = "[Content_Types].xml"
 _IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 _lock = threading.Lock()
 _cache: tuple[Base, bytes] | None = None
+# Every zip entry gets this time, so the same document gives the same bytes (an approved
+# version downloads byte-identically; its core properties carry the approval time).
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# Marks the one paragraph Word needs after a table that ends the document (or sits right
+# before another table); it holds nothing and takes no height. Not used for spacing.
+STRUCTURAL_PARAGRAPH = (
+    '<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    '<w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>'
+)
+_WATERMARK = (
+    '<w:r><w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" '
+    'adj="10800" path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+    '<v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/>'
+    '<v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>'
+    '<v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/>'
+    '<v:f eqn="mid @5 @6"/><v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/>'
+    '<v:f eqn="sum @6 0 @5"/></v:formulas><v:path textpathok="t" o:connecttype="custom" '
+    'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/>'
+    '</v:shapetype><v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s1025" '
+    'type="#_x0000_t136" style="position:absolute;margin-left:0;margin-top:0;width:440pt;'
+    "height:110pt;rotation:315;z-index:-251657216;mso-position-horizontal:center;"
+    "mso-position-horizontal-relative:margin;mso-position-vertical:center;"
+    'mso-position-vertical-relative:margin" o:allowincell="f" fillcolor="#d9d9d9" '
+    'stroked="f"><v:fill opacity=".5"/><v:textpath style="font-family:&quot;Calibri&quot;;'
+    'font-size:1pt" string="UDKAST"/></v:shape></w:pict></w:r>'
+)
 
 
 def _base() -> tuple[Base, bytes]:
@@ -56,9 +91,16 @@ def _base() -> tuple[Base, bytes]:
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
                 # [Content_Types].xml first, as Office writes it.
                 for name in sorted(base.static_parts, key=lambda n: n != "[Content_Types].xml"):
-                    package.writestr(name, base.static_parts[name])
+                    _write(package, name, base.static_parts[name], level=6)
             _cache = (base, buffer.getvalue())
         return _cache
+
+
+def _write(package: zipfile.ZipFile, name: str, data: str | bytes, level: int = 1) -> None:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    package.writestr(info, data, compresslevel=level)
 
 
 def to_docx(
@@ -69,36 +111,122 @@ def to_docx(
     author: str = "Byg Op",
     version_label: str = "",
     project_name: str = "",
+    timestamp: dt.datetime | None = None,
 ) -> bytes:
-    """Return the agreement as .docx bytes; metadata goes into the file's core properties."""
+    """Return the agreement as .docx bytes; metadata goes into the file's core properties.
+
+    ``timestamp`` is the created and modified time in the core properties (a saved version's
+    own time, so the same version gives the same bytes); the current time when not given.
+    """
     base, static_zip = _base()
     media = _Media()
     body = [base.document_start]
-    body.append(_paragraph(doc.title, "Heading1"))
+    body.append(_paragraph(doc.title, "Title"))
     body.append(_paragraph(doc.subtitle, "Subtitle"))
+    blocks: list[tuple[Block | None, str]] = []
     for section in doc.sections:
         # The number comes from the Heading 2 numbering, so Word renumbers if clauses move.
-        body.append(_paragraph(section.title, "Heading2"))
-        for block in section.blocks:
-            body.append(_block(block, media))
+        blocks.append((None, _heading(section.title, section.anchor)))
+        for index, block in enumerate(section.blocks):
+            following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+            blocks.append(
+                (
+                    block,
+                    _block(
+                        block,
+                        media,
+                        keep_next=following is not None and isinstance(following, Signatures),
+                    ),
+                )
+            )
+    previous_table = False
+    for block, xml in blocks:
+        table = isinstance(block, _TABLES)
+        if table and previous_table:
+            body.append(STRUCTURAL_PARAGRAPH)
+        body.append(xml)
+        previous_table = table
+    if previous_table:
+        body.append(STRUCTURAL_PARAGRAPH)
     body.append(base.document_end)
-    header = base.header_template.replace(HEADER_PLACEHOLDER, _escape(doc.header))
+    header = _header(base, doc)
     core = _core_xml(
         title=title if title is not None else f"{doc.title} – {doc.subtitle}",
         subject=subject,
         author=author,
         version=version_label,
         keywords="; ".join(item for item in ("social partnerskabsaftale", project_name) if item),
+        timestamp=timestamp,
     )
     if media.images:
         return _package_with_media(base, media, "".join(body), header, core)
     buffer = io.BytesIO(static_zip)
     buffer.seek(0, io.SEEK_END)
-    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-        package.writestr("word/document.xml", "".join(body))
-        package.writestr(base.header_name, header)
-        package.writestr("docProps/core.xml", core)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as package:
+        _write(package, "word/document.xml", "".join(body))
+        _write(package, base.header_name, header)
+        _write(package, "docProps/core.xml", core)
     return buffer.getvalue()
+
+
+def _header(base: Base, doc: AgreementDocument) -> str:
+    """The page header: the agreement's name, then the version mark (and a watermark on a
+    draft) on every page."""
+    watermark = _WATERMARK if doc.draft else ""
+    header = base.header_template.replace(
+        f"{HEADER_PLACEHOLDER}</w:t></w:r>", f"{_escape(doc.header)}</w:t></w:r>{watermark}", 1
+    )
+    if doc.status:
+        end = header.index("</w:p>", header.index("<w:p")) + len("</w:p>")
+        status = (
+            '<w:p><w:pPr><w:pStyle w:val="Header"/><w:jc w:val="right"/></w:pPr>'
+            f"{_runs(doc.status, bold=doc.draft)}</w:p>"
+        )
+        header = header[:end] + status + header[end:]
+    return header
+
+
+def _heading(title: str, anchor: str) -> str:
+    return (
+        f'<w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr>{_bookmarked(_runs(title), anchor)}</w:p>'
+    )
+
+
+def _bookmarked(runs: str, anchor: str) -> str:
+    if not anchor:
+        return runs
+    number = zlib.crc32(anchor.encode("utf-8")) % 100_000_000  # stable: same bytes every time
+    return (
+        f'<w:bookmarkStart w:id="{number}" w:name="{_escape(anchor)}"/>{runs}'
+        f'<w:bookmarkEnd w:id="{number}"/>'
+    )
+
+
+def _ref_field(anchor: str, shown: str) -> str:
+    """A Word cross-reference to a numbered paragraph: REF <bookmark> \\r \\h shows its number."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve">'
+        f" REF {_escape(anchor)} \\r \\h </w:instrText></w:r>"
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f'<w:r><w:t>{_escape(shown)}</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def _numbered(paragraph: Paragraph, keep_next: bool = False) -> str:
+    """A numbered agreement paragraph (level 2 of the clause numbering: "6.2")."""
+    runs, position = [], 0
+    for start, end, anchor in paragraph.refs:
+        runs.append(_runs(paragraph.text[position:start]))
+        runs.append(_ref_field(anchor, paragraph.text[start:end]))
+        position = end
+    runs.append(_runs(paragraph.text[position:]))
+    keep = "<w:keepNext/>" if keep_next else ""
+    ppr = (
+        f'<w:pPr>{keep}<w:numPr><w:ilvl w:val="1"/><w:numId w:val="{HEADING_NUM_ID}"/>'
+        "</w:numPr></w:pPr>"
+    )
+    return f"<w:p>{ppr}{_bookmarked(''.join(runs), paragraph.anchor)}</w:p>"
 
 
 @dataclass
@@ -131,12 +259,12 @@ def _package_with_media(base: Base, media: _Media, body: str, header: str, core:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         for name in sorted(base.static_parts, key=lambda n: n != _TYPES_PART):
-            package.writestr(name, changed.get(name, base.static_parts[name]))
-        package.writestr("word/document.xml", body)
-        package.writestr(base.header_name, header)
-        package.writestr("docProps/core.xml", core)
+            _write(package, name, changed.get(name, base.static_parts[name]))
+        _write(package, "word/document.xml", body)
+        _write(package, base.header_name, header)
+        _write(package, "docProps/core.xml", core)
         for _, target, png in media.images:
-            package.writestr(f"word/{target}", png)
+            _write(package, f"word/{target}", png)
     return buffer.getvalue()
 
 
@@ -148,6 +276,8 @@ def _escape(text: str) -> str:
 
 
 def _runs(text: str, bold: bool = False) -> str:
+    if not text:
+        return ""
     rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
     pieces = _escape(text).split("\t")
     inner = f'</w:t></w:r><w:r>{rpr}<w:tab/><w:t xml:space="preserve">'.join(pieces)
@@ -160,9 +290,14 @@ def _paragraph(text: str, style: str | None = None, *, bold=False, extra_ppr: st
     return f"<w:p>{ppr}{_runs(text, bold)}</w:p>"
 
 
-def _block(block: Block, media: _Media) -> str:
+_TABLES = (LadderTable, Signatures, Table)
+
+
+def _block(block: Block, media: _Media, keep_next: bool = False) -> str:
     if isinstance(block, Paragraph):
-        return _paragraph(block.text)
+        if block.number:
+            return _numbered(block, keep_next)
+        return _paragraph(block.text, extra_ppr="<w:keepNext/>" if keep_next else "")
     if isinstance(block, SubHeading):
         return _paragraph(block.text, "Heading3")
     if isinstance(block, Bullets):
@@ -207,8 +342,6 @@ def _ladder(table: LadderTable) -> str:
         '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" '
         'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
-        # Word needs a paragraph between a table and what follows; keep it small.
-        '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>'
     )
 
 
@@ -243,7 +376,6 @@ def _table(table: Table) -> str:
         f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="{last_row}" w:firstColumn="0" '
         'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
-        '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>'
     )
 
 
@@ -305,12 +437,22 @@ def _signatures(block: Signatures) -> str:
         '<w:tblLook w:val="0000"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>"
         f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr></w:tbl>"
-        "<w:p/>"
     )
 
 
-def _core_xml(*, title: str, subject: str, author: str, version: str, keywords: str) -> str:
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _core_xml(
+    *,
+    title: str,
+    subject: str,
+    author: str,
+    version: str,
+    keywords: str,
+    timestamp: dt.datetime | None = None,
+) -> str:
+    moment = timestamp or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:  # SQLite hands back naive UTC times
+        moment = moment.replace(tzinfo=dt.UTC)
+    now = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'

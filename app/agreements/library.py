@@ -23,6 +23,9 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "agreement_templates"
 CLAUSE_SUFFIX = ".clause"
 DOCUMENT_FILE = "document.toml"
 MARKERS = ("[[ladder_table]]", "[[signatures]]")
+# A numbered cross-reference inside a paragraph: [[ref:validity.2]] is paragraph 2 of the
+# clause "validity" ("6.2" in the document; a REF field in Word).
+REF_PATTERN = re.compile(r"\[\[ref:([a-z][a-z0-9_]*)\.([1-9][0-9]?)\]\]")
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 # Marks the start of every drafter-supplied text value inside rendered text (see document.py).
 VALUE_START = "\ufdd4"
@@ -171,6 +174,7 @@ def load_library(path: Path | str = DEFAULT_DIR) -> Library:
         seen[clause.key] = file.name
         clauses.append(clause)
     clauses.sort(key=lambda clause: (clause.order, clause.key))
+    clauses = _check_references(clauses, errors, path / "clauses")
     document = _load_document(env, path / DOCUMENT_FILE, errors)
     return Library(clauses=clauses, errors=errors, document=document, env=env)
 
@@ -261,6 +265,32 @@ def _load_clause(env, file: Path, errors: list[LibraryError]) -> Clause | None:
     )
 
 
+def _check_references(
+    clauses: list[Clause], errors: list[LibraryError], folder: Path
+) -> list[Clause]:
+    """Drop a clause whose cross-reference names a clause that is missing or optional (a
+    reference must always have somewhere to point)."""
+    required = {clause.key for clause in clauses if clause.required}
+    kept = []
+    for clause in clauses:
+        bad = next(
+            (m for m in REF_PATTERN.finditer(clause.body) if m.group(1) not in required), None
+        )
+        if bad is None:
+            kept.append(clause)
+            continue
+        text = (folder / clause.file).read_text(encoding="utf-8").replace("\r\n", "\n")
+        line = text[: text.find(bad.group(0))].count("\n") + 1
+        errors.append(
+            LibraryError(
+                clause.file,
+                line,
+                f"{bad.group(0)} must name a required clause of the library",
+            )
+        )
+    return kept
+
+
 def _check_metadata(data: dict[str, Any]) -> list[tuple[str, str]]:
     problems = []
     missing = [key for key in _META_TYPES if key not in data]
@@ -293,9 +323,13 @@ def check_markers(body: str) -> tuple[int, str] | None:
         stripped = line.strip()
         if stripped in MARKERS:
             continue
+        stripped = REF_PATTERN.sub("", stripped)
         if "[[" in stripped or "]]" in stripped:
             known = ", ".join(MARKERS)
-            return number, f"markers must stand alone on a line and be one of {known}"
+            return number, (
+                f"markers must stand alone on a line and be one of {known}; "
+                "a cross-reference is written [[ref:<clause key>.<paragraph>]]"
+            )
     return None
 
 

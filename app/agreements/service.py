@@ -6,6 +6,9 @@ module connects them to projects, users and the database.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from dataclasses import asdict, replace
 
 from flask import current_app
@@ -19,6 +22,7 @@ from app.agreements.document import (
     RenderError,
     add_new_clauses,
     default_draft,
+    isolate,
     render,
     validate_draft,
 )
@@ -37,6 +41,7 @@ from app.agreements.docx_writer import to_docx
 from app.agreements.library import DEFAULT_DIR, Library, load_library
 from app.agreements.models import AgreementVersion
 from app.agreements.variables import ILLEGAL_CHARS, INPUT_VARIABLES, coerce_value
+from app.clock import TIMEZONE
 from app.extensions import db
 from app.models import Project, User, utcnow
 from app.placements import progress_cache
@@ -83,7 +88,14 @@ def latest_version(project: Project) -> AgreementVersion | None:
 
 
 def _author_option(with_author: bool) -> tuple:
-    return (joinedload(AgreementVersion.author),) if with_author else ()
+    """Load the author, and the approver with their organisation (the version mark names
+    them), in the same query."""
+    if not with_author:
+        return ()
+    return (
+        joinedload(AgreementVersion.author),
+        joinedload(AgreementVersion.approved_by).joinedload(User.organisation),
+    )
 
 
 def approved_version(project: Project, with_author: bool = False) -> AgreementVersion | None:
@@ -200,6 +212,9 @@ def _block(data: dict):
     if kind is Signatures:
         parties = tuple(SignatureParty(**p) for p in data["parties"])
         return Signatures(parties, tuple(data["lines"]))
+    if kind is Paragraph:
+        refs = tuple(tuple(ref) for ref in data.pop("refs", ()))
+        return Paragraph(**data, refs=refs)
     return kind(**data)
 
 
@@ -211,9 +226,47 @@ def document_from_data(data: dict) -> AgreementDocument:
     return AgreementDocument(data["title"], data["subtitle"], data["header"], sections)
 
 
-def document_for(version: AgreementVersion) -> AgreementDocument:
-    """A saved version's document, exactly as it was when saved."""
+def stored_document(version: AgreementVersion) -> AgreementDocument:
+    """A saved version's document as stored, without the version mark (for reading its
+    clauses)."""
     return document_from_data(version.content["document"])
+
+
+def document_for(version: AgreementVersion) -> AgreementDocument:
+    """A saved version's document, exactly as it was when saved, with its version mark."""
+    doc = document_from_data(version.content["document"])
+    return replace(doc, status=version_mark(version), draft=not version.is_approved)
+
+
+def fingerprint(version: AgreementVersion) -> str:
+    """A short fingerprint of the version's words (8 hex digits of SHA-256 over the stored
+    document), so two printed copies can be compared at a glance."""
+    canonical = json.dumps(
+        version.content["document"], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest().upper()
+    return f"{digest[:4]}-{digest[4:8]}"
+
+
+def _local_date(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:  # SQLite returns naive UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(TIMEZONE).strftime("%d.%m.%Y")
+
+
+def version_mark(version: AgreementVersion) -> str:
+    """ "UDKAST – version 3 – 01.12.2026" for a draft; for an approved version "Version 3 –
+    godkendt af <navn>, <organisation>, den 03.12.2026 – fingeraftryk 1A2B-3C4D"."""
+    if not version.is_approved:
+        return f"UDKAST – version {version.number} – {_local_date(version.created_at)}"
+    approver = version.approved_by
+    name = isolate(approver.name) if approver else "?"
+    organisation = approver.organisation.name if approver and approver.organisation else ""
+    who = f"{name}, {isolate(organisation)}" if organisation else name
+    return (
+        f"Version {version.number} – godkendt af {who}, den {_local_date(version.approved_at)}"
+        f" – fingeraftryk {fingerprint(version)}"
+    )
 
 
 def library_wording(draft: Draft) -> dict[str, str]:
@@ -300,6 +353,7 @@ def docx_for(version: AgreementVersion) -> bytes:
         author=version.author.name,
         version_label=version.label,
         project_name=version.project.name,
+        timestamp=version.approved_at or version.created_at,
     )
 
 

@@ -35,6 +35,7 @@ class Message:
 
 MAX_INT = 10_000
 MAX_TEXT = 2_000
+MAX_PENALTY = 1_000_000  # kroner
 
 # Characters a Word document (XML 1.0) cannot hold, plus the Unicode noncharacters, which the
 # renderer reserves for internal use (see document.py, "protect").
@@ -49,6 +50,7 @@ class VariableSpec:
     default: Any = None
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
+    maximum: int = 0  # largest whole number allowed; MAX_INT when 0
 
     @property
     def derived(self) -> bool:
@@ -148,6 +150,139 @@ VARIABLES: dict[str, VariableSpec] = {
         2,
         N_("Used by the optional clause that states the target in årsværk (1,924 hours each)."),
     ),
+    "municipality": VariableSpec(
+        "text",
+        N_("Municipality"),
+        True,
+        "Aarhus Kommune",
+        N_("Residents of social housing in this municipality are the target group."),
+    ),
+    "contract_appendix": VariableSpec(
+        "text",
+        N_("Appendix number in the contract"),
+        False,
+        "",
+        N_("The number the agreement has as an appendix to the construction contract (optional)."),
+    ),
+    "precedence": VariableSpec(
+        "choice",
+        N_("Which document prevails"),
+        True,
+        "contract",
+        N_("Where the agreement and the construction contract disagree."),
+        (
+            ("contract", N_("The construction contract")),
+            ("agreement", N_("This agreement, on its own subject")),
+        ),
+    ),
+    "consequence": VariableSpec(
+        "choice",
+        N_("Consequence of missing targets"),
+        True,
+        "best_effort",
+        N_("Best effort, in line with the partnership, or a penalty per missing course."),
+        (
+            ("best_effort", N_("Best effort")),
+            ("penalty", N_("Penalty per missing course and apprenticeship")),
+        ),
+    ),
+    "penalty_course": VariableSpec(
+        "int",
+        N_("Penalty per missing course (DKK)"),
+        True,
+        10000,
+        N_("Used only when the consequence is a penalty."),
+        maximum=MAX_PENALTY,
+    ),
+    "penalty_apprenticeship": VariableSpec(
+        "int",
+        N_("Penalty per missing apprenticeship (DKK)"),
+        True,
+        25000,
+        N_("Used only when the consequence is a penalty."),
+        maximum=MAX_PENALTY,
+    ),
+    "candidate_weeks": VariableSpec(
+        "int",
+        N_("Weeks to present candidates"),
+        True,
+        3,
+        N_("Weeks the coordinating unit has to present candidates after an opening is reported."),
+    ),
+    "kickoff_weeks": VariableSpec(
+        "int",
+        N_("Kickoff within (weeks)"),
+        True,
+        4,
+        N_("The kickoff meeting is held at the latest this many weeks after the award."),
+    ),
+    "data_controller": VariableSpec(
+        "choice",
+        N_("Controller for candidate data"),
+        True,
+        "coordinator",
+        N_("Who is data controller for the candidates' personal data."),
+        (
+            ("coordinator", N_("The coordinating unit")),
+            ("client", N_("The client (the coordinating unit processes on its behalf)")),
+        ),
+    ),
+    "client_contact_name": VariableSpec(
+        "text",
+        N_("Client contact: name"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
+    "client_contact_role": VariableSpec(
+        "text",
+        N_("Client contact: role"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
+    "client_contact_phone": VariableSpec(
+        "text",
+        N_("Client contact: phone"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
+    "client_contact_email": VariableSpec(
+        "text",
+        N_("Client contact: e-mail"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
+    "contractor_contact_name": VariableSpec(
+        "text",
+        N_("Contractor contact: name"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
+    "contractor_contact_role": VariableSpec(
+        "text",
+        N_("Contractor contact: role"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
+    "contractor_contact_phone": VariableSpec(
+        "text",
+        N_("Contractor contact: phone"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
+    "contractor_contact_email": VariableSpec(
+        "text",
+        N_("Contractor contact: e-mail"),
+        False,
+        "",
+        N_("Optional; otherwise named at the kickoff meeting."),
+    ),
     # Derived: computed by the renderer from the values above; clause templates may use them.
     "residents_needed": VariableSpec(
         "derived",
@@ -199,7 +334,7 @@ def default_values() -> dict[str, Any]:
 def coerce_value(spec: VariableSpec, raw: Any) -> tuple[Any, Message | None]:
     """Turn a raw form or stored value into the variable's type, or explain why it cannot."""
     if spec.kind == "int":
-        return _coerce_int(raw)
+        return _coerce_int(raw, spec.maximum or MAX_INT)
     if spec.kind == "date":
         return _coerce_date(raw)
     if spec.kind == "areas":
@@ -226,7 +361,7 @@ def _text_problem(text: str) -> Message | None:
     return None
 
 
-def _coerce_int(raw: Any) -> tuple[int | None, Message | None]:
+def _coerce_int(raw: Any, maximum: int = MAX_INT) -> tuple[int | None, Message | None]:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
     if isinstance(raw, bool):
@@ -239,8 +374,8 @@ def _coerce_int(raw: Any) -> tuple[int | None, Message | None]:
         return None, Message(N_("Enter a whole number."))
     if raw < 0:
         return None, Message(N_("Enter a whole number of 0 or more."))
-    if raw > MAX_INT:
-        return None, Message(N_("Enter a number no larger than %(max)s."), {"max": MAX_INT})
+    if raw > maximum:
+        return None, Message(N_("Enter a number no larger than %(max)s."), {"max": maximum})
     return raw, None
 
 

@@ -35,7 +35,34 @@ FIELD_GROUPS = (
     ),
     (
         N_("Contacts and dates"),
-        ("coordinator_name", "coordinator_contact", "execution_start", "execution_end"),
+        (
+            "coordinator_name",
+            "coordinator_contact",
+            "execution_start",
+            "execution_end",
+            "kickoff_weeks",
+            "client_contact_name",
+            "client_contact_role",
+            "client_contact_phone",
+            "client_contact_email",
+            "contractor_contact_name",
+            "contractor_contact_role",
+            "contractor_contact_phone",
+            "contractor_contact_email",
+        ),
+    ),
+    (
+        N_("Contract and consequences"),
+        (
+            "municipality",
+            "contract_appendix",
+            "precedence",
+            "consequence",
+            "penalty_course",
+            "penalty_apprenticeship",
+            "candidate_weeks",
+            "data_controller",
+        ),
     ),
 )
 

@@ -9,7 +9,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from app.agreements.danish import format_date
-from app.agreements.document_model import AgreementDocument, Paragraph, Section, Table
+from app.agreements.document_model import (
+    AgreementDocument,
+    Bullets,
+    Paragraph,
+    Section,
+    SubHeading,
+    Table,
+)
 
 ZONE = ZoneInfo("Europe/Copenhagen")
 NONE = "Ingen."
@@ -36,6 +43,26 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], widths=None):
     return (Table(header=header, rows=tuple(rows), widths=widths),)
 
 
+def _information(data: dict) -> tuple:
+    info = data["information"]
+    return (
+        Paragraph(f"Dataansvarlig: {info['controller']}."),
+        SubHeading("Formål"),
+        Bullets(tuple(info["purposes"])),
+        SubHeading("Retsgrundlag"),
+        Paragraph(info["legal_basis"]),
+        SubHeading("Hvem får oplysningerne"),
+        Bullets(tuple(info["recipients"])),
+        SubHeading("Hvor længe oplysningerne gemmes"),
+        Paragraph(info["retention"]),
+        SubHeading("Hvor oplysningerne kommer fra"),
+        Paragraph(f"{info['source']} {info['automated_decisions']}"),
+        SubHeading("Dine rettigheder"),
+        Bullets(tuple(info["rights"])),
+        Paragraph(info["complaint"]),
+    )
+
+
 def export_document(data: dict) -> AgreementDocument:
     """Everything held about one candidate, section by section, for the person to read."""
     person = data["candidate"]
@@ -49,13 +76,13 @@ def export_document(data: dict) -> AgreementDocument:
             (
                 Paragraph(
                     f"Denne udskrift viser alle de oplysninger, Byg Op har registreret om {name}, "
-                    f"pr. {_moment(data['exported_at'])}. Du har ret til at se dem, til at få "
-                    "forkerte oplysninger rettet og til at få dem slettet (databeskyttelses"
-                    "forordningen artikel 15-17)."
+                    f"pr. {_moment(data['exported_at'])}, og det, du har ret til at vide om "
+                    "behandlingen (databeskyttelsesforordningen artikel 15)."
                 ),
                 Paragraph("Byg Ops medarbejdere står kun nævnt med deres rolle, ikke med navn."),
             ),
         ),
+        ("information", "Behandlingen og dine rettigheder", _information(data)),
         (
             "person",
             "Personoplysninger",

@@ -118,10 +118,64 @@ def _label(labels: dict, code: str | None, translate: Callable[[str], str]) -> s
 # --- export ----------------------------------------------------------------------------------
 
 
+# Supervisory authority named in every export (GDPR art. 15(1)(f), art. 77).
+SUPERVISORY_AUTHORITY = "Datatilsynet (www.datatilsynet.dk)"
+
+
+def article15_information(retention_months: int = DEFAULT_RETENTION_MONTHS) -> dict:
+    """What art. 15 requires an access request to state besides the data itself, in Danish:
+    purposes, legal basis, recipients, how long the data is kept, where it comes from, the
+    person's rights and the right to complain to Datatilsynet."""
+    return {
+        "controller": "Byg Op",
+        "purposes": [
+            "At registrere dig og holde kontakt med dig om job og uddannelse i byggeriet.",
+            "At finde et match mellem dig og en arbejdsgiver i en byggesag med en social "
+            "partnerskabsaftale: praktik, løntilskud, ordinært job eller læreplads.",
+            "At følge op på dine forløb og opgøre, om byggesagens måltal bliver nået.",
+        ],
+        "legal_basis": (
+            "Dit samtykke for hvert formål, som det står under Samtykker "
+            "(databeskyttelsesforordningen artikel 6, stk. 1, litra a). Følsomme oplysninger "
+            "registreres kun med dit udtrykkelige samtykke (artikel 9, stk. 2, litra a). Du kan "
+            "til enhver tid trække et samtykke tilbage; det ændrer ikke ved det, der er sket før."
+        ),
+        "recipients": [
+            "Arbejdsgivere i en byggesag (hovedentreprenør eller underentreprenør) får dit navn, "
+            "dine kontaktoplysninger og de kvalifikationer, et match kræver, når du foreslås til "
+            "en plads, og kun hvis du har givet samtykke til det.",
+            "Jobcentret, hvis du har givet samtykke til kontakt om praktik og løntilskud.",
+            "Bygherren ser kun dine initialer og dine forløb i opgørelsen af måltallene.",
+        ],
+        "retention": (
+            f"Oplysningerne slettes, når du har været uden aktivitet hos Byg Op i "
+            f"{retention_months} måneder, eller når du beder om det. Dine forløb tælles derefter "
+            "videre uden navn, så byggesagens opgørelse stadig passer."
+        ),
+        "source": "Oplysningerne kommer fra dig selv og fra den, der henviste dig til Byg Op.",
+        "rights": [
+            "Du kan få forkerte oplysninger rettet (artikel 16).",
+            "Du kan få dine oplysninger slettet (artikel 17).",
+            "Du kan bede om, at behandlingen begrænses (artikel 18).",
+            "Du kan gøre indsigelse mod behandlingen (artikel 21).",
+            "Du kan få de oplysninger, du selv har givet, udleveret i et almindeligt format "
+            "(artikel 20).",
+        ],
+        "complaint": (
+            f"Du kan klage over Byg Ops behandling af dine oplysninger til {SUPERVISORY_AUTHORITY}."
+        ),
+        "automated_decisions": "Byg Op træffer ingen automatiske afgørelser om dig.",
+    }
+
+
 def export_data(
-    candidate: Candidate, translate: Callable[[str], str] = _same, now: datetime | None = None
+    candidate: Candidate,
+    translate: Callable[[str], str] = _same,
+    now: datetime | None = None,
+    retention_months: int = DEFAULT_RETENTION_MONTHS,
 ) -> dict:
-    """Everything held about the candidate, as plain data for JSON and the Word document.
+    """Everything held about the candidate, as plain data for JSON and the Word document,
+    with the information art. 15 requires besides the data (``information``).
 
     Staff appear by their role only; the lookup log has times and actions, no users."""
     now = now or datetime.now(UTC)
@@ -160,6 +214,7 @@ def export_data(
     return {
         "exported_at": _iso(now),
         "controller": "Byg Op",
+        "information": article15_information(retention_months),
         "candidate": {
             "id": candidate.id,
             "first_name": candidate.first_name,

@@ -56,7 +56,7 @@ def _export(candidate: Candidate, kind: str) -> dict:
     audit.record("gdpr_export", candidate.id, kind)
     db.session.flush()
     with force_locale("da"):
-        data = service.export_data(candidate, translate=_)
+        data = service.export_data(candidate, translate=_, retention_months=_retention_months())
     db.session.commit()
     return data
 

@@ -209,9 +209,63 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def _section_blocks(doc: AgreementDocument | None, key: str):
+    """A clause's blocks for the briefing, without the agreement's paragraph numbers (the
+    briefing has its own headings)."""
     if doc is None:
         return ()
-    return next((s.blocks for s in doc.sections if s.key == key), ())
+    blocks = next((s.blocks for s in doc.sections if s.key == key), ())
+    return tuple(Paragraph(b.text) if isinstance(b, Paragraph) else b for b in blocks)
+
+
+_SIDE_ROLES = {
+    "client": "bygherre",
+    "contractor": "entreprenør",
+    "coordinator": "koordinerende enhed",
+    "other": "deltager",
+}
+
+
+def briefing_contacts(project: Project, values: dict, main: str, meeting) -> list[str]:
+    """Each contact once, as "name – role, organisation (phone, e-mail)": the agreement's
+    contacts (agreed values only) first, then the kickoff participants not already named."""
+    entries: list[tuple[str, str, str, list[str]]] = []
+    coordinator = values.get("coordinator_name") or "Byg Op"
+    entries.append(
+        (
+            values.get("coordinator_contact") or coordinator,
+            "koordinerende enhed",
+            coordinator,
+            [],
+        )
+    )
+    for prefix, role, organisation in (
+        ("client", "bygherre", project.client.name),
+        ("contractor", "hovedentreprenør", main),
+    ):
+        name = values.get(f"{prefix}_contact_name")
+        if name:
+            details = [values.get(f"{prefix}_contact_{k}") for k in ("phone", "email")]
+            role = values.get(f"{prefix}_contact_role") or role
+            entries.append((name, role, organisation, [d for d in details if d]))
+    for participant in meeting.participants if meeting else ():
+        organisation = participant.organisation.name if participant.organisation else ""
+        if participant.side == "coordinator" and not organisation:
+            organisation = coordinator
+        role = _SIDE_ROLES.get(participant.side, "deltager")
+        details = [participant.email] if participant.email else []
+        entries.append((participant.name, role, organisation, details))
+    seen: set[str] = set()
+    lines = []
+    for name, role, organisation, details in entries:
+        key = " ".join(name.lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        who = f"{name} – {role}" + (
+            f", {organisation}" if organisation and organisation != name else ""
+        )
+        lines.append(who + (f" ({', '.join(details)})" if details else ""))
+    return lines
 
 
 def briefing(project: Project) -> AgreementDocument:
@@ -221,7 +275,7 @@ def briefing(project: Project) -> AgreementDocument:
     draft: every role downloads the same file, and it is meant for the contractor.
     """
     approved = agreements.approved_version(project)
-    doc = agreements.document_for(approved) if approved else None
+    doc = agreements.stored_document(approved) if approved else None
     values, _agreed = agreement_values(project)
     context = build_context(values)
     main = unprotect(context["main_contractor_name"])
@@ -310,13 +364,7 @@ def briefing(project: Project) -> AgreementDocument:
         for _key, question, answer_text in standard_answers(project):
             qa_blocks += [SubHeading(question), Paragraph(answer_text)]
     sections.append(("qa", "Spørgsmål og svar", tuple(qa_blocks)))
-    contacts = [f"{unprotect(context['coordinator_name'])} (koordinerende enhed)"]
-    if values.get("coordinator_contact"):
-        contacts.append(values["coordinator_contact"])
-    if meeting:
-        contacts += [
-            f"{p.name}" + (f", {p.email}" if p.email else "") for p in meeting.participants
-        ]
+    contacts = briefing_contacts(project, values, main, meeting)
     sections.append(("contacts", "Kontakter", (Bullets(tuple(contacts)),)))
     return AgreementDocument(
         title="Opstartsbriefing",

@@ -124,7 +124,7 @@ def detail_page(
         progress=project_progress(project, approved=approved),
     )
     if current_user.role == Role.CONTRACTOR and approved is not None:
-        doc = agreements.document_for(approved)
+        doc = agreements.stored_document(approved)
         context["duties"] = next((s for s in doc.sections if s.key == "contractor_duties"), None)
     if current_user.is_staff:
         company_ids = [pc.company_id for pc in project.companies]

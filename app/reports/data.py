@@ -235,3 +235,29 @@ def apprenticeship_periods(projects: list[Project]) -> list[ApprenticeshipPeriod
         ).where(Placement.project_id.in_(ids), Placement.rung == Rung.APPRENTICESHIP)
     )
     return [ApprenticeshipPeriod(*row) for row in rows]
+
+
+def aarsvaerk_targets(projects: dict[int, Project]) -> dict[int, int | None]:
+    """The apprentice årsværk each project's approved agreement requires, in one query: the
+    value of ``apprentice_aarsvaerk`` when the agreement's årsværk clause is switched on, else
+    None (also when nothing is approved)."""
+    from app.agreements.models import AgreementVersion  # reports read agreements, not back
+
+    targets: dict[int, int | None] = dict.fromkeys(projects)
+    if not projects:
+        return targets
+    versions = db.session.execute(
+        select(AgreementVersion.project_id, AgreementVersion.content)
+        .where(
+            AgreementVersion.project_id.in_(list(projects)),
+            AgreementVersion.approved_at.is_not(None),
+        )
+        .order_by(AgreementVersion.approved_at, AgreementVersion.number)
+    ).all()
+    for project_id, content in versions:  # the latest approval wins
+        enabled = any(
+            c.get("key") == "aarsvaerk" and c.get("enabled") for c in content.get("clauses", [])
+        )
+        value = content.get("values", {}).get("apprentice_aarsvaerk")
+        targets[project_id] = value if enabled and isinstance(value, int) else None
+    return targets

@@ -13,6 +13,8 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models import Project, Rung
@@ -39,6 +41,8 @@ def _append(sheet: Worksheet, values: Sequence = ()) -> None:
     """Append a row; text as XML can hold it (app.sanitise), and text that starts with "="
     stays text, never a formula."""
     sheet.append([xml_text(v)[:MAX_CELL] if isinstance(v, str) else v for v in values])
+    if not values:  # an empty row adds no cells: leave the row above alone
+        return
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str) and cell.value.startswith("="):
             cell.data_type = "s"
@@ -57,6 +61,73 @@ def _save(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def print_setup(sheet: Worksheet, header_row: int, *, landscape: bool = False) -> None:
+    """Print on A4 fitted to one page wide (as many pages down as needed), with the header
+    row repeated on every printed page and frozen on screen."""
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    sheet.print_options.gridLines = False
+
+
+def totals_table(
+    sheet: Worksheet,
+    name: str,
+    header_row: int,
+    totals: Sequence[str | None],
+) -> None:
+    """Make the header row and the data rows below it an Excel table, and add its totals row
+    after the last data row: ``"sum"`` for a SUBTOTAL(109, …) of the column (which leaves out
+    rows a filter hides), text for a label, None for nothing. The totals row belongs to the
+    table, so sorting or filtering the data never moves it."""
+    last = sheet.max_row
+    columns = len(totals)
+    header = [sheet.cell(header_row, c).value for c in range(1, columns + 1)]
+    if last <= header_row:  # a table needs at least one data row
+        return
+    cells = []
+    table_columns = []
+    for index, (title, total) in enumerate(zip(header, totals, strict=True), 1):
+        letter = get_column_letter(index)
+        column = TableColumn(id=index, name=str(title))
+        if total == "sum":
+            column.totalsRowFunction = "sum"
+            cells.append(f"=SUBTOTAL(109,{letter}{header_row + 1}:{letter}{last})")
+        elif total:
+            column.totalsRowLabel = total
+            cells.append(total)
+        else:
+            cells.append(None)
+        table_columns.append(column)
+    sheet.append(cells)  # our own labels and formulas: no text-from-a-user protection here
+    table = Table(
+        displayName=name,
+        ref=f"A{header_row}:{get_column_letter(columns)}{last + 1}",
+        totalsRowCount=1,
+    )
+    table._initialise_columns()
+    table.tableColumns = table_columns
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    sheet.add_table(table)
+    _total(sheet)
+
+
+def data_table(sheet: Worksheet, name: str, header_row: int, columns: int) -> None:
+    """An Excel table over the header and data rows (no totals), for sorting and filtering."""
+    if sheet.max_row <= header_row:
+        return
+    table = Table(
+        displayName=name,
+        ref=f"A{header_row}:{get_column_letter(columns)}{sheet.max_row}",
+    )
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    sheet.add_table(table)
 
 
 def _title(sheet: Worksheet, title: str, subtitle: str) -> None:
@@ -173,6 +244,7 @@ def project_workbook(report: ProjectReport) -> bytes:
             40, 2 + report.narrative.count("\n") + len(report.narrative) // 90
         )
     _widths(status, (52, 14, 14, 14, 14))
+    print_setup(status, first - 1)
     for row in status.iter_rows(min_row=4, max_row=9, min_col=2, max_col=2):
         for cell in row:
             if isinstance(cell.value, date):
@@ -184,9 +256,9 @@ def project_workbook(report: ProjectReport) -> bytes:
     for rung in Rung:
         c = p.per_rung[rung]
         _append(rungs, [f"{rung.step}. {danish_label(rung)}", c.started, c.counted, c.completed])
-    _append(rungs, ["I alt", p.courses_started, p.courses_counted, p.courses_completed])
-    _total(rungs)
+    totals_table(rungs, "PrTrin", 1, ["I alt", "sum", "sum", "sum"])
     _widths(rungs, (30, 12, 12, 12))
+    print_setup(rungs, 1)
 
     companies = book.create_sheet("Pr. virksomhed")
     _header(companies, ["Virksomhed", *(danish_label(r) for r in Rung), "Talte forløb i alt"])
@@ -195,8 +267,10 @@ def project_workbook(report: ProjectReport) -> bytes:
         _append(
             companies, [company.name, *(cp.per_rung[r].counted for r in Rung), cp.courses_counted]
         )
+    data_table(companies, "PrVirksomhed", 1, 2 + len(Rung))
     _note(companies, "Talte forløb; en beboer på samme trin hos to virksomheder tæller hos begge.")
     _widths(companies, (34, 18, 14, 18, 12, 16))
+    print_setup(companies, 1, landscape=True)
 
     journeys = book.create_sheet("Beboernes forløb")
     _header(journeys, ["Nr.", "Initialer", "Trin", "Virksomhed", "Fra", "Til"])
@@ -213,8 +287,9 @@ def project_workbook(report: ProjectReport) -> bytes:
             ],
         )
     _formats(journeys, 2, {5: DATE_FORMAT, 6: DATE_FORMAT})
-    journeys.freeze_panes = "A2"
+    data_table(journeys, "Forloeb", 1, 6)
     _widths(journeys, (6, 10, 22, 30, 12, 12))
+    print_setup(journeys, 1)
 
     over_time = book.create_sheet("Udvikling")
     _header(over_time, ["Dato", "Talte forløb i alt", "Mål"])
@@ -222,6 +297,7 @@ def project_workbook(report: ProjectReport) -> bytes:
         _append(over_time, [day, total, t.courses if t else None])
     _formats(over_time, 2, {1: DATE_FORMAT})
     _widths(over_time, (12, 18, 8))
+    print_setup(over_time, 1)
     return _save(book)
 
 
@@ -277,27 +353,22 @@ def portfolio_workbook(rows: list[PortfolioRow], today: date) -> bytes:
             ],
         )
     with_targets = [r for r in rows if r.progress.targets]
-    _append(
+    totals_table(
         sheet,
+        "Portefoelje",
+        first - 1,
         [
             f"I alt ({len(rows)} {'byggesag' if len(rows) == 1 else 'byggesager'})",
             None,
             None,
-            sum(r.progress.targets.courses for r in with_targets),
-            sum(r.progress.targets.apprenticeships for r in with_targets),
-            sum(r.progress.courses_counted for r in rows),
-            sum(r.progress.apprenticeships_counted for r in rows),
-            sum(r.progress.residents for r in rows),
+            *(["sum"] * 5),
             f"{sum(r.progress.fulfilled for r in rows)} af {len(with_targets)}",
-            sum(r.gain[0] for r in rows),
-            sum(r.gain[1] for r in rows),
-            sum(r.gain[2] for r in rows),
+            *(["sum"] * 3),
         ],
     )
-    _total(sheet)
     _formats(sheet, first, {**{n: INT_FORMAT for n in range(4, 11)}, 11: KR_FORMAT, 12: KR_FORMAT})
+    print_setup(sheet, first - 1, landscape=True)
     sheet.freeze_panes = sheet.cell(first, 2)
-    sheet.auto_filter.ref = f"A{first - 1}:{get_column_letter(len(PORTFOLIO_HEADER))}{first - 1}"
     _append(sheet)
     for text in (
         "Samfundsøkonomisk gevinst er et skøn, ikke en opgørelse.",
@@ -326,16 +397,58 @@ METHOD_NOTES = (
 
 
 def aarsvaerk_workbook(
-    rows: list[AarsvaerkRow], totals: list[AarsvaerkRow], projects: dict[int, Project], today: date
+    rows: list[AarsvaerkRow],
+    totals: list[AarsvaerkRow],
+    projects: dict[int, Project],
+    today: date,
+    targets: dict[int, int | None] | None = None,
 ) -> bytes:
+    """Årsværk per project and year, per year, and per project beside the target.
+
+    ``targets`` maps a project to the årsværk its approved agreement requires (None when the
+    agreement has no årsværk clause or nothing is approved)."""
+    targets = targets or {}
     book = _workbook("Lærlinge – årsværk", "Årsværk for lærlinge")
-    sheet = book.active
-    sheet.title = "Årsværk"
+    per_project = book.active
+    per_project.title = "Pr. byggesag"
+    _title(per_project, "Lærlinge pr. byggesag – mål og opnået", as_of(today))
+    achieved: dict[int, float] = {}
+    for row in rows:
+        achieved[row.project_id] = achieved.get(row.project_id, 0.0) + row.aarsvaerk
+    header = _header(
+        per_project,
+        ["Byggesag", "Bygherre", "Mål (årsværk)", "Opnået (årsværk)", "Mangler (årsværk)"],
+    )
+    for project in sorted(projects.values(), key=lambda p: p.name):
+        target, done = targets.get(project.id), achieved.get(project.id, 0.0)
+        _append(
+            per_project,
+            [
+                project.name,
+                project.client.name,
+                target,
+                round(done, 2),
+                round(max(0.0, target - done), 2) if target is not None else None,
+            ],
+        )
+    totals_table(per_project, "PrByggesag", header, ["I alt", None, "sum", "sum", "sum"])
+    _formats(per_project, header + 1, {3: "0.00", 4: "0.00", 5: "0.00"})
+    _note(
+        per_project,
+        "Målet er årsværket i den godkendte aftales klausul om lærepladser opgjort i årsværk; "
+        "tomt, når aftalen ikke har den.",
+    )
+    _widths(per_project, (34, 28, 14, 16, 16))
+    print_setup(per_project, header, landscape=True)
+
+    sheet = book.create_sheet("Årsværk")
     _title(sheet, "Lærlinge på byggesagerne – årsværk", as_of(today))
     for text in METHOD_NOTES:
         _note(sheet, text)
     _append(sheet)
-    first = _header(sheet, ["År", "Byggesag", "Bygherre", "Lærlinge", "Dage", "Timer", "Årsværk"])
+    first = _header(
+        sheet, ["År", "Byggesag", "Bygherre", "Lærlinge", "Dage", "Timer", "Årsværk", "Mål"]
+    )
     for row in rows:
         project = projects[row.project_id]
         _append(
@@ -348,16 +461,21 @@ def aarsvaerk_workbook(
                 row.days,
                 row.hours,
                 row.aarsvaerk,
+                targets.get(row.project_id),
             ],
         )
-    _formats(sheet, first + 1, {5: INT_FORMAT, 6: "#,##0.0", 7: "0.00"})
-    _widths(sheet, (8, 34, 28, 10, 10, 12, 10))
+    totals_table(sheet, "Aarsvaerk", first, ["I alt", None, None, None, "sum", "sum", "sum", None])
+    _formats(sheet, first + 1, {5: INT_FORMAT, 6: "#,##0.0", 7: "0.00", 8: "0.00"})
+    _widths(sheet, (8, 34, 28, 10, 10, 12, 10, 10))
+    print_setup(sheet, first, landscape=True)
 
     per_year = book.create_sheet("Pr. år")
     _header(per_year, ["År", "Lærlinge", "Dage", "Timer", "Årsværk"])
     for row in totals:
         _append(per_year, [row.year, row.apprentices, row.days, row.hours, row.aarsvaerk])
+    totals_table(per_year, "PrAar", 1, ["I alt", None, "sum", "sum", "sum"])
     _formats(per_year, 2, {3: INT_FORMAT, 4: "#,##0.0", 5: "0.00"})
     _note(per_year, "Summen af byggesagerne; en lærling på flere byggesager tæller på hver.")
     _widths(per_year, (8, 10, 10, 12, 10))
+    print_setup(per_year, 1)
     return _save(book)

@@ -243,7 +243,7 @@ def aarsvaerk_xlsx():
     today, projects, rows, totals = _aarsvaerk(current_user)
     return _export(
         "aarsvaerk.xlsx",
-        aarsvaerk_workbook(rows, totals, projects, today),
+        aarsvaerk_workbook(rows, totals, projects, today, data.aarsvaerk_targets(projects)),
         XLSX_MIMETYPE,
         f"Lærlinge - årsværk - {today.isoformat()}.xlsx",
     )
