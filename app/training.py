@@ -67,6 +67,11 @@ def parse_kroner(raw: str | None) -> tuple[int | None, str | None]:
     return value, None
 
 
+def format_kroner(value: int | None) -> str:
+    """45000000 as '45.000.000' (Danish thousands separator); '' for None."""
+    return "" if value is None else f"{value:,}".replace(",", ".")
+
+
 def parse_coefficient(raw: str | None) -> tuple[Decimal | None, str | None]:
     """A coefficient such as '0,06' or '0.06' (training årsværk per DKK million)."""
     text = (raw or "").strip().replace(",", ".")
