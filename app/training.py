@@ -72,6 +72,16 @@ def format_kroner(value: int | None) -> str:
     return "" if value is None else f"{value:,}".replace(",", ".")
 
 
+def danish_decimal(value: float | Decimal, places: int | None = None) -> str:
+    """2.7 as '2,7', 1234.5 as '1.234,5' (Danish separators); `places` fixed decimals, or as
+    many as a Decimal has when None."""
+    if places is None:
+        text = format(Decimal(value).normalize(), ",f")
+    else:
+        text = f"{value:,.{places}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
 def parse_coefficient(raw: str | None) -> tuple[Decimal | None, str | None]:
     """A coefficient such as '0,06' or '0.06' (training årsværk per DKK million)."""
     text = (raw or "").strip().replace(",", ".")
