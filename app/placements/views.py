@@ -291,7 +291,18 @@ def openings():
 @staff_only
 def training(placement_id: int):
     """Mark a placement as a person in training (naming the scheme) and set its weekly hours."""
-    placement = _placement(placement_id)
+    # One query with what the page names: the person, the company and the project.
+    placement = db.session.scalar(
+        select(Placement)
+        .where(Placement.id == placement_id)
+        .options(
+            joinedload(Placement.candidate),
+            joinedload(Placement.company),
+            joinedload(Placement.project),
+        )
+    )
+    if placement is None:
+        abort(404)
     if request.method == "GET":
         form = TrainingForm(formdata=None)
         form.version.data = str(placement.version)
