@@ -46,9 +46,10 @@ def history(limit: int = 20) -> list[TrainingCoefficient]:
 
 
 def current() -> Coefficient:
-    """The coefficient in force (one query)."""
+    """The coefficient in force (one query, with the admin who set it)."""
     row = db.session.scalar(
         select(TrainingCoefficient)
+        .options(joinedload(TrainingCoefficient.set_by))
         .order_by(TrainingCoefficient.set_at.desc(), TrainingCoefficient.id.desc())
         .limit(1)
     )
