@@ -113,6 +113,10 @@ def load_demo() -> None:
         main="Nordbyg Entreprise A/S",
         subs=["Kystens VVS ApS"],
     )
+    # Trades budgets for the target calculator (fictional figures).
+    gellerup.trades_budget, gellerup.lbf_supported = 120_000_000, True
+    toveshoj.trades_budget, toveshoj.lbf_supported = 65_000_000, True
+    bispehaven.trades_budget = 48_000_000
 
     users = {}
     for email, name, role, org_name in DEMO_USERS:

@@ -196,3 +196,27 @@ OUTCOME_LABELS = {
     Outcome.ENDED_EARLY: N_("Ended early"),
     Outcome.OTHER_WORK: N_("Found other work"),
 }
+
+
+class TrainingScheme(enum.StrEnum):
+    """The scheme a person in training follows, when the placement is not an apprenticeship
+    (an apprenticeship is always training: a vocational education, EUD)."""
+
+    EUD = "eud"  # erhvervsuddannelse
+    FGU = "fgu"  # forberedende grunduddannelse
+    AMU = "amu"  # arbejdsmarkedsuddannelse
+    IGU = "igu"  # integrationsgrunduddannelse
+    OTHER = "other"  # anden oplæring
+
+    @property
+    def label(self) -> str:
+        return SCHEME_LABELS[self]
+
+
+SCHEME_LABELS = {
+    TrainingScheme.EUD: N_("Vocational education (EUD)"),
+    TrainingScheme.FGU: N_("Preparatory basic education (FGU)"),
+    TrainingScheme.AMU: N_("Labour-market training (AMU)"),
+    TrainingScheme.IGU: N_("Integration basic education (IGU)"),
+    TrainingScheme.OTHER: N_("Other training"),
+}

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -19,10 +20,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -167,6 +170,11 @@ class Project(db.Model):
     )
     execution_start: Mapped[date | None] = mapped_column(Date)
     execution_end: Mapped[date | None] = mapped_column(Date)
+    # The total trades budget (håndværkerudgifter incl. site costs and VAT, supported and
+    # unsupported parts, as in Skema B), whole kroner; the target calculator reads it.
+    trades_budget: Mapped[int | None] = mapped_column(BigInteger)
+    # Supported by Landsbyggefonden: only then does the product speak of LBF's training rule.
+    lbf_supported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -191,6 +199,9 @@ class Project(db.Model):
         CheckConstraint(
             "execution_start IS NULL OR execution_end IS NULL OR execution_end >= execution_start",
             name="execution_in_order",
+        ),
+        CheckConstraint(
+            "trades_budget IS NULL OR trades_budget >= 0", name="trades_budget_not_negative"
         ),
     )
 
@@ -238,3 +249,24 @@ class ProjectCompany(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProjectCompany p{self.project_id} c{self.company_id} {self.role}>"
+
+
+class TrainingCoefficient(db.Model):
+    """The coefficient of the target calculator, training årsværk per DKK million, as set by an
+    admin. Each change is a new row, so the rows are also its history; the newest row is in
+    force, and without any row the default (Bygherreforeningen's figure) is."""
+
+    __tablename__ = "training_coefficients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    per_million: Mapped[float] = mapped_column(Numeric(8, 4, asdecimal=False))
+    source: Mapped[str] = mapped_column(Text)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    set_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint("per_million >= 0", name="per_million_not_negative"),)
+
+    def __repr__(self) -> str:
+        return f"<TrainingCoefficient {self.id} {self.per_million}>"

@@ -19,7 +19,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.world import CANARIES, SECRET_MARK, build_url, build_world, sign_in
+from tests.world import CANARIES, SECRET_MARK, TODAY, build_url, build_world, sign_in
 
 PLANTED = re.compile(r"ZQ[AB]?-[A-Za-z0-9ÆØÅæøå-]+")
 ROLES = (
@@ -36,6 +36,7 @@ DOWNLOADS = (
     "report_xlsx",
     "portfolio_xlsx",
     "aarsvaerk_xlsx",
+    "lbf_xlsx",
     "placements_csv",
     "placements_csv_project",
     "gdpr_json",
@@ -51,6 +52,8 @@ def _urls(world) -> dict[str, str]:
         "report_xlsx": f"/projects/{a['project_id']}/report.xlsx",
         "portfolio_xlsx": "/reports/portfolio.xlsx",
         "aarsvaerk_xlsx": "/reports/aarsvaerk.xlsx",
+        # This year's report: the world's placements run around today.
+        "lbf_xlsx": f"/reports/lbf.xlsx?year={TODAY.year}",
         "placements_csv": "/reports/placements.csv",
         "placements_csv_project": f"/reports/placements.csv?project={a['project_id']}",
         "gdpr_json": f"/gdpr/candidates/{a['candidate_id']}/export.json",
@@ -65,7 +68,7 @@ ALLOWED = {
     "coordinator": STAFF,
     "admin": STAFF,
     "client_a": set(DOWNLOADS) - {"gdpr_json", "gdpr_docx"},
-    "client_b": {"portfolio_xlsx", "aarsvaerk_xlsx", "placements_csv"},
+    "client_b": {"portfolio_xlsx", "aarsvaerk_xlsx", "lbf_xlsx", "placements_csv"},
     "contractor_a": {"placements_csv", "placements_csv_project", "kickoff_ics"},
     "spare_a": {"placements_csv", "placements_csv_project", "kickoff_ics"},
     "contractor_b": {"placements_csv"},

@@ -16,6 +16,7 @@ from tests.world import build_url, build_world, sign_in, variables
 # endpoint -> the most statements one GET may issue (the user's load and any audit write
 # included). The house rule is about three round trips; where a page needs more, it says why.
 BUDGET: dict[str, int] = {
+    "admin.coefficient": 3,
     "admin.new_organisation": 1,
     "admin.new_user": 2,
     "admin.organisation": 3,
@@ -23,7 +24,8 @@ BUDGET: dict[str, int] = {
     "admin.users": 3,
     "agreements.compare": 3,
     "agreements.docx": 3,
-    "agreements.draft": 4,
+    # The draft, the latest version, the project's companies, and the calculator's coefficient.
+    "agreements.draft": 5,
     "agreements.overview": 7,
     "agreements.text": 3,
     "agreements.version": 5,
@@ -64,6 +66,7 @@ BUDGET: dict[str, int] = {
     "placements.new": 2,
     "placements.openings": 2,
     "placements.progress": 3,
+    "placements.training": 2,
     "projects.area_options": 4,
     # The project, the two versions that matter, the meetings (app/projects/queries.py), and the
     # progress the first time after a change: 4-5 for clients and contractors. Staff add the
@@ -76,6 +79,10 @@ BUDGET: dict[str, int] = {
     "reports.aarsvaerk_page": 4,
     "reports.aarsvaerk_xlsx": 7,  # + the approved agreements' årsværk targets, one query
     "reports.index": 3,
+    # The user, the projects in scope (with their clients) and the persons in training.
+    "reports.lbf_page": 4,
+    # As the page, plus the export's audit event.
+    "reports.lbf_xlsx": 6,
     "reports.placements_export": 4,
     "reports.portfolio_xlsx": 7,
     "reports.project_docx": 11,

@@ -305,8 +305,9 @@ def test_a_capped_candidate_search_reads_twice_as_well(app, client, login, site,
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLIENT])
-def test_the_agreement_preview_issues_2_statements(client, login, site, role):
-    """The user and the project; the clause library is in memory. Before: 2 as well."""
+def test_the_agreement_preview_issues_3_statements(client, login, site, role):
+    """The user, the project and the target calculator's coefficient (the calculator is
+    refreshed with the preview); the clause library is in memory. Before the calculator: 2."""
     login(site.user(role))
     html = client.get(f"/projects/{site.project_id}/agreement/draft").get_data(as_text=True)
     form = read_form(html, "editor")
@@ -317,7 +318,7 @@ def test_the_agreement_preview_issues_2_statements(client, login, site, role):
         return measure(client, url, method="POST", data=form, headers=HX)
 
     statements, response = at_both_sizes(site, login, role, preview)
-    assert_count(statements, 2)
+    assert_count(statements, 3)
     assert response.get_data(as_text=True).lstrip().startswith('<aside id="preview"')
 
 

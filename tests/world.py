@@ -117,6 +117,8 @@ def _build_side(make: Factories, key: str, coordinator: User) -> Side:
         description=f"{z}-Beskrivelse",
         execution_start=TODAY - timedelta(days=300),
         execution_end=TODAY + timedelta(days=400),
+        trades_budget=60_000_000,
+        lbf_supported=True,
     )
     client_user = make.user(Role.CLIENT, assoc, name=f"{z}-Klientbruger")
     contractor = make.user(Role.CONTRACTOR, main, name=f"{z}-Entreprenoerbruger")
@@ -227,6 +229,9 @@ def _build_side(make: Factories, key: str, coordinator: User) -> Side:
         rung="wage_subsidy",
         start_date=TODAY - timedelta(days=69),
         created_by_id=coordinator.id,
+        training=True,
+        training_scheme="amu",
+        hours_per_week=30,
     )
     at_sub = Placement(
         candidate_id=candidates["sub"].id,

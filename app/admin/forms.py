@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from app.extensions import db
@@ -118,3 +118,24 @@ class AreaForm(Form):
             Length(max=200, message=_l("At most %(max)d characters.")),
         ],
     )
+
+
+class CoefficientForm(Form):
+    """The target calculator's coefficient and where it comes from."""
+
+    per_million = StringField(_l("Training årsværk per DKK million"))
+    source = TextAreaField(
+        _l("Source"),
+        validators=[
+            DataRequired(_l("Say where the figure comes from.")),
+            Length(max=1000, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+    def validate_per_million(self, field):
+        from app.training import parse_coefficient
+
+        value, problem = parse_coefficient(field.data)
+        if problem:
+            raise ValidationError(_l(problem))
+        field.value = value

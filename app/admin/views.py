@@ -166,3 +166,42 @@ def add_area(org_id: int):
         area_form=form,
         status=status,
     )
+
+
+@bp.route("/coefficient", methods=["GET", "POST"])
+@admin_only
+def coefficient():
+    """Show and set the target calculator's coefficient, with its source and its history."""
+    from app import coefficient as coefficients
+    from app.admin.forms import CoefficientForm
+
+    in_force = coefficients.current()
+    form = CoefficientForm()
+    if request.method == "GET":
+        form = CoefficientForm(formdata=None)
+        form.per_million.data = _decimal_text(in_force.value)
+        form.source.data = in_force.source
+    elif form.validate_on_submit():
+        source = form.source.data.strip()
+        row = coefficients.set_coefficient(form.per_million.value, source, current_user)
+        db.session.flush()
+        audit.record(
+            "coefficient_set",
+            target=f"coefficient:{row.id} {form.per_million.value} was {in_force.value}",
+        )
+        db.session.commit()
+        flash(_("The coefficient was saved and is used from now on."), "success")
+        return redirect_after_write(url_for("admin.coefficient"))
+    return render(
+        "admin/coefficient.html",
+        form=form,
+        in_force=in_force,
+        history=coefficients.history(),
+        as_text=_decimal_text,
+        status=422 if form.errors else 200,
+    )
+
+
+def _decimal_text(value) -> str:
+    """0.06 as the Danish '0,06'."""
+    return format(value, "f").replace(".", ",")

@@ -8,6 +8,7 @@ bullet, and the renderer can still prove that the *template* left nothing unfill
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ from app.agreements.variables import (
     coerce_value,
     default_values,
 )
+from app.training import DEFAULT_COEFFICIENT, calculate, danish_decimal, parse_coefficient
 
 __all__ = [
     "AgreementDocument",
@@ -66,7 +68,9 @@ _ALWAYS_USED = frozenset({"project_name", "client_name", "main_contractor_name"}
 # What an override may insert: {{ name }} with a variable that prints as words or a number
 # (not a yes/no or the counting rule's key).
 OVERRIDE_VARIABLES = tuple(
-    name for name in VARIABLES if name not in ("main_contractor_known", "count_rule")
+    name
+    for name in VARIABLES
+    if name not in ("main_contractor_known", "count_rule", "trades_budget_known")
 )
 _OVERRIDE_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _TEMPLATE_TOKENS = ("{{", "}}", "{%", "%}", "{#", "#}")
@@ -370,7 +374,26 @@ def build_context(values: dict[str, Any]) -> dict[str, Any]:
     context["ladder_rungs"] = LADDER_RUNGS
     context["aarsvaerk_hours"] = HOURS_PER_AARSVAERK
     context["apprentice_hours"] = context["apprentice_aarsvaerk"] * HOURS_PER_AARSVAERK
+    context.update(_training_context(values))
     return context
+
+
+def _training_context(values: dict[str, Any]) -> dict[str, Any]:
+    """The target calculator's figures for the årsværk clause (see app/training.py)."""
+    budget = values.get("trades_budget")
+    budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else None
+    coefficient, _problem = parse_coefficient(values.get("training_coefficient") or "")
+    coefficient = coefficient if coefficient is not None else DEFAULT_COEFFICIENT
+    start, end = values.get("execution_start"), values.get("execution_end")
+    dated = isinstance(start, dt.date) and isinstance(end, dt.date)
+    calc = calculate(budget, coefficient, start if dated else None, end if dated else None, 0)
+    return {
+        "trades_budget": budget if budget is not None else 0,
+        "trades_budget_known": budget is not None,
+        "training_aarsvaerk_required": danish_decimal(calc.required or 0, 1),
+        "training_coefficient_text": danish_decimal(coefficient),
+        "apprentices_at_once": calc.at_once_whole or 0,
+    }
 
 
 def render(library: Library, draft: Draft) -> AgreementDocument:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.i18n import N_
+from app.training import MAX_BUDGET, parse_coefficient, parse_kroner
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,34 @@ VARIABLES: dict[str, VariableSpec] = {
         "",
         N_("Optional; otherwise named at the kickoff meeting."),
     ),
+    "trades_budget": VariableSpec(
+        "kroner",
+        N_("Trades budget (DKK)"),
+        False,
+        None,
+        N_(
+            "Prefilled from the project. Whole kroner: all trades costs incl. site costs and "
+            "VAT, supported and unsupported parts (as in Skema B). The calculator beside the "
+            "targets uses it."
+        ),
+    ),
+    # Set by the server from the admin's coefficient, never typed in the editor; stored with
+    # each version so that its text can be traced to the figure it was written with.
+    "training_coefficient": VariableSpec(
+        "coefficient",
+        N_("Training årsværk per DKK million"),
+        False,
+        "0.06",
+        N_("The target calculator's coefficient, set by an administrator."),
+    ),
+    "training_coefficient_source": VariableSpec(
+        "text",
+        N_("Source of the coefficient"),
+        False,
+        "Bygherreforeningens omregningsfaktor: ca. 6 lærlingeårsværk pr. 100 mio. kr. "
+        "håndværkerudgifter (1 årsværk = 1.924 timer).",
+        N_("Where the coefficient comes from, as the administrator wrote it."),
+    ),
     # Derived: computed by the renderer from the values above; clause templates may use them.
     "residents_needed": VariableSpec(
         "derived",
@@ -318,6 +347,29 @@ VARIABLES: dict[str, VariableSpec] = {
         N_("Apprentice hours"),
         help=N_("apprentice_aarsvaerk times 1,924 hours."),
     ),
+    "trades_budget_known": VariableSpec(
+        "derived",
+        N_("Trades budget known"),
+        help=N_("True once a trades budget is filled in."),
+    ),
+    "training_aarsvaerk_required": VariableSpec(
+        "derived",
+        N_("Required training årsværk"),
+        help=N_("trades_budget in DKK million times the coefficient, one decimal, Danish style."),
+    ),
+    "training_coefficient_text": VariableSpec(
+        "derived",
+        N_("Coefficient, Danish style"),
+        help=N_("The coefficient written the Danish way, e.g. 0,06."),
+    ),
+    "apprentices_at_once": VariableSpec(
+        "derived",
+        N_("Apprentices at once"),
+        help=N_(
+            "The required training årsværk as apprentices employed at once over the execution "
+            "phase, rounded up; 0 without a budget or both phase dates."
+        ),
+    ),
 }
 
 INPUT_VARIABLES = {name: spec for name, spec in VARIABLES.items() if not spec.derived}
@@ -337,6 +389,10 @@ def coerce_value(spec: VariableSpec, raw: Any) -> tuple[Any, Message | None]:
         return _coerce_int(raw, spec.maximum or MAX_INT)
     if spec.kind == "date":
         return _coerce_date(raw)
+    if spec.kind == "kroner":
+        return _coerce_kroner(raw)
+    if spec.kind == "coefficient":
+        return _coerce_coefficient(raw)
     if spec.kind == "areas":
         return _coerce_areas(raw)
     if spec.kind == "choice":
@@ -377,6 +433,33 @@ def _coerce_int(raw: Any, maximum: int = MAX_INT) -> tuple[int | None, Message |
     if raw > maximum:
         return None, Message(N_("Enter a number no larger than %(max)s."), {"max": maximum})
     return raw, None
+
+
+def _coerce_kroner(raw: Any) -> tuple[int | None, Message | None]:
+    if isinstance(raw, bool):
+        return None, Message(N_("Enter the amount in whole kroner, for example 45.000.000."))
+    if isinstance(raw, int):
+        if 0 <= raw <= MAX_BUDGET:
+            return raw, None
+        raw = str(raw)
+    if raw is not None and not isinstance(raw, str):
+        return None, Message(N_("Enter the amount in whole kroner, for example 45.000.000."))
+    value, problem = parse_kroner(raw)
+    return value, Message(problem) if problem else None
+
+
+def _coerce_coefficient(raw: Any) -> tuple[str | None, Message | None]:
+    """A coefficient kept as text ('0.06'), so that a stored draft stays JSON."""
+    if raw is None or raw == "":
+        return None, None
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return None, Message(
+            N_("Enter a number of 0 or more with at most four decimals, e.g. 0,06.")
+        )
+    value, problem = parse_coefficient(str(raw))
+    if problem:
+        return None, Message(problem)
+    return format(value.normalize(), "f"), None
 
 
 def _coerce_date(raw: Any) -> tuple[dt.date | None, Message | None]:

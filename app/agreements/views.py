@@ -1,18 +1,23 @@
+import math
+from dataclasses import replace
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from app import coefficient as coefficients
 from app.access import get_project_or_404, roles, signed_in
 from app.agreements import service
 from app.agreements.blueprint import bp
 from app.agreements.diff import inline_diff
 from app.agreements.document import RenderError
 from app.agreements.document_model import to_html, to_text
-from app.agreements.variables import INPUT_VARIABLES
+from app.agreements.variables import INPUT_VARIABLES, coerce_value
 from app.forms import EmptyForm
 from app.i18n import N_
 from app.models import STAFF_ROLES, Project, Role
+from app.training import USUAL_APPRENTICESHIP_MONTHS, Calculation, calculate, danish_decimal
 from app.web import download, parse_id, render
 
 DRAFTERS = (*STAFF_ROLES, Role.CLIENT)
@@ -23,7 +28,16 @@ FIELD_GROUPS = (
         N_("Parties and project"),
         ("project_name", "project_address", "client_name", "main_contractor_name", "housing_areas"),
     ),
-    (N_("Targets"), ("apprenticeships_min", "courses_min", "count_rule", "apprentice_aarsvaerk")),
+    (
+        N_("Targets"),
+        (
+            "apprenticeships_min",
+            "courses_min",
+            "count_rule",
+            "apprentice_aarsvaerk",
+            "trades_budget",
+        ),
+    ),
     (
         N_("The ladder"),
         (
@@ -103,10 +117,54 @@ def _translate(errors: dict) -> dict[str, list[str]]:
     return {field: [m.format(_) for m in messages] for field, messages in errors.items()}
 
 
+def _with_coefficient(draft, coefficient):
+    """The admin's coefficient and its source go into the draft on the server, never from the
+    form, so that the text and the stored version carry the figure the calculator used."""
+    draft.values["training_coefficient"] = format(coefficient.value, "f")
+    draft.values["training_coefficient_source"] = coefficient.source
+    return draft
+
+
+def _calculation(draft, coefficient) -> Calculation:
+    """The target calculator on the draft's values as typed (values that do not read as
+    numbers or dates count as missing)."""
+
+    def value(name):
+        return coerce_value(INPUT_VARIABLES[name], draft.values.get(name))[0]
+
+    start, end = value("execution_start"), value("execution_end")
+    if start and end and end < start:
+        start = end = None
+    return calculate(
+        value("trades_budget"),
+        coefficient.value,
+        start,
+        end,
+        value("apprenticeships_min"),
+        value("courses_min"),
+    )
+
+
+def _suggest(draft, coefficient):
+    """Fill the targets with the calculator's suggestion (the client can change them again)."""
+    calc = _calculation(draft, coefficient)
+    if calc.suggested_apprenticeships is None:
+        return draft
+    values = dict(draft.values)
+    values["apprenticeships_min"] = str(calc.suggested_apprenticeships)
+    values["courses_min"] = str(calc.suggested_courses)
+    values["apprentice_aarsvaerk"] = str(math.ceil(round(calc.required or 0, 6)))
+    return replace(draft, values=values)
+
+
 def _editor_context(project, draft, errors, base_number, **extra):
     lib = service.library()
+    coefficient = extra.pop("coefficient", None) or coefficients.current()
     preview, preview_errors = _preview(draft, errors)
     return dict(
+        calc=_calculation(draft, coefficient),
+        coefficient=coefficient,
+        danish_decimal=danish_decimal,
         project=project,
         draft=draft,
         values=draft.values,
@@ -118,6 +176,7 @@ def _editor_context(project, draft, errors, base_number, **extra):
         groups=FIELD_GROUPS,
         preview=preview,
         preview_errors=preview_errors,
+        usual_months=USUAL_APPRENTICESHIP_MONTHS,
         **extra,
     )
 
@@ -158,11 +217,26 @@ def draft(project_id: int):
     if request.method == "GET":
         latest = service.latest_version(project)
         draft = service.draft_for_editing(project)
-        context = _editor_context(project, draft, {}, latest.number if latest else 0)
+        stored = latest.content.get("values", {}) if latest else {}
+        if stored.get("trades_budget") is None:  # a new draft, or one saved without a budget
+            draft.values["trades_budget"] = project.trades_budget
+        coefficient = coefficients.current()
+        _with_coefficient(draft, coefficient)
+        context = _editor_context(
+            project, draft, {}, latest.number if latest else 0, coefficient=coefficient
+        )
         return render("agreements/draft.html", **context)
 
-    draft = service.draft_from_form(request.form)
+    coefficient = coefficients.current()
+    draft = _with_coefficient(service.draft_from_form(request.form), coefficient)
     base_number = _int(request.form.get("base_number"))
+    if request.form.get("suggest") or request.form.get("calculate"):
+        # Advice only: fill in (or recalculate) the targets, save nothing.
+        if request.form.get("suggest"):
+            draft = _suggest(draft, coefficient)
+        errors = _translate(service.check(draft))
+        context = _editor_context(project, draft, errors, base_number, coefficient=coefficient)
+        return render("agreements/draft.html", block="editor", oob_blocks=("preview",), **context)
     if move := request.form.get("move"):
         key, _sep, direction = move.partition(":")
         draft = service.move_clause(draft, key, direction)
@@ -194,11 +268,14 @@ def draft(project_id: int):
 def preview(project_id: int):
     """Render the preview of the draft as typed so far (htmx, debounced)."""
     project = _draftable_project(project_id)
-    draft = service.draft_from_form(request.form)
+    coefficient = coefficients.current()
+    draft = _with_coefficient(service.draft_from_form(request.form), coefficient)
     errors = _translate(service.check(draft))
     # The whole editor's context: without htmx the whole page is rendered, not just the block.
-    context = _editor_context(project, draft, errors, _int(request.form.get("base_number")))
-    return render("agreements/draft.html", block="preview", **context)
+    context = _editor_context(
+        project, draft, errors, _int(request.form.get("base_number")), coefficient=coefficient
+    )
+    return render("agreements/draft.html", block="preview", oob_blocks=("calculator",), **context)
 
 
 @bp.get("/v<int:number>")

@@ -43,6 +43,8 @@ ACTION_LABELS: dict[str, str] = {
     "user_disabled": N_("Disabled a user"),
     "user_enabled": N_("Enabled a user"),
     "audit_pruned": N_("Deleted audit events past retention"),
+    "coefficient_set": N_("Set the target calculator's coefficient"),
+    "placement_training": N_("Changed a placement's training mark or hours"),
 }
 
 

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.extensions import db
 from app.forms import Form
 from app.models import Organisation, Phase, Project, ProjectCompany, Rung
-from app.placements.models import Outcome
+from app.placements.models import Outcome, TrainingScheme
 from app.web import MAX_ID
 
 ACTIVE_PHASES = (Phase.AWARDED, Phase.EXECUTION)
@@ -98,3 +98,29 @@ class NextRungForm(Form):
     )
     # Shown with the reasons when a rung will not count (too short, or outside the phase).
     confirm = BooleanField(_l("Move up anyway"))
+
+
+class TrainingForm(Form):
+    """Mark a placement as a person in training, name the scheme, and set the weekly hours."""
+
+    version = HiddenField()  # the placement's version the page showed (optimistic locking)
+    training = BooleanField(_l("This person is in training on the site"))
+    scheme = SelectField(_l("Training scheme"), default="")
+    hours_per_week = IntegerField(
+        _l("Hours per week"),
+        default=37,
+        validators=[
+            DataRequired(_l("Enter the weekly hours, 1 to 37.")),
+            NumberRange(1, 37, _l("Enter the weekly hours, 1 to 37.")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scheme.choices = [("", gettext("Choose…"))] + [
+            (s.value, gettext(s.label)) for s in TrainingScheme
+        ]
+
+    def validate_scheme(self, field):
+        if self.training.data and not field.data:
+            raise ValidationError(_l("Name the training scheme the person follows."))

@@ -5,10 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.enums import OUTCOME_LABELS, Outcome  # noqa: F401  (re-exported beside the models)
+from app.enums import (  # noqa: F401  (re-exported beside the models)
+    OUTCOME_LABELS,
+    SCHEME_LABELS,
+    Outcome,
+    TrainingScheme,
+)
 from app.extensions import db, enum_type
 from app.models import Organisation, Project, Rung, User, utcnow
 
@@ -44,6 +60,14 @@ class Placement(db.Model):
     # finds the running placements that waited longest through an index, not by looking up
     # the conversations of every running placement.
     retention_since: Mapped[date] = mapped_column(Date)
+    # A person in training: an apprenticeship always is; any other placement when the
+    # coordinator marks it, naming the scheme (see app/placements/training.py).
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    training_scheme: Mapped[TrainingScheme | None] = mapped_column(
+        enum_type(TrainingScheme, "training_scheme")
+    )
+    # Agreed weekly hours; 37 is full time. The årsværk count days × hours / 7.
+    hours_per_week: Mapped[int] = mapped_column(Integer, default=37, server_default="37")
 
     candidate: Mapped[Candidate] = relationship()
     project: Mapped[Project] = relationship()
@@ -56,6 +80,10 @@ class Placement(db.Model):
         CheckConstraint(
             "planned_end IS NULL OR planned_end >= start_date", name="planned_end_in_order"
         ),
+        CheckConstraint(
+            "NOT training OR training_scheme IS NOT NULL", name="training_names_its_scheme"
+        ),
+        CheckConstraint("hours_per_week BETWEEN 1 AND 37", name="hours_per_week_in_range"),
         # The open-ended placements in the order they have waited: a walk that stops at the
         # start page's limit (partial, so that no index on actual_end can serve "IS NULL"
         # instead: SQLite's statistics cannot tell how many rows are NULL).
@@ -85,6 +113,10 @@ class Placement(db.Model):
     @property
     def outcome_enum(self) -> Outcome | None:
         return Outcome(self.outcome) if self.outcome else None
+
+    @property
+    def counts_as_training(self) -> bool:
+        return self.rung == Rung.APPRENTICESHIP or bool(self.training)
 
     def is_active(self, on: date) -> bool:
         return self.start_date <= on and (self.actual_end is None or self.actual_end >= on)

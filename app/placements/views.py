@@ -17,8 +17,8 @@ from app.models import Project, Rung
 from app.openings.models import Opening, OpeningStatus
 from app.placements import service
 from app.placements.blueprint import bp
-from app.placements.forms import EndForm, NextRungForm, PlacementForm
-from app.placements.models import Outcome, Placement
+from app.placements.forms import EndForm, NextRungForm, PlacementForm, TrainingForm
+from app.placements.models import Outcome, Placement, TrainingScheme
 from app.search import like_pattern
 from app.web import parse_id, redirect_after_write, render
 
@@ -285,3 +285,54 @@ def openings():
         .order_by(Opening.expected_start)
     ).all()
     return render("placements/openings.html", openings=rows)
+
+
+@bp.route("/placements/<int:placement_id>/training", methods=["GET", "POST"])
+@staff_only
+def training(placement_id: int):
+    """Mark a placement as a person in training (naming the scheme) and set its weekly hours."""
+    # One query with what the page names: the person, the company and the project.
+    placement = db.session.scalar(
+        select(Placement)
+        .where(Placement.id == placement_id)
+        .options(
+            joinedload(Placement.candidate),
+            joinedload(Placement.company),
+            joinedload(Placement.project),
+        )
+    )
+    if placement is None:
+        abort(404)
+    if request.method == "GET":
+        form = TrainingForm(formdata=None)
+        form.version.data = str(placement.version)
+        form.training.data = bool(placement.training)
+        form.scheme.data = placement.training_scheme or ""
+        form.hours_per_week.data = placement.hours_per_week
+        return _training_page(placement, form)
+    form = TrainingForm()
+    if placement.rung == Rung.APPRENTICESHIP:
+        form.training.data = False  # always training; no scheme to name
+    if not form.validate_on_submit():
+        return _training_page(placement, form, 422)
+    if _outdated(placement, form):
+        return _conflict(placement_id, "training")
+    placement.training = bool(form.training.data)
+    placement.training_scheme = TrainingScheme(form.scheme.data) if form.training.data else None
+    placement.hours_per_week = form.hours_per_week.data
+    audit.record(
+        "placement_training",
+        placement.candidate_id,
+        f"placement:{placement.id} training:{placement.training_scheme or '-'} "
+        f"hours:{placement.hours_per_week}",
+    )
+    try:
+        db.session.commit()
+    except StaleDataError:
+        return _conflict(placement_id, "training")
+    flash(_("The placement's training mark and hours were saved."), "success")
+    return _back_to_candidate(placement)
+
+
+def _training_page(placement: Placement, form: TrainingForm, status: int = 200):
+    return render("placements/training.html", placement=placement, form=form, status=status)

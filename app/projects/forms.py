@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectField,
@@ -15,6 +16,7 @@ from app.admin.forms import NewUserForm
 from app.extensions import db
 from app.forms import Form
 from app.models import HousingArea, Organisation, OrganisationKind, Phase
+from app.training import parse_kroner
 
 CONTRACTOR_PHASES = {Phase.AWARDED, Phase.EXECUTION, Phase.COMPLETED}
 DATED_PHASES = {Phase.EXECUTION, Phase.COMPLETED}
@@ -51,6 +53,8 @@ class ProjectForm(Form):
         _l("Description"),
         validators=[Length(max=5000, message=_l("At most %(max)d characters."))],
     )
+    trades_budget = StringField(_l("Trades budget (DKK)"))
+    lbf_supported = BooleanField(_l("Supported by Landsbyggefonden (LBF)"))
     # The version the user started editing from; a newer one in the database is a conflict.
     version = HiddenField()
 
@@ -92,6 +96,12 @@ class ProjectForm(Form):
             raise ValidationError(
                 _l("These areas belong to another association: %(areas)s", areas=", ".join(wrong))
             )
+
+    def validate_trades_budget(self, field):
+        value, problem = parse_kroner(field.data)
+        if problem:
+            raise ValidationError(_l(problem))
+        self.budget_value = value
 
     def validate_execution_start(self, field):
         if self.phase.data in DATED_PHASES and not field.data:

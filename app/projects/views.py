@@ -20,6 +20,7 @@ from app.models import (
 from app.projects import queries
 from app.projects.blueprint import bp
 from app.projects.forms import ProjectForm
+from app.training import format_kroner, parse_kroner
 from app.web import (
     page_arg,
     parse_id,
@@ -193,6 +194,7 @@ def _fill(form: ProjectForm, project: Project) -> None:
     form.main_contractor_id.data = main.id if main else 0
     form.subcontractor_ids.data = [c.id for c in project.subcontractors]
     form.version.data = str(project.version)
+    form.trades_budget.data = format_kroner(project.trades_budget)
 
 
 def _apply(form: ProjectForm, project: Project) -> None:
@@ -203,6 +205,8 @@ def _apply(form: ProjectForm, project: Project) -> None:
     project.phase = form.phase.data
     project.execution_start = form.execution_start.data
     project.execution_end = form.execution_end.data
+    project.trades_budget = parse_kroner(form.trades_budget.data)[0]  # validated already
+    project.lbf_supported = bool(form.lbf_supported.data)
     project.updated_at = utcnow()  # bumps the version even when only areas or companies change
     ids = form.area_ids.data or []
     project.areas = (

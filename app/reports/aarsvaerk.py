@@ -13,6 +13,13 @@ The method, stated on the page and in the file because it is an assumption, not 
 
 An apprenticeship from 1 July 2026 to 30 June 2027 gives 184 days in 2026:
 184 × 37 / 7 ≈ 972.57 hours ≈ 0.5055 årsværk.
+
+The yearly report to Landsbyggefonden (`training_year`) counts persons in training the same way,
+with two differences: each placement counts its own weekly hours (37 unless the coordinator set
+fewer: hours = days × hours per week / 7), and apprentices are counted apart from the other
+persons in training (placements the coordinator marked as training). A day of one person on one
+project counts once per group: where two placements of the same group overlap, the one that
+started first counts the shared days, so that each placement's share adds up to the total.
 """
 
 from __future__ import annotations
@@ -124,3 +131,77 @@ def totals_per_year(rows: Iterable[AarsvaerkRow]) -> list[AarsvaerkRow]:
         AarsvaerkRow(0, year, int(a), int(d), h, aarsvaerk_for_hours(h))
         for year, (a, d, h) in sorted(summed.items())
     ]
+
+
+# --- persons in training, for the yearly report ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingPeriod:
+    """One placement of a person in training."""
+
+    placement_id: int
+    project_id: int
+    candidate_id: int
+    apprentice: bool  # an apprenticeship; else a placement marked as training
+    start: date
+    end: date | None  # the actual end; None while it runs
+    hours_per_week: int = HOURS_PER_WEEK
+
+
+@dataclass(frozen=True)
+class PlacementShare:
+    """The part of one year's figure that one placement gives: the trace behind a figure."""
+
+    period: TrainingPeriod
+    days: int
+    hours: float
+    aarsvaerk: float
+
+
+@dataclass(frozen=True)
+class TrainingYear:
+    """One project's persons in training in one calendar year."""
+
+    project_id: int
+    year: int
+    apprentices: tuple[PlacementShare, ...]
+    others: tuple[PlacementShare, ...]
+
+    @property
+    def apprentice_aarsvaerk(self) -> float:
+        return sum(share.aarsvaerk for share in self.apprentices)
+
+    @property
+    def other_aarsvaerk(self) -> float:
+        return sum(share.aarsvaerk for share in self.others)
+
+
+def training_year(
+    periods: Iterable[TrainingPeriod], year: int, today: date
+) -> dict[int, TrainingYear]:
+    """Per project: the apprentices' and the other persons in training's årsværk in `year`,
+    each with the placements behind it, counted up to `today` at the latest."""
+    first, last = date(year, 1, 1), min(date(year, 12, 31), today)
+    counted: dict[tuple[int, int, bool], set[int]] = defaultdict(set)
+    shares: dict[int, dict[bool, list[PlacementShare]]] = defaultdict(lambda: defaultdict(list))
+    for period in sorted(periods, key=lambda p: (p.start, p.placement_id)):
+        start = max(period.start, first)
+        end = last if period.end is None else min(period.end, last)
+        if start > end:
+            continue
+        seen = counted[(period.project_id, period.candidate_id, period.apprentice)]
+        days = set(range(start.toordinal(), end.toordinal() + 1)) - seen
+        seen |= days
+        if not days:
+            continue
+        hours = len(days) * period.hours_per_week / 7
+        shares[period.project_id][period.apprentice].append(
+            PlacementShare(period, len(days), hours, aarsvaerk_for_hours(hours))
+        )
+    return {
+        project_id: TrainingYear(
+            project_id, year, tuple(groups.get(True, ())), tuple(groups.get(False, ()))
+        )
+        for project_id, groups in shares.items()
+    }

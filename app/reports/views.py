@@ -26,7 +26,7 @@ from app.auth.fresh import fresh_required
 from app.clock import local_today
 from app.extensions import db
 from app.models import STAFF_ROLES, Project, Role, utcnow
-from app.reports import data
+from app.reports import data, lbf
 from app.reports.aarsvaerk import aarsvaerk, totals_per_year
 from app.reports.blueprint import bp
 from app.reports.csv_export import CSV_MIMETYPE, placements_csv
@@ -37,6 +37,7 @@ from app.reports.excel import (
     project_workbook,
 )
 from app.reports.forms import NarrativeForm
+from app.reports.lbf_excel import lbf_workbook
 from app.reports.models import ReportNarrative
 from app.reports.word import report_docx
 from app.web import download, parse_id, render
@@ -246,4 +247,59 @@ def aarsvaerk_xlsx():
         aarsvaerk_workbook(rows, totals, projects, today, data.aarsvaerk_targets(projects)),
         XLSX_MIMETYPE,
         f"Lærlinge - årsværk - {today.isoformat()}.xlsx",
+    )
+
+
+# --- the yearly report to Landsbyggefonden -------------------------------------------------------
+
+FIRST_REPORT_YEAR = 2010
+
+
+def _report_year(today):
+    """The year asked for (default: the previous one), and a message when it is not a year."""
+    raw = (request.args.get("year") or "").strip()
+    if not raw:
+        return lbf.default_year(today), None
+    if raw.isdigit() and FIRST_REPORT_YEAR <= int(raw) <= today.year:
+        return int(raw), None
+    return lbf.default_year(today), _(
+        "Choose a year from %(first)d to %(last)d.", first=FIRST_REPORT_YEAR, last=today.year
+    )
+
+
+@bp.get("/reports/lbf")
+@staff_and_clients
+def lbf_page():
+    """Show the yearly apprentice report to LBF, prefilled per organisation and project, each
+    figure with the placements behind it."""
+    today = local_today()
+    year, problem = _report_year(today)
+    return render(
+        "reports/lbf.html",
+        status=422 if problem else 200,
+        year=year,
+        year_problem=problem,
+        years=range(today.year, FIRST_REPORT_YEAR - 1, -1),
+        today=today,
+        deadline=lbf.deadline(year),
+        blocks=lbf.lbf_report(current_user, year, today),
+        fte=lambda value: format_decimal(value, "#,##0.00"),
+        hours=lambda value: format_decimal(value, "#,##0.0"),
+    )
+
+
+@bp.get("/reports/lbf.xlsx")
+@staff_and_clients
+@fresh_required
+def lbf_xlsx():
+    """Download the yearly apprentice report to LBF as a workbook in the order of LBF's form."""
+    today = local_today()
+    year, problem = _report_year(today)
+    if problem:
+        abort(400)
+    return _export(
+        "lbf.xlsx",
+        lbf_workbook(lbf.lbf_report(current_user, year, today), year, today),
+        XLSX_MIMETYPE,
+        f"Lærlingeindberetning LBF - {year}.xlsx",
     )

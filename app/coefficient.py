@@ -1,0 +1,75 @@
+"""The target calculator's coefficient as set by an admin (training årsværk per DKK million).
+
+The newest row of `training_coefficients` is in force; without any row, Bygherreforeningen's
+conversion figure (app.training.DEFAULT_COEFFICIENT) is, labelled as the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import TrainingCoefficient, User
+from app.training import DEFAULT_COEFFICIENT, DEFAULT_SOURCE
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    value: Decimal
+    source: str
+    is_default: bool
+    set_at: datetime | None = None
+    set_by: str | None = None
+
+
+DEFAULT = Coefficient(DEFAULT_COEFFICIENT, DEFAULT_SOURCE, True)
+
+
+def _as_decimal(value: float) -> Decimal:
+    return Decimal(str(round(value, 4))).normalize()
+
+
+def history(limit: int = 20) -> list[TrainingCoefficient]:
+    return list(
+        db.session.scalars(
+            select(TrainingCoefficient)
+            .options(joinedload(TrainingCoefficient.set_by))
+            .order_by(TrainingCoefficient.set_at.desc(), TrainingCoefficient.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def current() -> Coefficient:
+    """The coefficient in force (one query, with the admin who set it)."""
+    row = db.session.scalar(
+        select(TrainingCoefficient)
+        .options(joinedload(TrainingCoefficient.set_by))
+        .order_by(TrainingCoefficient.set_at.desc(), TrainingCoefficient.id.desc())
+        .limit(1)
+    )
+    return from_row(row)
+
+
+def from_row(row: TrainingCoefficient | None) -> Coefficient:
+    if row is None:
+        return DEFAULT
+    return Coefficient(
+        _as_decimal(row.per_million),
+        row.source,
+        False,
+        row.set_at,
+        row.set_by.name if row.set_by_id and row.set_by else None,
+    )
+
+
+def set_coefficient(value: Decimal, source: str, user: User) -> TrainingCoefficient:
+    """Put a new coefficient in force (the caller commits)."""
+    row = TrainingCoefficient(per_million=float(value), source=source, set_by_id=user.id)
+    db.session.add(row)
+    return row
