@@ -13,7 +13,7 @@ must never fail on what the database holds. So every writer passes its text thro
 - ical_text(): a calendar description: line breaks kept (icalendar escapes them), other
   control characters dropped (RFC 5545 allows none but tab).
 - filename(): a download's file name: one line, no bidi controls (which make
-  "rapport‮xcod.exe" look like "rapportexe.docx"), no path separators or characters Windows
+  "rapport<U+202E>xcod.exe" look like "rapportexe.docx"), no path separators or characters Windows
   refuses, at most MAX_FILENAME characters, never empty.
 - json_bytes(): JSON that keeps control characters (escaped, as JSON does) but never fails on
   a lone surrogate.
