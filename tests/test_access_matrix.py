@@ -14,7 +14,6 @@ added to `tests/world.py` (`Side.ids`), so no route escapes the matrix.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
 from flask import Flask
@@ -23,8 +22,11 @@ from app.access import PUBLIC, SIGNED_IN, access_rule_for
 from app.extensions import db
 from app.models import STAFF_ROLES, Role
 from tests.world import (
+    IDENTITIES,
     MISSING_ID,
     MISSING_NUMBER,
+    SKIP_ENDPOINTS,
+    Identity,
     build_url,
     build_world,
     other_side,
@@ -34,31 +36,12 @@ from tests.world import (
     wipe,
 )
 
-SKIP_ENDPOINTS = {"static"}
 # The old addresses of a project's parts (app/legacy_views.py) answer everyone the same blind
 # redirect, whatever the id: tests/test_redirects.py checks that, and that following it gives
 # the answer of the new address, which this matrix checks.
 REDIRECTS = "legacy."
 OUT_OF_RANGE = 10**20  # an id no database integer holds
 
-
-@dataclass(frozen=True)
-class Identity:
-    name: str
-    role: Role | None
-    own: str  # the side whose objects are "own"
-    other: str | None  # the side whose objects are "another's" (None: staff see everything)
-
-
-IDENTITIES = (
-    Identity("anonymous", None, "A", None),
-    Identity("coordinator", Role.COORDINATOR, "A", None),
-    Identity("admin", Role.ADMIN, "B", None),  # staff: B is as much "own" as A
-    Identity("client_a", Role.CLIENT, "A", "B"),
-    Identity("client_b", Role.CLIENT, "B", "A"),
-    Identity("contractor_a", Role.CONTRACTOR, "A", "B"),
-    Identity("contractor_b", Role.CONTRACTOR, "B", "A"),
-)
 
 # Admitted by the endpoint's rule, yet refused on the user's own object by a check in the view,
 # on purpose (documented in the view's module).

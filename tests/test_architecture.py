@@ -1,5 +1,6 @@
 """The domain is plain Python: importing a rule loads no Flask, no ORM and no views."""
 
+import ast
 import json
 import re
 import subprocess
@@ -122,3 +123,47 @@ def test_view_modules_say_they_are_views():
         if viewish(path.stem) and path.stem not in ("blueprint", "factory")
     }
     assert with_routes == named_views == set(VIEW_MODULES)
+
+
+def imported_test_modules(source: str, package: str = "tests") -> set[str]:
+    """The test modules (`test_*`) the source imports, however it spells the import."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from within the tests package
+                base = ".".join(filter(None, [package, base]))
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if any(part.startswith("test_") for part in name.split(".")):
+                found.add(name)
+    return found
+
+
+def test_no_test_file_imports_another_test_file():
+    """Shared helpers live in tests/factories.py, tests/conftest.py and small helper modules
+    (tests/world.py, tests/sites.py, ...), never in a test file: a test file can then be
+    changed, renamed or deleted on its own, and pytest never collects a test twice."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        for name in sorted(imported_test_modules(path.read_text(encoding="utf-8"), package)):
+            offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offenders == []
+
+
+def test_the_check_would_notice_a_test_file_imported():
+    spellings = (
+        "from tests.test_fuzz import form_fields",
+        "import tests.test_fuzz",
+        "from tests import test_fuzz",
+        "from .test_fuzz import form_fields",
+        "from . import test_fuzz",
+    )
+    for source in spellings:
+        assert imported_test_modules(source), source
+    assert not imported_test_modules("from tests.factories import TODAY\nimport pytest")

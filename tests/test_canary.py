@@ -16,12 +16,13 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.models import STAFF_ROLES
-from tests.test_access_matrix import IDENTITIES, SKIP_ENDPOINTS
 from tests.world import (
     CANARIES,
     CANARY_CONVERSATION,
     CANARY_OUTCOME,
     CANARY_SENSITIVE,
+    IDENTITIES,
+    SKIP_ENDPOINTS,
     build_url,
     build_world,
     response_text,

@@ -15,16 +15,14 @@ from app.extensions import db
 from app.gdpr import service as gdpr
 from app.imports import importer
 from app.models import HousingArea, Role
-from tests.test_candidates import candidate
-from tests.test_import import CLEAN_ROWS, _csv
-from tests.test_import import site as import_site  # noqa: F401 - a fixture
+from tests.import_files import CLEAN_ROWS, csv_file, import_site
 
 HX = {"HX-Request": "true"}
 
 
 def add(make, first, last, area=None, **fields) -> Candidate:
     """A candidate in a new association with `area` (none without one)."""
-    return candidate(make, first, last, area, **fields)
+    return make.resident(first, last, area, **fields)
 
 
 def results(client, q: str = "", page: int = 1) -> str:
@@ -152,8 +150,9 @@ def test_an_erased_candidate_is_not_found_by_their_old_name(client, make, coordi
     assert db.session.get(Candidate, mads.id).search_text == ""
 
 
-def test_imported_candidates_are_found(client, make, coordinator, import_site):  # noqa: F811
-    report = importer.check(_csv(*CLEAN_ROWS), "data.csv")
+def test_imported_candidates_are_found(client, make, coordinator):
+    import_site(make)
+    report = importer.check(csv_file(*CLEAN_ROWS), "data.csv")
     assert importer.save(report, make.user(Role.COORDINATOR)) == (2, 3)
     db.session.commit()
     assert found(client, "amira hassan") == ["Amira Hassan"]

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
 from app.extensions import db
 from app.models import Role
@@ -16,17 +15,7 @@ HX = {"HX-Request": "true"}
 
 
 def candidate(make, first="Mads", last="Holm", area="Gellerupparken", **fields):
-    assoc = make.association(areas=[area]) if area else None
-    person = Candidate(
-        first_name=first,
-        last_name=last,
-        association=assoc,
-        area=assoc.areas[0] if assoc else None,
-        **fields,
-    )
-    candidates_service.save(person)
-    db.session.commit()
-    return person
+    return make.resident(first, last, area, **fields)
 
 
 def form(**changes):

@@ -41,7 +41,7 @@ from app.candidates.models import Candidate
 from app.extensions import db
 from app.models import Organisation, Project
 from app.sanitise import BIDI_CONTROLS
-from tests.test_fuzz import HOSTILE, TEXT_KINDS, discover, fetch, form_fields
+from tests.fuzzing import HOSTILE, TEXT_KINDS, discover, fetch, form_fields
 from tests.world import build_url, build_world, sign_in
 
 FUZZ_VALUES = int(os.environ.get("FUZZ_VALUES", "400"))

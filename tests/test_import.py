@@ -3,12 +3,10 @@ clean file is saved, all of it in one transaction."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, datetime
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
@@ -19,94 +17,19 @@ from app.imports.reader import ReadError, parse_date, read_table
 from app.models import Phase, Role, Rung
 from app.placements import service as placement_service
 from app.placements.models import Outcome, Placement
+from tests.import_files import CLEAN_ROWS, HEADER, import_site
+from tests.import_files import csv_file as _csv
+from tests.import_files import row as _row
+from tests.import_files import upload as _upload
+from tests.import_files import xlsx_file as _xlsx
 
 HX = {"HX-Request": "true"}
-HEADER = [
-    "Fornavn",
-    "Efternavn",
-    "Telefon",
-    "Email",
-    "Boligforening",
-    "Boligområde",
-    "Henvist af",
-    "Byggesag",
-    "Virksomhed",
-    "Trin",
-    "Start",
-    "Planlagt slut",
-    "Slut",
-    "Udfald",
-    "Samtaler før match",
-]
 
 
 @pytest.fixture
 def site(make):
-    """A project in execution with a main contractor and a subcontractor, and one company that
-    is not on it."""
-    association = make.association("Brabrand Boligforening", areas=("Gellerupparken", "Toveshøj"))
-    main = make.company("Nordbyg A/S")
-    sub = make.company("Jysk Murer ApS")
-    make.company("Fremmed Byg A/S")
-    project = make.project(
-        association, "Helhedsplan Gellerup", Phase.EXECUTION, main=main, subs=[sub]
-    )
-    return project
-
-
-def _row(**values) -> dict:
-    row = {
-        "Fornavn": "Amira",
-        "Efternavn": "Hassan",
-        "Telefon": "20 30 40 50",
-        "Email": "",
-        "Boligforening": "Brabrand Boligforening",
-        "Boligområde": "Gellerupparken",
-        "Henvist af": "Jobcenter",
-        "Byggesag": "Helhedsplan Gellerup",
-        "Virksomhed": "Nordbyg A/S",
-        "Trin": "praktik",
-        "Start": "02.03.2026",
-        "Planlagt slut": "",
-        "Slut": "",
-        "Udfald": "",
-        "Samtaler før match": "",
-    }
-    row.update(values)
-    return row
-
-
-def _csv(*rows: dict, sep: str = ";", bom: bool = True, header=HEADER) -> bytes:
-    lines = [sep.join(header)] + [sep.join(str(r.get(h, "")) for h in header) for r in rows]
-    return ("\ufeff" if bom else "").encode() + "\r\n".join(lines).encode("utf-8")
-
-
-def _xlsx(*rows: dict) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append([row.get(h) for h in HEADER])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-# A clean file: two people, three placements; Amira climbs from internship to wage subsidy.
-CLEAN_ROWS = (
-    _row(Slut="12.04.2026", Udfald="næste trin"),
-    _row(Trin="løntilskud", Start="13.04.2026", Virksomhed="Jysk Murer ApS"),
-    _row(
-        Fornavn="Jonas",
-        Efternavn="Berg",
-        Telefon="",
-        Email="jonas@example.dk",
-        Boligområde="Toveshøj",
-        Trin="Ordinær ansættelse",
-        Start="2026-05-01",
-        **{"Samtaler før match": "3", "Henvist af": "street_worker"},
-    ),
-)
+    """The project (and the companies) the rows of tests/import_files.py name."""
+    return import_site(make)
 
 
 def _counts() -> tuple[int, int, int]:
@@ -387,10 +310,6 @@ def test_a_failure_half_way_leaves_the_database_unchanged(site, monkeypatch):
 
 
 # --- the web pages -------------------------------------------------------------------------
-
-
-def _upload(data: bytes, name: str = "data.csv", **fields) -> dict:
-    return {"file": (io.BytesIO(data), name), **fields}
 
 
 def _token(html: str) -> str:

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Phase, Role
 from app.placements.models import Placement
 from tests.factories import approve_agreement
-from tests.test_placements import place, talk
+from tests.placing import place, talk
 
 
 @pytest.fixture

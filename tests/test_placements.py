@@ -6,12 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from app.candidates import service as candidates_service
-from app.candidates.models import Candidate, Conversation
+from app.candidates.models import Candidate
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.openings.models import Opening, OpeningStatus
 from app.placements.models import Outcome, Placement
 from app.placements.rules import Durations, add_months
+from tests.placing import place, talk
 
 HX = {"HX-Request": "true"}
 
@@ -38,24 +39,6 @@ def site(make, login):
         person=person,
         assoc=assoc,
     )
-
-
-def talk(person, kind="pre_match", day=date(2026, 3, 1)):
-    db.session.add(Conversation(candidate_id=person.id, held_on=day, kind=kind))
-    db.session.commit()
-
-
-def place(client, site, **changes):
-    data = {
-        "candidate_id": site["person"].id,
-        "project_id": site["project"].id,
-        "company_id": site["main"].id,
-        "rung": "wage_subsidy",
-        "start_date": "2026-03-16",
-        "planned_end": "",
-    }
-    data.update(changes)
-    return client.post("/placements/new", data=data)
 
 
 def test_no_match_without_a_conversation_first(client, site):

@@ -15,48 +15,15 @@ from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import Phase, Role, utcnow
 from app.openings.models import Opening
-from app.placements import service as placement_service
 from app.placements.models import Placement
 from tests.factories import TODAY, add_candidate, add_placement, approve_agreement, days_ago
+from tests.sites import progress_page as page
+from tests.sites import progress_site
 
 
 @pytest.fixture
 def site(make):
-    """A running project with a main contractor and a subcontractor, two residents on the
-    main contractor's ladder and one at the subcontractor."""
-    assoc = make.association("Boligforeningen Vestbo")
-    main, sub = make.company("Hovedentreprenør A/S"), make.company("Underentreprenør ApS")
-    project = make.project(
-        assoc,
-        "Helhedsplan Gellerup",
-        Phase.EXECUTION,
-        main=main,
-        subs=[sub],
-        execution_start=days_ago(300),
-        execution_end=TODAY + timedelta(days=300),
-    )
-    coordinator = make.user(Role.COORDINATOR, name="Karen Koordinator")
-    approve_agreement(project, coordinator)
-    mads = add_candidate("Mads", "Mikkelsen", assoc)
-    ahmed = add_candidate("Ahmed", "Hassan", assoc)
-    sara = add_candidate("Sara", "Sørensen", assoc)
-    add_placement(mads, project, main, "internship", days_ago(200), days_ago(160), "next_rung")
-    add_placement(mads, project, main, "wage_subsidy", days_ago(159), days_ago(100), "next_rung")
-    add_placement(mads, project, main, "ordinary", days_ago(99))
-    add_placement(ahmed, project, main, "wage_subsidy", days_ago(150))
-    add_placement(sara, project, sub, "apprenticeship", days_ago(30))
-    placement_service.record_conversation(
-        mads, days_ago(10), "retention", "Hemmelig note om helbred"
-    )
-    db.session.commit()
-    return dict(
-        project=project, assoc=assoc, main=main, sub=sub, coordinator=coordinator,
-        mads=mads, ahmed=ahmed, sara=sara,
-    )  # fmt: skip
-
-
-def page(client, project):
-    return client.get(f"/projects/{project.id}/progress")
+    return progress_site(make)
 
 
 DASHBOARD_SECTIONS = ("active", "retention", "meetings", "openings")

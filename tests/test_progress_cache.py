@@ -1,7 +1,7 @@
 """Counted progress is cached per worker by what it is counted from: never stale, never
 asked for twice.
 
-The site is the one of tests/test_progress.py: 5 courses counted (Mads 3 rungs, Ahmed 1,
+The site is tests/sites.py's progress site: 5 courses counted (Mads 3 rungs, Ahmed 1,
 Sara's apprenticeship), target 8 courses and 2 apprenticeships.
 """
 
@@ -26,7 +26,13 @@ from tests.factories import (
     approve_agreement,
     days_ago,
 )
-from tests.test_progress import page, site  # noqa: F401  (site is the fixture)
+from tests.sites import progress_page as page
+from tests.sites import progress_site
+
+
+@pytest.fixture
+def site(make):
+    return progress_site(make)
 
 
 def counted_on_page(client, project) -> tuple[int, int]:
@@ -43,7 +49,7 @@ def stamp_of(project_id: int) -> str:
 
 
 @pytest.fixture
-def staff(client, login, site):  # noqa: F811
+def staff(client, login, site):
     login(site["coordinator"])
     return site
 
@@ -230,7 +236,7 @@ def test_the_ladder_is_paged_the_same_whether_counted_already_or_not(
     client,
     login,
     make,
-    site,  # noqa: F811
+    site,
     role,
     monkeypatch,
 ):

@@ -28,8 +28,8 @@ from app.imports import importer
 from app.meetings.models import Meeting
 from app.models import Organisation, Project, Role
 from app.reports.models import ReportNarrative
-from tests.test_fuzz import form_fields
-from tests.test_import import _row, _upload, _xlsx, site  # noqa: F401  (site is a fixture)
+from tests import import_files
+from tests.fuzzing import form_fields
 from tests.world import build_world, sign_in
 
 RLO = "\u202e"
@@ -250,9 +250,11 @@ def test_the_import_refuses_an_alt_enter_line_break_beside_the_row(
     ctx,
     make,
     login,
-    site,  # noqa: F811
 ):
-    data = _xlsx(_row(Fornavn="Anna\nMarie"), _row(Fornavn="Bo", Telefon="20\t30"))
+    import_files.import_site(make)
+    data = import_files.xlsx_file(
+        import_files.row(Fornavn="Anna\nMarie"), import_files.row(Fornavn="Bo", Telefon="20\t30")
+    )
     report = importer.check(data, "personer.xlsx")
     errors = {row.number: row.errors for row in report.rows}
     message = "Contains a line break or a control character; write it on one line."
@@ -264,7 +266,9 @@ def test_the_import_refuses_an_alt_enter_line_break_beside_the_row(
     with client.session_transaction() as session:
         session["_user_id"] = make.user(Role.COORDINATOR).get_id()
         mark_signed_in(session)
-    html = client.post("/imports/", data=_upload(data, "personer.xlsx")).get_data(as_text=True)
+    html = client.post("/imports/", data=import_files.upload(data, "personer.xlsx")).get_data(
+        as_text=True
+    )
     assert html.count("Indeholder et linjeskift eller et kontroltegn") == 2
     assert db.session.scalar(select(Candidate).where(Candidate.first_name.like("Anna%"))) is None
 

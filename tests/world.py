@@ -284,6 +284,30 @@ def wipe() -> None:
                 conn.execute(text(f"DELETE FROM {name}"))
 
 
+# --- who asks -------------------------------------------------------------------------------
+
+SKIP_ENDPOINTS = {"static"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    role: Role | None
+    own: str  # the side whose objects are "own"
+    other: str | None  # the side whose objects are "another's" (None: staff see everything)
+
+
+IDENTITIES = (
+    Identity("anonymous", None, "A", None),
+    Identity("coordinator", Role.COORDINATOR, "A", None),
+    Identity("admin", Role.ADMIN, "B", None),  # staff: B is as much "own" as A
+    Identity("client_a", Role.CLIENT, "A", "B"),
+    Identity("client_b", Role.CLIENT, "B", "A"),
+    Identity("contractor_a", Role.CONTRACTOR, "A", "B"),
+    Identity("contractor_b", Role.CONTRACTOR, "B", "A"),
+)
+
+
 # --- requests ---------------------------------------------------------------------------------
 
 
