@@ -26,7 +26,7 @@ from app.agreements.models import AgreementVersion
 from app.audit.models import AuditEvent
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
-from app.enums import ConversationKind, JobFunction, Outcome, Rung
+from app.enums import ConversationKind, JobFunction, MeetingKind, Outcome, Rung
 from app.extensions import db
 from app.meetings import kickoff, monthly
 from app.meetings.calendar import COPENHAGEN
@@ -394,6 +394,25 @@ class Factories:
             last_date=last_date or first_date + timedelta(days=365),
             **series_fields,
         )
+
+    def meeting(
+        self,
+        project: Project,
+        kind: MeetingKind | str = MeetingKind.MONTHLY,
+        starts_at: datetime | None = None,
+        **kw,
+    ) -> Meeting:
+        """One meeting row on its own, for what a series cannot lay out (a series makes only
+        coming meetings): one already held, or one at an exact moment. A monthly one carries
+        its start as its original start, as a series' meetings do. By default 3 days from now.
+        """
+        starts_at = starts_at or utcnow() + timedelta(days=3)
+        meeting = Meeting(project_id=project.id, kind=MeetingKind(kind), starts_at=starts_at, **kw)
+        if meeting.kind == MeetingKind.MONTHLY and meeting.original_start is None:
+            meeting.original_start = starts_at
+        db.session.add(meeting)
+        db.session.commit()
+        return meeting
 
     def monthly_meeting(self, project: Project, **series_fields) -> Meeting:
         """The first coming monthly meeting (a series made if the project has none)."""

@@ -22,7 +22,6 @@ from app.gdpr.redact import MARKER, person_pattern
 from app.meetings import kickoff, monthly
 from app.meetings.calendar import COPENHAGEN
 from app.models import Phase, Role
-from app.openings.models import Opening
 from app.reports.models import ReportNarrative
 from tests.factories import Factories
 
@@ -118,18 +117,14 @@ def _plant(make: Factories, coordinator) -> dict:
     item = monthly.add_item(
         first, "Følg op med 71234567", "Quetzalina Brøndumsen", None, coordinator
     )
-    opening = Opening(
-        project_id=project.id,
-        company_id=project.companies[0].company_id,
-        function="site_labourer",
+    opening = make.opening(
+        project,
+        project.companies[0].company,
+        coordinator,
         expected_start=TODAY,
-        rung="internship",
         note="Tænkt til Quetzalina Brøndumsen",
-        reported_by_id=coordinator.id,
     )
-    narrative = ReportNarrative(project_id=project.id, text="Quetzalina Brøndumsen trives.")
-    db.session.add_all([opening, narrative])
-    db.session.commit()
+    narrative = make.narrative(project, "Quetzalina Brøndumsen trives.")
     return {
         "person": person,
         "project": project,

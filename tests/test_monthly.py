@@ -15,7 +15,6 @@ from app.extensions import db
 from app.meetings import monthly
 from app.meetings.models import ActionItem, Meeting, MeetingKind
 from app.models import Phase, Role
-from app.openings.models import Opening
 from app.placements import service as placement_service
 from app.placements.models import Placement
 
@@ -130,36 +129,20 @@ def test_the_series_calendar_recurs_and_keeps_its_uid(client, world):
     assert again["uid"] == master["uid"] and int(again["sequence"]) > int(master["sequence"])
 
 
-def test_the_agenda_is_built_from_the_data(client, world):
+def test_the_agenda_is_built_from_the_data(client, make, world):
     project = world["project"]
     plan(client, project)
     meeting = meetings(project)[0]
-    person = Candidate(first_name="Mads", last_name="Holm", association=world["assoc"])
-    db.session.add(person)
-    db.session.flush()
-    placement_service.insert(
-        [
-            Placement(
-                candidate_id=person.id,
-                project_id=project.id,
-                company_id=world["main"].id,
-                rung="wage_subsidy",
-                start_date=meeting.starts_at.date() - timedelta(days=20),
-            )
-        ]
+    person = make.candidate("Mads", "Holm", world["assoc"])
+    start = meeting.starts_at.date() - timedelta(days=20)
+    make.placement(person, project, world["main"], "wage_subsidy", start)
+    make.opening(
+        project,
+        world["sub"],
+        world["coordinator"],
+        trade="Murer",
+        expected_start=meeting.starts_at.date() + timedelta(days=10),
     )
-    db.session.add(
-        Opening(
-            project_id=project.id,
-            company_id=world["sub"].id,
-            function="site_labourer",
-            trade="Murer",
-            expected_start=meeting.starts_at.date() + timedelta(days=10),
-            rung="internship",
-            reported_by_id=world["coordinator"].id,
-        )
-    )
-    db.session.commit()
     html = client.get(f"/projects/{project.id}/meetings/{meeting.id}").get_data(as_text=True)
     assert "Mads Holm" in html and "Murer" in html
     assert "Hvor mange lærlinge har I lige nu?" in html

@@ -16,8 +16,14 @@ from app.extensions import db
 from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import Meeting, MeetingKind, MeetingParticipant
 from app.models import Phase, Role
-from app.openings.models import Opening, OpeningStatus
-from tests.factories import add_candidate, add_placement, approve_agreement
+from app.openings.models import OpeningStatus
+from tests.factories import (
+    Factories,
+    add_candidate,
+    add_placement,
+    approve_agreement,
+    at_copenhagen,
+)
 
 TODAY = date.today()
 # A meeting held in the past: Tuesday 3 November of last year, 8.30 in Copenhagen.
@@ -43,35 +49,23 @@ def site(make, login):
 
 
 def held_meeting(project, on: date = HELD_ON) -> Meeting:
-    start = datetime.combine(on, time(8, 30), COPENHAGEN).astimezone(UTC)
-    meeting = Meeting(
-        project_id=project.id,
-        kind=MeetingKind.MONTHLY,
-        starts_at=start,
-        original_start=start,
-        duration_minutes=60,
-        place="Skurvognen",
+    start = at_copenhagen(on, time(8, 30))
+    return Factories().meeting(
+        project, MeetingKind.MONTHLY, start, duration_minutes=60, place="Skurvognen"
     )
-    db.session.add(meeting)
-    db.session.commit()
-    return meeting
 
 
 def opening(project, company, reporter, function="site_labourer", trade="", created=None):
-    row = Opening(
-        project_id=project.id,
-        company_id=company.id,
-        function=function,
-        trade=trade,
+    stamps = {"created_at": created, "updated_at": created} if created is not None else {}
+    return Factories().opening(
+        project,
+        company,
+        reporter,
+        function,
         expected_start=HELD_ON + timedelta(days=20),
-        rung="internship",
-        reported_by_id=reporter.id,
+        trade=trade,
+        **stamps,
     )
-    if created is not None:
-        row.created_at = row.updated_at = created
-    db.session.add(row)
-    db.session.commit()
-    return row
 
 
 def docx_text(data: bytes) -> str:

@@ -14,6 +14,7 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.openings.models import JobFunction, Opening, OpeningStatus
+from tests.factories import Factories
 
 HX = {"HX-Request": "true"}
 
@@ -31,19 +32,8 @@ def site(make):
 
 
 def _opening(project, company, reporter, **kw) -> Opening:
-    opening = Opening(
-        project_id=project.id,
-        company_id=company.id,
-        function=kw.pop("function", JobFunction.SITE_LABOURER),
-        trade=kw.pop("trade", ""),
-        expected_start=kw.pop("expected_start", local_today() + timedelta(days=30)),
-        rung=kw.pop("rung", Rung.INTERNSHIP),
-        reported_by_id=reporter.id,
-        **kw,
-    )
-    db.session.add(opening)
-    db.session.commit()
-    return opening
+    kw.setdefault("expected_start", local_today() + timedelta(days=30))
+    return Factories().opening(project, company, reporter, **kw)
 
 
 def _form(company_id, **overrides) -> dict:

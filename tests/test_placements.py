@@ -9,7 +9,7 @@ from app.candidates import service as candidates_service
 from app.candidates.models import Candidate
 from app.extensions import db
 from app.models import Phase, Role, Rung
-from app.openings.models import Opening, OpeningStatus
+from app.openings.models import OpeningStatus
 from app.placements.models import Outcome, Placement
 from app.placements.rules import Durations, add_months
 from tests.placing import place, talk
@@ -169,18 +169,14 @@ def test_the_top_of_the_ladder_has_no_next_rung(client, site):
     assert len(db.session.scalars(select(Placement)).all()) == 1
 
 
-def test_matching_a_reported_opening_marks_it_matched(client, site):
+def test_matching_a_reported_opening_marks_it_matched(client, make, site):
     talk(site["person"])
-    opening = Opening(
-        project_id=site["project"].id,
-        company_id=site["sub"].id,
-        function="site_labourer",
+    opening = make.opening(
+        site["project"],
+        site["sub"],
+        site["coordinator"],
         expected_start=date.today() + timedelta(days=7),
-        rung="internship",
-        reported_by_id=site["coordinator"].id,
     )
-    db.session.add(opening)
-    db.session.commit()
     listing = client.get("/placements/openings").get_data(as_text=True)
     assert f"/placements/new?opening_id={opening.id}" in listing
     page = client.get(f"/placements/new?opening_id={opening.id}").get_data(as_text=True)

@@ -12,9 +12,7 @@ from sqlalchemy import event
 
 from app.agreements.models import AgreementVersion
 from app.extensions import db
-from app.meetings.models import Meeting
 from app.models import Phase, Role, utcnow
-from app.openings.models import Opening
 from app.placements.models import Placement
 from tests.factories import TODAY, add_candidate, add_placement, approve_agreement, days_ago
 from tests.sites import progress_page as page
@@ -254,33 +252,11 @@ def test_the_start_page_shows_what_needs_attention(client, login, make, site):
     project = site["project"]
     # Ahmed: running wage subsidy since 150 days, no retention conversation: due.
     # Mads: a retention conversation 10 days ago: not due. Sara: started 30 days ago: due.
-    meeting = Meeting(
-        project_id=project.id,
-        kind="monthly",
-        starts_at=utcnow() + timedelta(days=3),
-        place="Skurvognen",
-    )
-    far = Meeting(project_id=project.id, kind="monthly", starts_at=utcnow() + timedelta(days=30))
-    reporter = make.user(Role.CONTRACTOR, site["main"])
-    opening = Opening(
-        project_id=project.id,
-        company_id=site["main"].id,
-        function="site_labourer",
-        expected_start=TODAY + timedelta(days=20),
-        rung="internship",
-        reported_by_id=reporter.id,
-    )
-    matched = Opening(
-        project_id=project.id,
-        company_id=site["main"].id,
-        function="painter",
-        expected_start=TODAY,
-        rung="internship",
-        status="matched",
-        reported_by_id=reporter.id,
-    )
-    db.session.add_all([meeting, far, opening, matched])
-    db.session.commit()
+    make.meeting(project, starts_at=utcnow() + timedelta(days=3), place="Skurvognen")
+    make.meeting(project, starts_at=utcnow() + timedelta(days=30))
+    reporter = make.contractor(site["main"])
+    make.opening(project, site["main"], reporter, expected_start=TODAY + timedelta(days=20))
+    make.opening(project, site["main"], reporter, "painter", expected_start=TODAY, status="matched")
     login(site["coordinator"])
     html = start_page(client)
 
@@ -357,20 +333,8 @@ def populate(make, n: int, coordinator) -> None:
         approve_agreement(project, coordinator)
         person = add_candidate(f"Person{i}", "Test", project.client)
         add_placement(person, project, main, "internship", days_ago(60 + i))
-        db.session.add(
-            Meeting(project_id=project.id, kind="monthly", starts_at=utcnow() + timedelta(days=2))
-        )
-        db.session.add(
-            Opening(
-                project_id=project.id,
-                company_id=main.id,
-                function="site_labourer",
-                expected_start=TODAY,
-                rung="internship",
-                reported_by_id=coordinator.id,
-            )
-        )
-        db.session.commit()
+        make.meeting(project, starts_at=utcnow() + timedelta(days=2))
+        make.opening(project, main, coordinator, expected_start=TODAY)
 
 
 def count_statements(client, url: str) -> int:

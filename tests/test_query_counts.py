@@ -24,9 +24,7 @@ import pytest
 from app.agreements import service as agreements
 from app.core.dashboard import SECTION_LIMIT
 from app.extensions import db
-from app.meetings.models import Meeting
 from app.models import Organisation, Phase, Project, Role, User, utcnow
-from app.openings.models import Opening
 from tests.factories import TODAY, add_candidate, add_placement, approve_agreement, days_ago
 from tests.forms import read_form
 from tests.querycount import Statements, measure
@@ -79,24 +77,8 @@ class Site:
             add_placement(person, project, sub, "internship", days_ago(60 + i))
             main_project = db.session.get(Project, self.project_id)
             add_placement(person, main_project, main, "wage_subsidy", days_ago(40 + i))
-            db.session.add_all(
-                [
-                    Meeting(
-                        project_id=project.id,
-                        kind="monthly",
-                        starts_at=utcnow() + timedelta(days=2),
-                    ),
-                    Opening(
-                        project_id=project.id,
-                        company_id=sub.id,
-                        function="site_labourer",
-                        expected_start=TODAY,
-                        rung="internship",
-                        reported_by_id=coordinator.id,
-                    ),
-                ]
-            )
-            db.session.commit()
+            self.make.meeting(project, starts_at=utcnow() + timedelta(days=2))
+            self.make.opening(project, sub, coordinator, expected_start=TODAY)
         self.size = to
 
 
