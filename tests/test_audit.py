@@ -14,17 +14,15 @@ from app.audit.models import AuditEvent, AuditLogIsAppendOnly
 from app.candidates.models import Candidate, SensitiveNote
 from app.extensions import db
 from app.models import Phase, Role, User, utcnow
-from tests.factories import add_placement
+from tests.factories import Factories, add_placement
 
 HX = {"HX-Request": "true"}
 SECRET_NAME = ("Zyxwv", "Qwerty")
 
 
 def add_candidate(first="Mads", last="Holm", **fields) -> Candidate:
-    person = Candidate(first_name=first, last_name=last, **fields)
-    db.session.add(person)
-    db.session.commit()
-    return person
+    """Someone outside social housing (the audit log does not care where people live)."""
+    return Factories().resident(first, last, None, **fields)
 
 
 def add_event(action="view_candidate", user=None, candidate_id=None, at=None, target=""):

@@ -13,13 +13,13 @@ from sqlalchemy import String, Text, event, func, select
 
 from app.audit.models import AuditEvent
 from app.candidates import service as candidates_service
-from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
+from app.candidates.models import Candidate, Conversation, SensitiveNote
 from app.extensions import db
 from app.gdpr import service
 from app.models import Role
-from app.placements import service as placement_service
 from app.placements.models import Placement
 from app.placements.progress_data import project_progress
+from tests.factories import Factories
 
 TODAY = date.today()
 HX = {"HX-Request": "true"}
@@ -56,53 +56,21 @@ def plant(make, recorder, first="Mads", project=None, company=None) -> Candidate
         created_by_id=recorder.id,
     )
     candidates_service.save(person)
-    db.session.flush()
-    person.consents.append(
-        Consent(purpose="registration", given_on=days_ago(100), recorded_by_id=recorder.id)
-    )
-    person.consents.append(
-        Consent(
-            purpose="employers",
-            given_on=days_ago(90),
-            recorded_by_id=recorder.id,
-            withdrawn_on=days_ago(10),
-            withdrawn_by_id=recorder.id,
-        )
-    )
-    person.conversations.append(
-        Conversation(
-            held_on=days_ago(80),
-            kind="pre_match",
-            notes=f"{PII}-conversation-{first}",
-            created_by_id=recorder.id,
-        )
-    )
-    db.session.add(
-        SensitiveNote(
-            candidate_id=person.id, text=f"{PII}-sensitive-{first}", created_by_id=recorder.id
-        )
-    )
+    db.session.commit()
+    make.consent(person, "registration", days_ago(100), recorder)
+    make.consent(person, "employers", days_ago(90), recorder, withdrawn_on=days_ago(10))
+    make.conversation(person, days_ago(80), "pre_match", f"{PII}-conversation-{first}", recorder)
+    make.sensitive_note(person, f"{PII}-sensitive-{first}", recorder)
     if project is not None:
         for rung, start, end, outcome in (
             ("internship", days_ago(70), days_ago(40), "next_rung"),
             ("wage_subsidy", days_ago(39), days_ago(5), "ended_early"),
         ):
-            placement_service.insert(
-                [
-                    Placement(
-                        candidate_id=person.id,
-                        project_id=project.id,
-                        company_id=company.id,
-                        rung=rung,
-                        start_date=start,
-                        actual_end=end,
-                        outcome=outcome,
-                        outcome_reason=f"{PII}-reason-{rung}-{first}",
-                    )
-                ]
+            reason = f"{PII}-reason-{rung}-{first}"
+            make.placement(
+                person, project, company, rung, start, end, outcome, outcome_reason=reason
             )
-    db.session.add(AuditEvent(user_id=recorder.id, action="view_candidate", candidate_id=person.id))
-    db.session.commit()
+    make.audit_event("view_candidate", person, recorder)
     return person
 
 
@@ -285,18 +253,7 @@ def test_the_erase_page_counts_what_goes_and_warns_of_a_running_placement(
     assert summary == service.ErasureSummary(
         conversations=1, sensitive_notes=1, consents=2, placements=2, running_placements=0
     )
-    placement_service.insert(
-        [
-            Placement(
-                candidate_id=person.id,
-                project_id=project.id,
-                company_id=company.id,
-                rung="ordinary",
-                start_date=days_ago(4),
-            )
-        ]
-    )
-    db.session.commit()
+    make.placement(person, project, company, "ordinary", days_ago(4))
     assert service.erasure_summary(person, TODAY).running_placements == 1
     html = client.get(f"/gdpr/candidates/{person.id}/erase").get_data(as_text=True)
     assert 'role="alert"' in html
@@ -307,16 +264,8 @@ def test_the_erase_page_counts_what_goes_and_warns_of_a_running_placement(
 
 
 def _candidate(first: str, registered: date, **extra) -> Candidate:
-    person = Candidate(
-        first_name=first,
-        last_name="Retention",
-        created_at=moment(registered),
-        updated_at=moment(registered),
-        **extra,
-    )
-    db.session.add(person)
-    db.session.commit()
-    return person
+    stamps = {"created_at": moment(registered), "updated_at": moment(registered)}
+    return Factories().resident(first, "Retention", None, **stamps, **extra)
 
 
 @pytest.fixture
@@ -326,20 +275,7 @@ def people(make, site):
     long_ago = days_ago(3 * 365)
 
     def place(person, start, end=None, planned=None):
-        placement_service.insert(
-            [
-                Placement(
-                    candidate_id=person.id,
-                    project_id=project.id,
-                    company_id=company.id,
-                    rung="apprenticeship",
-                    start_date=start,
-                    actual_end=end,
-                    planned_end=planned,
-                )
-            ]
-        )
-        db.session.commit()
+        make.placement(person, project, company, "apprenticeship", start, end, planned_end=planned)
 
     quiet = _candidate("Quiet", long_ago)
     talked = _candidate("Talked", long_ago)

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements.models import Placement, TrainingScheme
 from app.reports.aarsvaerk import TrainingPeriod, training_year
+from tests.factories import Factories
 
 YEAR = 2025
 TODAY = date(2026, 11, 30)
@@ -26,19 +27,7 @@ def hand(days: int, hours_per_week: int = 37) -> float:
 
 
 def place(project, candidate, company, rung, start, end=None, **kw) -> Placement:
-    placement = Placement(
-        candidate_id=candidate.id,
-        project_id=project.id,
-        company_id=company.id,
-        rung=rung,
-        start_date=start,
-        actual_end=end,
-        retention_since=start,
-        **kw,
-    )
-    db.session.add(placement)
-    db.session.commit()
-    return placement
+    return Factories().placement(candidate, project, company, rung, start, end, **kw)
 
 
 @pytest.fixture

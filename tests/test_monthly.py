@@ -10,13 +10,10 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from sqlalchemy import select
 
-from app.candidates.models import Candidate, SensitiveNote
 from app.extensions import db
 from app.meetings import monthly
 from app.meetings.models import ActionItem, Meeting, MeetingKind
 from app.models import Phase, Role
-from app.placements import service as placement_service
-from app.placements.models import Placement
 
 HX = {"HX-Request": "true"}
 YEAR = date.today().year + 1
@@ -223,24 +220,14 @@ def test_moving_into_the_past_is_refused(client, world):
     assert response.status_code == 422
 
 
-def test_minutes_in_word_use_initials_and_no_sensitive_notes(client, world):
+def test_minutes_in_word_use_initials_and_no_sensitive_notes(client, make, world):
     project = world["project"]
     plan(client, project)
     meeting = meetings(project)[0]
-    person = Candidate(first_name="Mads", last_name="Holm", association=world["assoc"])
-    db.session.add(person)
-    db.session.flush()
-    db.session.add(SensitiveNote(candidate_id=person.id, text="CANARY-4711"))
-    placement_service.insert(
-        [
-            Placement(
-                candidate_id=person.id,
-                project_id=project.id,
-                company_id=world["main"].id,
-                rung="internship",
-                start_date=meeting.starts_at.date() - timedelta(days=3),
-            )
-        ]
+    person = make.candidate("Mads", "Holm", world["assoc"])
+    make.sensitive_note(person, "CANARY-4711")
+    make.placement(
+        person, project, world["main"], "internship", meeting.starts_at.date() - timedelta(days=3)
     )
     meeting.minutes = "Vi talte om stilladset.\n\nNæste gang: lærlinge."
     db.session.commit()
@@ -260,21 +247,9 @@ def test_who_sees_what(client, make, login, world):
     meeting = meetings(project)[0]
     for company, name in ((world["main"], "Mads Holm"), (world["sub"], "Sara Nielsen")):
         first, last = name.split()
-        person = Candidate(first_name=first, last_name=last, association=world["assoc"])
-        db.session.add(person)
-        db.session.flush()
-        placement_service.insert(
-            [
-                Placement(
-                    candidate_id=person.id,
-                    project_id=project.id,
-                    company_id=company.id,
-                    rung="internship",
-                    start_date=meeting.starts_at.date() - timedelta(days=3),
-                )
-            ]
-        )
-    db.session.commit()
+        person = make.candidate(first, last, world["assoc"])
+        start = meeting.starts_at.date() - timedelta(days=3)
+        make.placement(person, project, company, "internship", start)
     url = f"/projects/{project.id}/meetings/{meeting.id}"
     login(make.user(Role.CONTRACTOR, world["sub"]))
     html = client.get(url).get_data(as_text=True)

@@ -7,11 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, update
 
-from app.candidates.models import Candidate, Conversation
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements import service
-from app.placements import service as placement_service
 from app.placements.models import Outcome, Placement
 
 CONFLICT = "Someone else changed this placement after you opened the page"
@@ -25,21 +23,11 @@ def placement(make, login, client):
     assoc = make.association("Vestbo", areas=["Gellerupparken"])
     main = make.company("Nordbyg")
     project = make.project(assoc, "Gellerup", Phase.EXECUTION, main=main)
-    person = Candidate(first_name="Mads", last_name="Holm", association=assoc, area=assoc.areas[0])
-    db.session.add(person)
-    db.session.flush()
-    db.session.add(Conversation(candidate_id=person.id, held_on=date(2026, 3, 1), kind="pre_match"))
-    placement = Placement(
-        candidate_id=person.id,
-        project_id=project.id,
-        company_id=main.id,
-        rung=Rung.INTERNSHIP,
-        start_date=date(2026, 3, 2),
-        planned_end=date(2026, 4, 30),
+    person = make.candidate("Mads", "Holm", assoc)
+    make.conversation(person, date(2026, 3, 1), "pre_match")
+    return make.placement(
+        person, project, main, Rung.INTERNSHIP, date(2026, 3, 2), planned_end=date(2026, 4, 30)
     )
-    placement_service.insert([placement])
-    db.session.commit()
-    return placement
 
 
 def end(client, placement, version, **changes):

@@ -17,15 +17,11 @@ from tests.placing import place, talk
 def site(make, login):
     """A project in execution from 1 January 2026 to 31 December 2027 (the factory's), whose
     agreement counts a rung once it has lasted its minimum duration."""
-    from app.candidates.models import Candidate
-
     coordinator = login(make.user(Role.COORDINATOR))
     assoc = make.association("Vestbo", areas=["Gellerupparken"])
     main = make.company("Nordbyg")
     project = make.project(assoc, "Gellerup", Phase.EXECUTION, main=main)
-    person = Candidate(first_name="Mads", last_name="Holm", association=assoc, area=assoc.areas[0])
-    db.session.add(person)
-    db.session.commit()
+    person = make.candidate("Mads", "Holm", assoc)
     talk(person, day=date(2025, 11, 1))
     return dict(coordinator=coordinator, project=project, main=main, person=person, assoc=assoc)
 

@@ -18,7 +18,7 @@ from app.auth.models import LoginFailure
 from app.auth.passwords import common_passwords, password_problems
 from app.auth.privacy import PERSONAL_DATA_ENDPOINTS
 from app.auth.throttle import DatabaseCounter, Limit, RedisCounter
-from app.candidates.models import Candidate, SensitiveNote
+from app.candidates.models import SensitiveNote
 from app.extensions import db
 from app.models import Role, User, utcnow
 from tests.factories import PASSWORD
@@ -298,11 +298,8 @@ def test_the_migration_signs_everyone_out_once(tmp_path):
 
 @pytest.fixture
 def person(make):
-    person = Candidate(first_name="Mads", last_name="Holm")
-    db.session.add(person)
-    db.session.flush()
-    db.session.add(SensitiveNote(candidate_id=person.id, text="CANARY-helbred-42"))
-    db.session.commit()
+    person = make.resident("Mads", "Holm", area=None)
+    make.sensitive_note(person, "CANARY-helbred-42")
     return person
 
 
