@@ -10,11 +10,12 @@ from app.placements import service as placement_service
 from tests.factories import TODAY, add_candidate, add_placement, approve_agreement, days_ago
 
 
-def progress_site(make) -> dict:
+def progress_site(make, retention_note: str = "Hemmelig note om helbred") -> dict:
     """A running project with a main contractor and a subcontractor, two residents on the
     main contractor's ladder and one at the subcontractor (tests/test_progress.py,
-    tests/test_progress_cache.py): 5 courses counted (Mads 3 rungs, Ahmed 1, Sara's
-    apprenticeship) against a target of 8 courses and 2 apprenticeships."""
+    tests/test_progress_cache.py, tests/test_reports.py): 5 courses counted (Mads 3 rungs,
+    Ahmed 1, Sara's apprenticeship) against a target of 8 courses and 2 apprenticeships. Mads
+    had a retention conversation 10 days ago, noted as `retention_note`."""
     assoc = make.association("Boligforeningen Vestbo")
     main, sub = make.company("Hovedentreprenør A/S"), make.company("Underentreprenør ApS")
     project = make.project(
@@ -36,9 +37,7 @@ def progress_site(make) -> dict:
     add_placement(mads, project, main, "ordinary", days_ago(99))
     add_placement(ahmed, project, main, "wage_subsidy", days_ago(150))
     add_placement(sara, project, sub, "apprenticeship", days_ago(30))
-    placement_service.record_conversation(
-        mads, days_ago(10), "retention", "Hemmelig note om helbred"
-    )
+    placement_service.record_conversation(mads, days_ago(10), "retention", retention_note)
     db.session.commit()
     return dict(
         project=project, assoc=assoc, main=main, sub=sub, coordinator=coordinator,

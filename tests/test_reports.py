@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from docx.oxml.ns import qn
 from PIL import Image
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.agreements.document_model import (
     AgreementDocument,
@@ -29,16 +29,16 @@ from app.agreements.document_model import (
     to_text,
 )
 from app.agreements.docx_writer import to_docx
-from app.candidates.models import SensitiveNote
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements import counting
-from app.placements import service as placement_service
+from app.placements.models import Placement
 from app.placements.progress_data import project_facts, project_progress, projects_progress
 from app.reports import aarsvaerk as av
 from app.reports import chart
 from app.reports.models import ReportNarrative
 from tests.factories import add_candidate, add_placement, approve_agreement
+from tests.sites import progress_site
 from tests.xlsx_helpers import row_values, value_of
 
 TODAY = date.today()
@@ -56,36 +56,14 @@ def site(make):
     """A running project: Mads climbs three rungs and Ahmed one at the main contractor, Sara
     is an apprentice at the subcontractor; secrets wait in a sensitive note, a conversation and
     an outcome reason."""
-    assoc = make.association("Boligforeningen Vestbo")
-    main, sub = make.company("Hovedentreprenør A/S"), make.company("Underentreprenør ApS")
-    project = make.project(
-        assoc,
-        "Helhedsplan Gellerup",
-        Phase.EXECUTION,
-        main=main,
-        subs=[sub],
-        execution_start=days_ago(300),
-        execution_end=TODAY + timedelta(days=300),
-    )
-    coordinator = make.user(Role.COORDINATOR, name="Karen Koordinator")
-    approve_agreement(project, coordinator)
-    mads = add_candidate("Mads", "Mikkelsen", assoc)
-    ahmed = add_candidate("Ahmed", "Hassan", assoc)
-    sara = add_candidate("Sara", "Sørensen", assoc)
-    add_placement(mads, project, main, "internship", days_ago(200), days_ago(160), "next_rung")
-    add_placement(mads, project, main, "wage_subsidy", days_ago(159), days_ago(100), "next_rung")
-    add_placement(mads, project, main, "ordinary", days_ago(99))
-    ended = add_placement(ahmed, project, main, "wage_subsidy", days_ago(150))
+    site = progress_site(make, retention_note=CANARY)
+    mads, ahmed = site["mads"], site["ahmed"]
+    ended = db.session.scalar(select(Placement).where(Placement.candidate_id == ahmed.id))
     ended.outcome_reason = f"Årsag {CANARY}"
-    add_placement(sara, project, sub, "apprenticeship", days_ago(30))
     mads.email, mads.address = f"mads-{CANARY}@example.dk", f"Vej {CANARY}"
-    db.session.add(SensitiveNote(candidate_id=ahmed.id, text=f"Helbred {CANARY}"))
-    placement_service.record_conversation(mads, days_ago(10), "retention", CANARY)
     db.session.commit()
-    return dict(
-        project=project, assoc=assoc, main=main, sub=sub, coordinator=coordinator,
-        mads=mads, ahmed=ahmed, sara=sara,
-    )  # fmt: skip
+    make.sensitive_note(ahmed, f"Helbred {CANARY}")
+    return site
 
 
 def other_project(make, coordinator, name="Skovgårdsparken"):
