@@ -167,3 +167,18 @@ def test_the_check_would_notice_a_test_file_imported():
     for source in spellings:
         assert imported_test_modules(source), source
     assert not imported_test_modules("from tests.factories import TODAY\nimport pytest")
+
+
+def test_one_coordinator_fixture():
+    """The signed-in coordinator is tests/conftest.py's `coordinator`; a test file that needs
+    another user makes it with `make` and `login` under another name."""
+    defined = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path.name == "conftest.py" and path.parent == ROOT / "tests":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name == "coordinator":
+                decorators = [ast.unparse(d) for d in node.decorator_list]
+                if any("fixture" in d for d in decorators):
+                    defined.append(str(path.relative_to(ROOT)))
+    assert defined == []

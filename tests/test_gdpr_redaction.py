@@ -152,11 +152,6 @@ def _texts(planted) -> list[str]:
     ]
 
 
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR, name="Karen Koordinator"))
-
-
 def test_the_erase_page_lists_every_place_with_a_link(client, make, coordinator):
     planted = _plant(make, coordinator)
     project_id = planted["project"].id

@@ -27,7 +27,6 @@ from sqlalchemy import func, select
 from app.candidates.models import Candidate, Conversation
 from app.extensions import db
 from app.imports.reader import MAX_ROWS, ReadError, read_table
-from app.models import Role
 from app.placements.models import Placement
 
 HX = {"HX-Request": "true"}
@@ -277,11 +276,6 @@ def test_the_measurement_sees_a_reader_that_holds_too_much(tmp_path):
         "    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]\n",
     )
     assert _measure(path, script=script)[0]["grown_mib"] > 100
-
-
-@pytest.fixture
-def coordinator(make, login):
-    return login(make.user(Role.COORDINATOR))
 
 
 def _multipart(data: bytes, name: str) -> dict:
