@@ -640,7 +640,7 @@ def _flatten(comments: Sequence[RedlineComment]):
 
 
 def _comment_parts(flat) -> tuple[str, str]:
-    comments, extended = [], []
+    comments, extended, last_ids = [], [], []
     for number, (comment, parent) in enumerate(flat):
         lines = comment.text.splitlines() or [""]
         paragraphs = []
@@ -661,11 +661,8 @@ def _comment_parts(flat) -> tuple[str, str]:
             f"{''.join(paragraphs)}</w:comment>"
         )
         last = _para_id(number * 1000 + len(lines) - 1)
-        parent_attr = (
-            f' w15:paraIdParent="{_para_id(parent * 1000 + len(flat[parent][0].text.splitlines() or [""]) - 1)}"'
-            if parent is not None
-            else ""
-        )
+        last_ids.append(last)
+        parent_attr = f' w15:paraIdParent="{last_ids[parent]}"' if parent is not None else ""
         done = "1" if comment.resolved else "0"
         extended.append(f'<w15:commentEx w15:paraId="{last}"{parent_attr} w15:done="{done}"/>')
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
@@ -760,7 +757,8 @@ def build_redline(
             .replace(
                 "</Types>",
                 f'<Override PartName="/word/comments.xml" ContentType="{_COMMENTS_TYPE}"/>'
-                f'<Override PartName="/word/commentsExtended.xml" ContentType="{_COMMENTS_EX_TYPE}"/>'
+                '<Override PartName="/word/commentsExtended.xml" '
+                f'ContentType="{_COMMENTS_EX_TYPE}"/>'
                 "</Types>",
             )
         )
