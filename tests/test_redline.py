@@ -532,16 +532,19 @@ def versions(project, make):
     second = service.draft_for_editing(project)
     second.values["courses_min"] = 11
     second = with_clauses(
-        second, lambda cs: [c.__setattr__("enabled", False) for c in cs if c.key == "followup"]
+        second, lambda cs: [c.__setattr__("enabled", False) for c in cs if c.key == "target_group"]
     )
     service.save_version(project, second, drafter, 1, "Flere forløb")
     return project
 
 
 def _url(project, endpoint: str, number: int, **args) -> str:
+    from urllib.parse import urlsplit
+
     from flask import url_for
 
-    return url_for(endpoint, project_id=project.id, number=number, **args)
+    url = urlsplit(url_for(endpoint, project_id=project.id, number=number, **args))
+    return f"{url.path}?{url.query}" if url.query else url.path
 
 
 def test_drafters_download_the_redline_between_two_versions(client, versions, login, make):
@@ -573,7 +576,7 @@ def test_the_redline_against_the_standard_text(client, versions, coordinator):
     # Version 1 has nothing before it: its redline is against the standard text.
     first = client.get(_url(project, "agreements.redline", 1))
     assert first.status_code == 303
-    assert first.headers["Location"] == _url(project, "agreements.redline_standard", 1)
+    assert first.headers["Location"].endswith(_url(project, "agreements.redline_standard", 1))
     response = client.get(_url(project, "agreements.redline_standard", 2))
     assert response.status_code == 200
     assert "standardtekst-v2.docx" in response.headers["Content-Disposition"]
