@@ -42,6 +42,7 @@ from app.agreements.redline import RedlineComment, build_redline
 from app.extensions import db
 from app.models import Phase, ProjectCompany, Role
 from tests.agreement_checker import soffice
+from tests.querycount import measure
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
@@ -550,8 +551,8 @@ def _url(project, endpoint: str, number: int, **args) -> str:
 def test_drafters_download_the_redline_between_two_versions(client, versions, login, make):
     project = versions
     login(make.user(Role.CLIENT, project.client))
-    response = client.get(_url(project, "agreements.redline", 2, **{"from": 1}))
-    assert response.status_code == 200
+    statements, response = measure(client, _url(project, "agreements.redline", 2, **{"from": 1}))
+    assert len(statements) <= 4  # the user, the project, the two versions
     assert response.mimetype.endswith("wordprocessingml.document")
     assert (
         "filename*=UTF-8''Partnerskabsaftale%20-%20Helhedsplan%20Gellerup%20-%20%C3%A6ndringer"
@@ -567,6 +568,8 @@ def test_drafters_download_the_redline_between_two_versions(client, versions, lo
         assert "Flere forløb" in package.read("word/comments.xml").decode()
         header = next(n for n in package.namelist() if n.startswith("word/header"))
         assert "Ændringer fra version 1 til version 2" in package.read(header).decode()
+        # The reader's own edits are tracked too.
+        assert "<w:trackRevisions/>" in package.read("word/settings.xml").decode()
     # Without `from`: the version before.
     assert client.get(_url(project, "agreements.redline", 2)).data == data
 

@@ -645,11 +645,7 @@ def _comment_parts(flat) -> tuple[str, str]:
         lines = comment.text.splitlines() or [""]
         paragraphs = []
         for index, line in enumerate(lines):
-            ref = (
-                '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:annotationRef/></w:r>'
-                if index == 0
-                else ""
-            )
+            ref = "<w:r><w:annotationRef/></w:r>" if index == 0 else ""
             para_id = _para_id(number * 1000 + index)
             text = f'<w:r><w:t xml:space="preserve">{_escape(line)}</w:t></w:r>' if line else ""
             paragraphs.append(
@@ -690,9 +686,7 @@ def _anchor_comments(writer: _Writer, flat) -> None:
         )
         starts = "".join(f'<w:commentRangeStart w:id="{n}"/>' for n in numbers)
         ends = "".join(
-            f'<w:commentRangeEnd w:id="{n}"/>'
-            f'<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr>'
-            f'<w:commentReference w:id="{n}"/></w:r>'
+            f'<w:commentRangeEnd w:id="{n}"/><w:r><w:commentReference w:id="{n}"/></w:r>'
             for n in numbers
         )
         close_at = xml.rindex("</w:p>")
@@ -735,7 +729,8 @@ def build_redline(
     parts = dict(base.static_parts)
     # Word tracks the reader's own edits from here on, as in a negotiation.
     settings = parts[_SETTINGS_PART].decode("utf-8")
-    settings = re.sub(r"(<w:settings\b[^>]*>)", r"\1<w:trackRevisions/>", settings, count=1)
+    # (in the schema's order: after proofState, before defaultTabStop)
+    settings = settings.replace("<w:defaultTabStop", "<w:trackRevisions/><w:defaultTabStop", 1)
     parts[_SETTINGS_PART] = settings.encode("utf-8")
     extra: dict[str, str] = {}
     if flat:
