@@ -652,3 +652,22 @@ def test_the_version_page_links_to_its_redlines(client, versions, coordinator):
         as_text=True
     )
     assert _url(project, "agreements.redline", 2, **{"from": 1}) in compare
+
+
+def test_a_standard_text_the_library_cannot_make_is_said_not_a_500(client, project, coordinator):
+    """Switched off a clause that the library's wording of another cites, and adapted that one:
+    the version renders, its standard text cannot."""
+
+    def change(clauses):
+        for clause in clauses:
+            if clause.key == "followup":
+                clause.enabled = False
+            if clause.key in ("changes", "consequences"):
+                clause.override = "Parterne aftaler ændringer skriftligt."
+
+    draft_ = with_clauses(service.draft_for_editing(project), change)
+    service.save_version(project, draft_, coordinator, 0)
+    response = client.get(_url(project, "agreements.redline_standard", 1))
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Standardteksten kunne ikke dannes ud fra klausulbiblioteket." in page
