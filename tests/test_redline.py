@@ -11,6 +11,7 @@ writer makes of that version.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import subprocess
@@ -441,18 +442,89 @@ def test_comments_sit_on_their_clause_with_threads_and_the_note_on_the_title():
 
 # --- LibreOffice ------------------------------------------------------------------------------
 
+_SCRIPTS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE library:library PUBLIC '
+    '"-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "library.dtd">\n'
+    '<library:library xmlns:library="http://openoffice.org/2000/library" '
+    'library:name="Standard" library:readonly="false" library:passwordprotected="false">'
+    '<library:element library:name="Resolve"/></library:library>'
+)
+# Open each file hidden, accept or reject every tracked change as a reader would (the same
+# commands as Edit > Track Changes > Accept All / Reject All), and save the text.
+_MACRO = """Sub Resolve(jobs As String)
+  Dim hidden(0) As New com.sun.star.beans.PropertyValue
+  hidden(0).Name = "Hidden"
+  hidden(0).Value = True
+  Dim none(0) As New com.sun.star.beans.PropertyValue
+  Dim text(0) As New com.sun.star.beans.PropertyValue
+  text(0).Name = "FilterName"
+  text(0).Value = "Text (encoded)"
+  helper = createUnoService("com.sun.star.frame.DispatchHelper")
+  For Each job In Split(jobs, ";")
+    parts = Split(job, "|")
+    doc = StarDesktop.loadComponentFromURL(parts(0), "_blank", 0, hidden())
+    helper.executeDispatch(doc.getCurrentController().getFrame(), parts(2), "", 0, none())
+    doc.storeToURL(parts(1), text())
+    doc.close(True)
+  Next
+End Sub
+"""
 
-@pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
-def test_libreoffice_opens_each_redline_and_sees_its_tracked_changes(tmp_path: Path):
+
+def _add_macro(profile: Path) -> None:
+    """Put the Resolve macro into a LibreOffice user profile (after LibreOffice made it: on
+    its first start it writes its own Standard library)."""
+    standard = profile / "user" / "basic" / "Standard"
+    (standard / "script.xlb").write_text(_SCRIPTS, encoding="utf-8")
+    module = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE script:module PUBLIC '
+        '"-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">\n'
+        '<script:module xmlns:script="http://openoffice.org/2000/script" '
+        'script:name="Resolve" script:language="StarBasic">'
+        f"{html.escape(_MACRO, quote=True)}</script:module>"
+    )
+    (standard / "Resolve.xba").write_text(module, encoding="utf-8")
+
+
+def _soffice(profile: str, *args: str) -> None:
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation={profile}", "--headless", *args],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+def _lines(path: Path) -> list[str]:
+    """LibreOffice's text of a file, line by line, without blank lines."""
+    return [
+        line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()
+    ]
+
+
+_LABEL = re.compile(r"^(\d+(\.\d+)*\.?|•)\s*")
+# LibreOffice 7.4 joins paragraphs its own way: when Accept All removes a clause that ends in a
+# list (or Reject All one that was added), the paragraph after it takes the list's bullet or
+# number (Word keeps the following paragraph's own, as the markup says). The words are right
+# in every case; the labels too in these.
+EXACT_IN_LIBREOFFICE = {"edit", "edit-back", "table", "table-back", "toggle"}
+
+
+def _words(lines: list[str]) -> list[str]:
+    """The lines without their bullet or number (and without lines left empty)."""
+    return [rest for line in lines if (rest := _LABEL.sub("", line))]
+
+
+def _cases() -> tuple[AgreementDocument, dict[str, AgreementDocument]]:
     base = draft()
     earlier = render(LIBRARY, base)
-    cases = {
+    return earlier, {
         "edit": render(
             LIBRARY,
             with_clauses(
                 base,
                 lambda cs: [
-                    c.__setattr__("override", "Formålet er nu et andet.")
+                    c.__setattr__("override", "Formålet er nu et andet.\n\n- ét punkt")
                     for c in cs
                     if c.key == "purpose"
                 ],
@@ -465,50 +537,75 @@ def test_libreoffice_opens_each_redline_and_sees_its_tracked_changes(tmp_path: P
                 lambda cs: [
                     c.__setattr__("enabled", not c.enabled)
                     for c in cs
-                    if c.key in ("statutory", "target_group")
+                    if c.key in ("statutory", "target_group", "signatures")
                 ],
             ),
         ),
         "move": render(LIBRARY, service.move_clause(base, "targets", "down")),
-        "table": render(LIBRARY, replace(base, values={**base.values, "internship_weeks_min": 3})),
+        "table": render(
+            LIBRARY,
+            replace(
+                base,
+                values={**base.values, "internship_weeks_min": 3, "client_name": "Nord A/S"},
+            ),
+        ),
     }
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
+def test_libreoffice_shows_the_changes_and_accepts_and_rejects_them(tmp_path: Path):
+    """LibreOffice opens each redline, lists its tracked changes, and its own Accept All and
+    Reject All give the text it reads from the later and the earlier version's Word file."""
+    earlier, laters = _cases()
+    # Each change both ways: a clause switched off is, the other way, one switched on.
+    cases = {name: (earlier, later) for name, later in laters.items()}
+    cases |= {f"{name}-back": (later, earlier) for name, later in laters.items()}
     note = RedlineComment(None, "Rita Redaktør", WHEN, "Versionens note")
-    paths = []
-    for name, later in cases.items():
-        path = tmp_path / f"{name}.docx"
-        path.write_bytes(redline(earlier, later, comments=[note]))
-        paths.append(path)
+    files = {}
+    for name, (old, new) in cases.items():
+        files[name] = redline(old, new, comments=[note])
+        files[f"{name}-later"] = to_docx(new)
+        files[f"{name}-earlier"] = to_docx(old)
+    for name, data in files.items():
+        (tmp_path / f"{name}.docx").write_bytes(data)
+    profile = (tmp_path / "profile").as_uri()
     out = tmp_path / "out"
-    for target in ("odt", "txt:Text"):
-        subprocess.run(
-            [
-                soffice(),
-                f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-                "--headless",
-                "--convert-to",
-                target,
-                "--outdir",
-                str(out),
-                *map(str, paths),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+    _soffice(
+        profile,
+        "--convert-to",
+        "odt",
+        "--outdir",
+        str(out),
+        *(str(tmp_path / f"{name}.docx") for name in cases),
+    )
+    _add_macro(tmp_path / "profile")
+    jobs = []
+    for name in files:
+        source = (tmp_path / f"{name}.docx").as_uri()
+        if name in cases:
+            for verb in ("Accept", "Reject"):
+                target = (out / f"{name}-{verb.lower()}.txt").as_uri()
+                jobs.append(f"{source}|{target}|.uno:{verb}AllTrackedChanges")
+        else:  # the plain versions, read the same way (there is nothing to accept)
+            target = (out / f"{name}.txt").as_uri()
+            jobs.append(f"{source}|{target}|.uno:AcceptAllTrackedChanges")
+    _soffice(profile, f'macro:///Standard.Resolve.Resolve("{";".join(jobs)}")')
+
+    assert "Parter og projekt" in " ".join(_lines(out / "edit-earlier.txt"))
     for name in cases:
         with zipfile.ZipFile(out / f"{name}.odt") as odt:
             xml = odt.read("content.xml").decode("utf-8")
         assert "<text:tracked-changes" in xml, name
-        regions = re.findall(r"<text:changed-region\b", xml)
-        assert regions, name
-        assert "<text:deletion>" in xml or "<text:insertion>" in xml, name
-        assert "Versionens note" in xml, name  # the comment (office:annotation)
-        text = (out / f"{name}.txt").read_text(encoding="utf-8-sig")
-        assert "Social partnerskabsaftale" in text and "Parter og projekt" in text, name
-    moved_xml = zipfile.ZipFile(out / "move.odt").read("content.xml").decode()
-    assert "<text:deletion>" in moved_xml and "<text:insertion>" in moved_xml
-    toggle_text = (out / "toggle.txt").read_text(encoding="utf-8-sig")
-    assert "Målgruppe" in toggle_text  # shown struck through, still in the file
+        assert re.findall(r"<text:changed-region\b", xml), name
+        assert "Versionens note" in xml, name  # the note, as a comment (office:annotation)
+        accepted, rejected = _lines(out / f"{name}-accept.txt"), _lines(out / f"{name}-reject.txt")
+        later, earlier_ = _lines(out / f"{name}-later.txt"), _lines(out / f"{name}-earlier.txt")
+        assert _words(accepted) == _words(later), name
+        assert _words(rejected) == _words(earlier_), name
+        if name in EXACT_IN_LIBREOFFICE:  # the numbers and bullets too
+            assert (accepted, rejected) == (later, earlier_), name
+    moved = zipfile.ZipFile(out / "move.odt").read("content.xml").decode("utf-8")
+    assert "<text:deletion>" in moved and "<text:insertion>" in moved
 
 
 # --- downloads and who may have them ----------------------------------------------------------

@@ -20,9 +20,11 @@ on the title for the document as a whole), with replies threaded and resolved th
 done in word/commentsExtended.xml, as Word writes them.
 
 Accepting every change gives exactly the later text; rejecting every change gives exactly the
-earlier text (tests/test_redline.py applies the markup in code to show it). Cross-references
-(REF fields) are kept in unchanged paragraphs; a changed paragraph carries the cited number as
-plain text. Pictures are not compared (an agreement has none).
+earlier text (tests/test_redline.py applies the markup in code, and has LibreOffice accept and
+reject, to show it). Cross-references are plain text here ("pkt. 6.2" as the version says it),
+not REF fields: a field is recomputed on opening, while removed clauses still count in the
+numbering, so it would show another number than the text it stands in. Pictures are not
+compared (an agreement has none).
 """
 
 from __future__ import annotations
@@ -58,7 +60,6 @@ from app.agreements.docx_writer import (
     _core_xml,
     _escape,
     _header,
-    _ref_field,
     _write,
 )
 
@@ -162,7 +163,7 @@ def _plain(text: str, *, style: str = "", kind: str = "", bold=False, extra: str
     return _Para(kind or style or "plain", text, f"{style_xml}{extra}", bold)
 
 
-def _elements(blocks, keep_next_last: bool = False) -> list[_Element]:
+def _elements(blocks) -> list[_Element]:
     out: list[_Element] = []
     for index, block in enumerate(blocks):
         following = blocks[index + 1] if index + 1 < len(blocks) else None
@@ -312,7 +313,9 @@ class _Writer:
     next_id: int = 1
     out: list[str] = field(default_factory=list)
     previous_table: bool = False
-    last_mark_deleted: bool = False
+    # The last paragraph emitted had its mark added or removed: a table must not follow it
+    # directly, nor may it end the body, since accepting or rejecting joins it to what follows.
+    last_mark_changed: bool = False
     # clause key -> (start, end) positions in `out` of its heading's runs, for comments
     headings: dict[str, tuple[int, int]] = field(default_factory=dict)
     title_at: tuple[int, int] | None = None
@@ -376,17 +379,7 @@ class _Writer:
         return f"<w:p>{props}{content}</w:p>"
 
     def same(self, para: _Para) -> str:
-        if para.refs:
-            runs, position = [], 0
-            for start, end, anchor in para.refs:
-                runs.append(self.runs(para.text[position:start], para.bold))
-                runs.append(_ref_field(anchor, para.text[start:end]))
-                position = end
-            runs.append(self.runs(para.text[position:], para.bold))
-            content = "".join(runs)
-        else:
-            content = self.runs(para.text, para.bold)
-        return self.paragraph(para.ppr, content, anchor=para.anchor)
+        return self.paragraph(para.ppr, self.runs(para.text, para.bold), anchor=para.anchor)
 
     def changed(self, old: _Para, new: _Para) -> str:
         return self.paragraph(
@@ -401,15 +394,14 @@ class _Writer:
 
     # body
 
-    def emit(self, xml: str, *, table: bool = False, mark_deleted: bool = False) -> None:
-        if table and self.previous_table:
+    def emit(self, xml: str, *, table: bool = False, mark_changed: bool = False) -> None:
+        if table and (self.previous_table or self.last_mark_changed):
+            # Between two tables, Word needs a paragraph; after a paragraph whose mark goes,
+            # LibreOffice needs one to join it to (it cannot join a paragraph to a table).
             self.out.append(STRUCTURAL_PARAGRAPH)
         self.out.append(xml)
         self.previous_table = table
-        self.last_mark_deleted = mark_deleted
-
-    def emit_para(self, xml: str, *, mark_deleted: bool = False) -> None:
-        self.emit(xml, mark_deleted=mark_deleted)
+        self.last_mark_changed = mark_changed
 
     def elements(self, old: Sequence[_Element], new: Sequence[_Element]) -> None:
         for kind, a, b in _align(old, new):
@@ -420,7 +412,7 @@ class _Writer:
                 )
             elif kind == "pair":
                 if isinstance(b, _Para):
-                    self.emit_para(self.changed(a, b))
+                    self.emit(self.changed(a, b))
                 else:
                     self.emit(self.table_diff(a, b), table=True)
             elif kind == "del":
@@ -430,19 +422,19 @@ class _Writer:
 
     def removed(self, element: _Element) -> None:
         if isinstance(element, _Para):
-            self.emit_para(self.whole(element, "del"), mark_deleted=True)
+            self.emit(self.whole(element, "del"), mark_changed=True)
         else:
             self.emit(self.table(element, "del"), table=True)
 
     def added(self, element: _Element) -> None:
         if isinstance(element, _Para):
-            self.emit_para(self.whole(element, "ins"))
+            self.emit(self.whole(element, "ins"), mark_changed=True)
         else:
             self.emit(self.table(element, "ins"), table=True)
 
-    def section_heading(self, key: str, xml: str, *, mark_deleted: bool = False) -> None:
+    def section_heading(self, key: str, xml: str, *, mark_changed: bool = False) -> None:
         start = len(self.out)
-        self.emit_para(xml, mark_deleted=mark_deleted)
+        self.emit(xml, mark_changed=mark_changed)
         self.headings.setdefault(key, (start, len(self.out) - 1))
 
     # tables
@@ -488,19 +480,13 @@ class _Writer:
         return f"<w:tbl>{new.head}{''.join(rows)}</w:tbl>"
 
     def cell_diff(self, old: _Cell, new: _Cell) -> str:
-        """A cell's paragraphs; whole ones added or removed keep their marks (the cell's last
-        paragraph mark cannot be removed, so a cell always keeps one paragraph)."""
-        out = []
-        for kind, a, b in _align(old.paras, new.paras):
-            if kind == "same":
-                out.append(self.same(b))
-            elif kind == "pair":
-                out.append(self.changed(a, b))
-            elif kind == "del":
-                out.append(self.whole(a, "del"))
-            else:
-                out.append(self.whole(b, "ins"))
-        return "".join(out)
+        """A paired row's cell: paragraph by paragraph, word by word (rows pair only when their
+        cells hold as many paragraphs, so no paragraph mark in a cell is ever marked: a cell's
+        last one cannot go)."""
+        return "".join(
+            self.same(b) if a == b else self.changed(a, b)
+            for a, b in zip(old.paras, new.paras, strict=True)
+        )
 
 
 def _tc(content: str, width: int, fill: str) -> str:
@@ -571,7 +557,7 @@ def _body(writer: _Writer, earlier: AgreementDocument, later: AgreementDocument)
         (_plain(earlier.title, style="Title"), _plain(later.title, style="Title")),
         (_plain(earlier.subtitle, style="Subtitle"), _plain(later.subtitle, style="Subtitle")),
     ):
-        writer.emit_para(writer.same(new) if old == new else writer.changed(old, new))
+        writer.emit(writer.same(new) if old == new else writer.changed(old, new))
         if writer.title_at is None:
             writer.title_at = (title_start, len(writer.out) - 1)
     old_sections, new_sections = _sections(earlier), _sections(later)
@@ -593,15 +579,17 @@ def _body(writer: _Writer, earlier: AgreementDocument, later: AgreementDocument)
         # (or moved here) in.
         for section in old_sections[i1:i2]:
             writer.section_heading(
-                section.key, writer.whole(section.heading, "del"), mark_deleted=True
+                section.key, writer.whole(section.heading, "del"), mark_changed=True
             )
             for element in section.elements:
                 writer.removed(element)
         for section in new_sections[j1:j2]:
-            writer.section_heading(section.key, writer.whole(section.heading, "ins"))
+            writer.section_heading(
+                section.key, writer.whole(section.heading, "ins"), mark_changed=True
+            )
             for element in section.elements:
                 writer.added(element)
-    if writer.previous_table or writer.last_mark_deleted:
+    if writer.previous_table or writer.last_mark_changed:
         # The body's last paragraph mark can be neither a table's end nor a removed mark.
         writer.out.append(STRUCTURAL_PARAGRAPH)
 
