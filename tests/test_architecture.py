@@ -19,6 +19,7 @@ DOMAIN_MODULES = [
     "app.agreements.library",
     "app.agreements.document",
     "app.agreements.docx_writer",
+    "app.agreements.redline",
     "app.meetings.calendar",
     "app.reports.aarsvaerk",
     "app.reports.chart",

@@ -27,6 +27,9 @@ BUDGET: dict[str, int] = {
     # The draft, the latest version, the project's companies, and the calculator's coefficient.
     "agreements.draft": 5,
     "agreements.overview": 7,
+    # The project and the two versions (the later with its author).
+    "agreements.redline": 4,
+    "agreements.redline_standard": 3,
     "agreements.text": 3,
     "agreements.version": 5,
     "audit.index": 5,

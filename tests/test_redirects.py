@@ -40,6 +40,10 @@ TABLE = (
 )
 
 
+# Routes added after the move never had an old address.
+NEW_SINCE_THE_MOVE = frozenset({"agreements.redline", "agreements.redline_standard"})
+
+
 def new_address(old: str) -> str:
     for pattern, replacement in TABLE:
         new, done = re.subn(pattern, replacement, old)
@@ -72,6 +76,7 @@ def test_every_moved_page_keeps_its_old_address(app):
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith(moved_blueprints)
         and rule.rule.startswith("/projects/<int:project_id>/")
+        and rule.endpoint not in NEW_SINCE_THE_MOVE
     }
     old = {rule.rule for rule in legacy_rules(app)}
     targets = {
