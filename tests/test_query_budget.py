@@ -23,6 +23,7 @@ BUDGET: dict[str, int] = {
     "admin.organisations": 3,
     "admin.users": 3,
     "agreements.compare": 3,
+    "agreements.confirm_approval": 6,  # the version, the latest, the one in force, the org
     "agreements.docx": 3,
     # The draft, the latest version, the project's companies, and the calculator's coefficient.
     "agreements.draft": 5,

@@ -362,3 +362,15 @@ def download_name(version: AgreementVersion, extension: str) -> str:
     return safe_file_name(
         f"Partnerskabsaftale - {version.project.name} - {version.label}.{extension}"
     )
+
+
+def standard_document(version: AgreementVersion) -> AgreementDocument:
+    """The library's standard text with this version's values: every clause as the library
+    has it (its default choice, its order, no adaptation). What a version is compared with
+    before any version is in force."""
+    lib = library()
+    stored = version.content.get("values", {})
+    values = {
+        name: coerce_value(spec, stored.get(name))[0] for name, spec in INPUT_VARIABLES.items()
+    }
+    return render(lib, replace(default_draft(lib), values=values))

@@ -1,0 +1,324 @@
+"""Negotiating the agreement on the web: a readable diff, clause by clause; an approval that
+shows what is approved and by whom; and who may do what."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from app.agreements import service
+from app.agreements.diff import document_diff, inline_diff
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.models import Phase, Role
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def project(make):
+    assoc = make.association("Boligforeningen Vestbo", areas=["Gellerupparken"])
+    project = make.project(assoc, "Helhedsplan Gellerup", Phase.TENDER)
+    project.areas = list(assoc.areas)
+    db.session.commit()
+    return project
+
+
+@pytest.fixture
+def drafter(make):
+    return make.user(Role.COORDINATOR, name="Karen Koordinator")
+
+
+@pytest.fixture
+def approver(make, project):
+    return make.user(Role.CLIENT, project.client, name="Birgitte Bygherre")
+
+
+def save(project, author, **values):
+    """Save the next version with these values changed (and clause tweaks via `_clauses`)."""
+    draft = service.draft_for_editing(project)
+    clauses = values.pop("_clauses", None)
+    draft.values.update(values)
+    if clauses:
+        draft = replace(draft, clauses=clauses(draft.clauses))
+    latest = service.latest_version(project)
+    return service.save_version(project, draft, author, latest.number if latest else 0)
+
+
+def switch(key, enabled=None, override=None):
+    def change(clauses):
+        return [
+            replace(
+                c,
+                enabled=c.enabled if enabled is None else enabled,
+                override=c.override if override is None else override,
+            )
+            if c.key == key
+            else c
+            for c in clauses
+        ]
+
+    return change
+
+
+# -- the diff itself ----------------------------------------------------------------------------
+
+
+def test_a_rewritten_sentence_reads_as_one_deletion_and_one_insertion():
+    html, added, removed = inline_diff(
+        "Målet er, at skabe lærepladser i området.",
+        "TESTÆNDRING: Vi prioriterer at skabe lærepladser i området.",
+    )
+    # Deleted and inserted words are apart, each run whole, with a space between them.
+    assert (
+        '<del><span class="visually-hidden">slettet: </span>Målet er,</del> '
+        '<ins><span class="visually-hidden">indsat: </span>TESTÆNDRING: Vi prioriterer</ins> '
+        "at skabe lærepladser i området."
+    ) == str(html)
+    assert (added, removed) == (3, 2)
+
+
+def test_short_words_caught_between_changes_fold_into_the_change():
+    html, _added, _removed = inline_diff("en stor og flot bygning", "et lille og grimt hus")
+    assert str(html).count("<del>") == 1 and str(html).count("<ins>") == 1
+    assert ">en stor og flot bygning</del> <ins>" in str(html)
+
+
+def test_the_diff_escapes_and_keeps_line_breaks():
+    html, added, removed = inline_diff("a <b>\nc", "a <i>\nc")
+    assert "&lt;b&gt;</del> <ins>" in str(html) and "\nc" in str(html)
+    assert "<b>" not in str(html) and (added, removed) == (1, 1)
+    assert inline_diff("a  b\n", "a b\n")[1:] == (0, 0)  # spacing alone is no change
+
+
+def test_a_clause_switched_on_is_new_and_the_renumbering_is_no_change(app, ctx, project, drafter):
+    v1 = save(project, drafter, _clauses=switch("failed_match", enabled=False))
+    v2 = save(project, drafter, _clauses=switch("failed_match", enabled=True))
+    diff = document_diff(service.stored_document(v1), service.stored_document(v2))
+    changed = {c.key: c.status for c in diff.changed}
+    assert changed == {"failed_match": "added"}
+    after = [c for c in diff.clauses if c.number and c.number > diff.changed[0].number]
+    assert after and all(c.renumbered and not c.changed for c in after)
+    back = document_diff(service.stored_document(v2), service.stored_document(v1))
+    assert {c.key: c.status for c in back.changed} == {"failed_match": "removed"}
+    keys = [c.key for c in back.clauses]
+    assert keys.index("failed_match") > 0  # where it stood, not at the end
+    assert [k for k in keys if k != "failed_match"] == [
+        s["key"] for s in v1.content["document"]["sections"]
+    ]
+
+
+# -- the compare page ---------------------------------------------------------------------------
+
+
+def test_compare_shows_only_the_changed_clauses_and_the_whole_text_on_request(
+    client, login, project, drafter
+):
+    save(project, drafter)
+    save(project, drafter, courses_min=11)
+    login(drafter)
+    url = url_for("agreements.compare", project_id=project.id, **{"from": 1, "to": 2})
+    html = client.get(url).get_data(as_text=True)
+    assert '<span class="visually-hidden">slettet: </span>8</del>' in html
+    assert '<span class="visually-hidden">indsat: </span>11</ins>' in html
+    assert html.count('class="diff-clause ') < 4  # the changed clauses only
+    assert "Parter og projekt" not in html
+    assert "Vis hele teksten" in html
+    whole = client.get(url + "&all=1").get_data(as_text=True)
+    assert "Parter og projekt" in whole and "Vis kun de ændrede punkter" in whole
+    assert whole.count('class="diff-clause ') > 8
+
+
+def test_one_version_is_compared_with_the_library_text(client, login, project, drafter):
+    save(project, drafter, _clauses=switch("purpose", override="Vores helt egen formålstekst."))
+    login(drafter)
+    response = client.get(url_for("agreements.compare", project_id=project.id))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Ændringer fra bibliotekets standardtekst til v1" in html
+    assert "Vores helt egen formålstekst.</ins>" in html
+
+
+def test_compare_without_versions_goes_back_to_the_overview(client, login, project, drafter):
+    login(drafter)
+    response = client.get(url_for("agreements.compare", project_id=project.id))
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("coordinator", 200),
+        ("admin", 200),
+        ("client", 200),
+        ("other_client", 404),
+        ("contractor", 403),
+        ("anonymous", 302),
+    ],
+)
+def test_compare_per_role(client, login, make, project, drafter, who, status):
+    save(project, drafter)
+    save(project, drafter, courses_min=11)
+    sign_in_as(who, login, make, project)
+    response = client.get(url_for("agreements.compare", project_id=project.id, all=1))
+    assert response.status_code == status
+    if status == 302:
+        assert response.headers["Location"].startswith("/auth/login")
+
+
+def sign_in_as(who, login, make, project):
+    if who == "anonymous":
+        return None
+    users = {
+        "coordinator": lambda: make.user(Role.COORDINATOR),
+        "admin": lambda: make.user(Role.ADMIN),
+        "client": lambda: make.user(Role.CLIENT, project.client),
+        "other_client": lambda: make.user(Role.CLIENT),
+        "contractor": lambda: make.user(Role.CONTRACTOR),
+    }
+    return login(users[who]())
+
+
+# -- approval -----------------------------------------------------------------------------------
+
+
+def confirm_page(client, project, number, **kw):
+    return client.get(
+        url_for("agreements.confirm_approval", project_id=project.id, number=number), **kw
+    )
+
+
+def approve(client, project, number, **form):
+    return client.post(
+        url_for("agreements.approve", project_id=project.id, number=number), data=form
+    )
+
+
+def test_the_confirmation_shows_the_changes_who_approves_and_for_whom(
+    client, login, project, drafter, approver
+):
+    save(project, drafter, _clauses=switch("purpose", override="Vores egen formålstekst."))
+    login(approver)
+    response = confirm_page(client, project, 1)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Ingen version er gældende endnu" in html  # compared with the library's text
+    assert "Vores egen formålstekst.</ins>" in html
+    assert "Du godkender som Birgitte Bygherre på vegne af Boligforeningen Vestbo." in html
+    assert 'name="latest" value="1"' in html and 'name="confirm"' in html
+    assert service.get_version(project, 1).approved_at is None  # looking approves nothing
+
+    panel = confirm_page(client, project, 1, headers=HX).get_data(as_text=True)
+    assert panel.lstrip().startswith('<article class="approval-confirm"') and "<html" not in panel
+
+
+def test_approval_takes_the_confirmation_and_is_audited(client, login, project, drafter, approver):
+    save(project, drafter)
+    login(approver)
+    refused = approve(client, project, 1, latest="1")
+    assert refused.status_code == 422
+    assert 'id="confirm-error"' in refused.get_data(as_text=True)
+    assert service.get_version(project, 1).approved_at is None
+
+    response = approve(client, project, 1, latest="1", confirm="1")
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Godkendt af Birgitte Bygherre" in html
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "approve_agreement"))
+    assert event.user_id == approver.id and event.target == f"project:{project.id} agreement:v1"
+
+
+def test_the_next_approval_compares_with_the_agreement_in_force(
+    client, login, project, drafter, approver
+):
+    v1 = save(project, drafter)
+    service.approve(v1, approver)
+    save(project, drafter, courses_min=12)
+    login(approver)
+    html = confirm_page(client, project, 2).get_data(as_text=True)
+    assert "fra version 1, den gældende aftale, til version 2" in html
+    assert "8</del>" in html and "12</ins>" in html
+
+
+def test_only_the_latest_version_can_be_approved(client, login, project, drafter, approver):
+    save(project, drafter)
+    save(project, drafter, courses_min=9)
+    login(approver)
+    page = client.get(url_for("agreements.version", project_id=project.id, number=1))
+    html = page.get_data(as_text=True)
+    assert "Godkend version 1" not in html and "Version 2 er nyere" in html
+    assert "Godkend version 2" in client.get(
+        url_for("agreements.version", project_id=project.id, number=2)
+    ).get_data(as_text=True)
+    response = confirm_page(client, project, 1)
+    assert response.status_code == 409
+    assert "Kun den seneste version kan godkendes" in response.get_data(as_text=True)
+    response = approve(client, project, 1, latest="1", confirm="1")
+    assert response.status_code == 409
+    assert "Kun den seneste version kan godkendes" in response.get_data(as_text=True)
+    assert service.approved_version(project) is None
+
+
+def test_a_version_saved_while_confirming_makes_the_approval_a_conflict(
+    client, login, project, drafter, approver
+):
+    save(project, drafter)
+    login(approver)
+    assert 'name="latest" value="1"' in confirm_page(client, project, 1).get_data(as_text=True)
+    save(project, drafter, courses_min=9)  # someone saves v2 meanwhile
+    response = approve(client, project, 1, latest="1", confirm="1")
+    assert response.status_code == 409
+    assert service.approved_version(project) is None
+    # A stale token for the latest version is a conflict too.
+    assert approve(client, project, 2, latest="1", confirm="1").status_code == 409
+    assert approve(client, project, 2, latest="2", confirm="1").status_code == 303
+
+
+def test_approving_an_approved_version_again_changes_nothing(
+    client, login, project, drafter, approver
+):
+    v1 = save(project, drafter)
+    service.approve(v1, approver)
+    login(approver)
+    assert confirm_page(client, project, 1).status_code == 302
+    assert approve(client, project, 1, latest="1", confirm="1").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("coordinator", 403),
+        ("admin", 403),
+        ("client", 200),
+        ("other_client", 404),
+        ("contractor", 403),
+        ("anonymous", 302),
+    ],
+)
+def test_the_confirmation_step_per_role(client, login, make, project, drafter, who, status):
+    save(project, drafter)
+    sign_in_as(who, login, make, project)
+    assert confirm_page(client, project, 1).status_code == status
+    posted = approve(client, project, 1, latest="1", confirm="1").status_code
+    assert posted == (303 if status == 200 else status)
+    assert (service.approved_version(project) is not None) == (status == 200)
+
+
+def test_the_confirmation_step_costs_a_few_statements(client, login, project, drafter, approver):
+    from tests.querycount import measure
+
+    v1 = save(project, drafter)
+    service.approve(v1, approver)
+    save(project, drafter, courses_min=12)
+    login(approver)
+    url = url_for("agreements.confirm_approval", project_id=project.id, number=2)
+    statements, _response = measure(client, url)
+    # The user, the project, the version, the latest, the one in force, the organisation.
+    assert len(statements) <= 6, statements
+    statements, _response = measure(
+        client, url_for("agreements.compare", project_id=project.id, all=1)
+    )
+    assert len(statements) <= 3, statements
