@@ -57,6 +57,7 @@ VIEW_MODULES = (
     "app.projects.progress_json_views",
     "app.admin.views",
     "app.agreements.views",
+    "app.agreements.comment_views",
     "app.meetings.kickoff_views",
     "app.meetings.monthly_views",
     "app.openings.views",

@@ -322,3 +322,237 @@ def test_the_confirmation_step_costs_a_few_statements(client, login, project, dr
         client, url_for("agreements.compare", project_id=project.id, all=1)
     )
     assert len(statements) <= 3, statements
+
+
+# -- comments per clause ------------------------------------------------------------------------
+
+
+def comment_url(project, number):
+    return url_for("agreements.comment", project_id=project.id, number=number)
+
+
+def thread_url(project, comment, action):
+    return url_for(f"agreements.{action}", project_id=project.id, comment_id=comment.id)
+
+
+def only_comment():
+    from app.agreements.models import ClauseComment
+
+    return db.session.scalars(select(ClauseComment).order_by(ClauseComment.id)).all()
+
+
+def test_a_client_comments_a_coordinator_answers_and_resolves(
+    client, login, project, drafter, approver
+):
+    save(project, drafter)
+    login(approver)
+    response = client.post(
+        comment_url(project, 1), data={"clause": "purpose", "body": "Kan vi sige\x07 det kortere?"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/agreement/v1#comments-purpose")
+    (thread,) = only_comment()
+    assert thread.body == "Kan vi sige det kortere?"  # the control character is dropped
+    assert (thread.clause_key, thread.author_id, thread.parent_id) == ("purpose", approver.id, None)
+
+    login(drafter)
+    page = client.get(url_for("agreements.version", project_id=project.id, number=1))
+    html = page.get_data(as_text=True)
+    aside = html.split('id="comments-purpose"')[1].split("</aside>")[0]
+    assert "1 åben kommentar" in aside and "Kan vi sige det kortere?" in aside
+    assert "Birgitte Bygherre" in aside
+    answered = client.post(
+        thread_url(project, thread, "reply"), data={"body": "Ja, se v2.", "on": "1"}, headers=HX
+    )
+    assert answered.status_code == 200
+    fragment = answered.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<aside class="clause-comments" id="comments-purpose"')
+    assert "Ja, se v2." in fragment and "Karen Koordinator" in fragment
+    resolved = client.post(thread_url(project, thread, "resolve"), data={"on": "1"}, headers=HX)
+    assert resolved.status_code == 200
+    assert "Løst af Karen Koordinator" in resolved.get_data(as_text=True)
+    assert "åben kommentar" not in resolved.get_data(as_text=True)
+    reopened = client.post(thread_url(project, thread, "reopen"), data={"on": "1"})
+    assert reopened.status_code == 303
+    db.session.refresh(thread)
+    assert thread.resolved_at is None
+
+
+def test_an_empty_comment_is_refused_beside_the_field(client, login, project, drafter):
+    save(project, drafter)
+    login(drafter)
+    response = client.post(comment_url(project, 1), data={"clause": "purpose", "body": "  "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="comment-body-purpose-error"' in html and "Skriv en kommentar." in html
+    fragment = client.post(
+        comment_url(project, 1), data={"clause": "purpose", "body": ""}, headers=HX
+    )
+    assert fragment.status_code == 422 and "<html" not in fragment.get_data(as_text=True)
+    too_long = client.post(comment_url(project, 1), data={"clause": "purpose", "body": "x" * 4001})
+    assert too_long.status_code == 422
+    unknown = client.post(comment_url(project, 1), data={"clause": "nope", "body": "Hej"})
+    assert unknown.status_code == 400
+    assert only_comment() == []
+
+
+def test_resolving_a_thread_someone_resolved_meanwhile_is_a_conflict(
+    client, login, project, drafter, approver
+):
+    save(project, drafter)
+    login(approver)
+    client.post(comment_url(project, 1), data={"clause": "purpose", "body": "Spørgsmål"})
+    (thread,) = only_comment()
+    assert client.post(thread_url(project, thread, "resolve")).status_code == 303
+    again = client.post(thread_url(project, thread, "resolve"), headers=HX)
+    assert again.status_code == 409
+    assert "En anden har markeret kommentaren som løst" in again.get_data(as_text=True)
+    assert client.post(thread_url(project, thread, "reopen")).status_code == 303
+    assert client.post(thread_url(project, thread, "reopen")).status_code == 409
+
+
+def test_open_threads_follow_the_agreement_and_count_on_the_project(
+    client, login, project, drafter, approver
+):
+    v1 = save(project, drafter)
+    login(approver)
+    client.post(comment_url(project, 1), data={"clause": "purpose", "body": "Åben tråd"})
+    client.post(comment_url(project, 1), data={"clause": "targets", "body": "Løst tråd"})
+    _open, done = only_comment()
+    client.post(thread_url(project, done, "resolve"))
+    save(project, drafter, courses_min=9)
+    html = client.get(url_for("agreements.version", project_id=project.id, number=2)).get_data(
+        as_text=True
+    )
+    assert "Åben tråd" in html and "Skrevet til version 1" in html
+    assert "Løst tråd" not in html  # resolved on v1: it stays with v1
+    page = client.get(url_for("projects.detail", project_id=project.id)).get_data(as_text=True)
+    assert 'id="open-comments">1 åben kommentar' in page
+
+    from app.agreements.comments import comments_for_redline
+
+    threads = comments_for_redline(db.session, service.get_version(project, 2))
+    assert [(t.clause_key, t.author, t.body, t.version_number) for t in threads] == [
+        ("purpose", "Birgitte Bygherre", "Åben tråd", 1)
+    ]
+    on_v1 = comments_for_redline(db.session, v1)
+    assert [(t.body, t.resolved) for t in on_v1] == [("Åben tråd", False), ("Løst tråd", True)]
+
+
+def test_contractors_never_see_comments(client, login, make, project, drafter, approver):
+    firm = make.company()
+    project.phase = Phase.AWARDED
+    from app.models import ProjectCompany
+
+    db.session.add(ProjectCompany(project_id=project.id, company_id=firm.id, role="main"))
+    db.session.commit()
+    v1 = save(project, drafter)
+    login(approver)
+    client.post(
+        comment_url(project, 1),
+        data={"clause": "purpose", "body": "Hemmelig drøftelse"},
+        headers=HX,  # no flash left waiting in the session
+    )
+    service.approve(v1, approver)
+    login(make.user(Role.CONTRACTOR, firm))
+    for url in (
+        url_for("agreements.version", project_id=project.id, number=1),
+        url_for("projects.detail", project_id=project.id),
+    ):
+        html = client.get(url).get_data(as_text=True)
+        assert "Hemmelig drøftelse" not in html and "kommentar" not in html.lower(), url
+    (thread,) = only_comment()
+    assert (
+        client.post(comment_url(project, 1), data={"clause": "purpose", "body": "x"}).status_code
+        == 403
+    )
+    for action in ("reply", "resolve", "reopen"):
+        assert (
+            client.post(thread_url(project, thread, action), data={"body": "x"}).status_code == 403
+        )
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("coordinator", 303),
+        ("admin", 303),
+        ("client", 303),
+        ("other_client", 404),
+        ("contractor", 403),
+        ("anonymous", 302),
+    ],
+)
+def test_comment_routes_per_role(client, login, make, project, drafter, who, status):
+    save(project, drafter)
+    from app.agreements import comments
+
+    thread = comments.add(db.session, service.get_version(project, 1), "purpose", drafter, "Tråd")
+    db.session.commit()
+    sign_in_as(who, login, make, project)
+    posts = [
+        (comment_url(project, 1), {"clause": "purpose", "body": "Ny"}),
+        (thread_url(project, thread, "reply"), {"body": "Svar"}),
+        (thread_url(project, thread, "resolve"), {}),
+        (thread_url(project, thread, "reopen"), {}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data=data)
+        assert response.status_code == status, url
+        if status == 302:
+            assert response.headers["Location"].startswith("/auth/login")
+    expected = 3 if status == 303 else 1
+    assert len(only_comment()) == expected
+
+
+def test_a_comment_of_another_project_is_not_found_under_mine(
+    client, login, make, project, drafter
+):
+    save(project, drafter)
+    other = make.project()
+    save(other, drafter)
+    from app.agreements import comments
+
+    theirs = comments.add(db.session, service.get_version(other, 1), "purpose", drafter, "Deres")
+    db.session.commit()
+    login(drafter)
+    url = url_for("agreements.resolve", project_id=project.id, comment_id=theirs.id)
+    assert client.post(url).status_code == 404
+
+
+def test_the_version_page_with_comments_costs_a_few_statements(
+    client, login, project, drafter, approver
+):
+    from tests.querycount import measure
+
+    save(project, drafter)
+    login(approver)
+    for key in ("purpose", "targets", "parties"):
+        client.post(comment_url(project, 1), data={"clause": key, "body": "Tråd"})
+    for thread in only_comment():
+        client.post(thread_url(project, thread, "reply"), data={"body": "Svar"})
+    statements, _response = measure(
+        client, url_for("agreements.version", project_id=project.id, number=1)
+    )
+    assert len(statements) <= 6, statements
+
+
+def test_the_migration_goes_down_and_up(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import create_engine, inspect
+
+    from app import create_app
+
+    url = f"sqlite:///{tmp_path / 'comments.sqlite'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "x"})
+    engine = create_engine(url)
+    with app.app_context():
+        upgrade()
+        assert {"clause_comments", "draft_working_copies"} <= set(inspect(engine).get_table_names())
+        downgrade(revision="8c8d8578abe5")
+        tables = set(inspect(engine).get_table_names())
+        assert "clause_comments" not in tables and "draft_working_copies" not in tables
+        upgrade()
+        assert "clause_comments" in set(inspect(create_engine(url)).get_table_names())
+        db.engine.dispose()
+    engine.dispose()

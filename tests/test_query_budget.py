@@ -29,7 +29,7 @@ BUDGET: dict[str, int] = {
     "agreements.draft": 5,
     "agreements.overview": 7,
     "agreements.text": 3,
-    "agreements.version": 5,
+    "agreements.version": 6,  # + the latest version (only it is approved) and the comments
     "audit.index": 5,
     "auth.change_password": 1,
     "auth.confirm": 1,

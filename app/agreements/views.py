@@ -8,13 +8,14 @@ from markupsafe import Markup
 
 from app import coefficient as coefficients
 from app.access import get_project_or_404, roles, signed_in
-from app.agreements import service
+from app.agreements import comments, service
 from app.agreements.blueprint import bp
 from app.agreements.diff import document_diff
 from app.agreements.document import RenderError
-from app.agreements.document_model import to_html, to_text
+from app.agreements.document_model import head_html, section_html, to_html, to_text
 from app.agreements.variables import INPUT_VARIABLES, coerce_value
 from app.audit import log as audit
+from app.extensions import db
 from app.forms import EmptyForm
 from app.i18n import N_
 from app.models import STAFF_ROLES, Project, Role
@@ -287,17 +288,27 @@ def version(project_id: int, number: int):
     version = _visible_version(project, number)
     approved = service.approved_version(project)
     drafter = can_draft(project)
-    latest = service.latest_version(project) if drafter else version
-    return render(
-        "agreements/version.html",
+    doc = service.document_for(version)
+    context = dict(
         project=project,
         version=version,
-        html=Markup(to_html(service.document_for(version))),
         approved=approved,
-        latest=latest,
+        latest=version,
         drafter=drafter,
         approver=can_approve(project),
         form=EmptyForm(),
+    )
+    if not drafter:  # contractors read the agreement in force, without the comments
+        return render("agreements/version.html", html=Markup(to_html(doc)), **context)
+    context["latest"] = service.latest_version(project)
+    return render(
+        "agreements/version.html",
+        html=None,
+        head=Markup(head_html(doc)),
+        sections=[(section.key, Markup(section_html(section))) for section in doc.sections],
+        threads=comments.threads(db.session, project.id, version.number),
+        comment_errors={},
+        **context,
     )
 
 
