@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.agreements import service
 from app.agreements.diff import document_diff, inline_diff
@@ -556,3 +556,179 @@ def test_the_migration_goes_down_and_up(tmp_path):
         assert "clause_comments" in set(inspect(create_engine(url)).get_table_names())
         db.engine.dispose()
     engine.dispose()
+
+
+# -- drafting never loses work ------------------------------------------------------------------
+
+
+def draft_url(project):
+    return url_for("agreements.draft", project_id=project.id)
+
+
+def editor(client, project, **changes) -> dict:
+    from tests.forms import read_form
+
+    data = read_form(client.get(draft_url(project)).get_data(as_text=True), "editor")
+    data.update(changes)
+    return data
+
+
+def autosave(client, project, data, headers=HX):
+    return client.post(
+        url_for("agreements.autosave", project_id=project.id), data=data, headers=headers
+    )
+
+
+def test_the_editor_is_kept_as_a_working_copy_and_restored(client, login, make, project, drafter):
+    from app.agreements.models import AgreementVersion
+
+    save(project, drafter)
+    login(drafter)
+    typed = editor(client, project, v_coordinator_contact="Halvfærdig tekst", note="Mit udkast")
+    response = autosave(client, project, typed)
+    assert response.status_code == 200
+    status = response.get_data(as_text=True)
+    assert status.lstrip().startswith('<p id="autosave-status"')
+    assert "Arbejdskopien er gemt" in status and "ikke en ny version" in status
+    assert db.session.scalar(select(func.count(AgreementVersion.id))) == 1  # not a version
+
+    html = client.get(draft_url(project)).get_data(as_text=True)
+    assert 'id="restored"' in html and "Din arbejdskopi fra" in html and "er gendannet" in html
+    assert 'value="Halvfærdig tekst"' in html and 'value="Mit udkast"' in html
+    assert "Kassér arbejdskopien" in html
+
+    # Another drafter has their own working copy, not mine.
+    login(make.user(Role.COORDINATOR))
+    assert "Halvfærdig tekst" not in client.get(draft_url(project)).get_data(as_text=True)
+
+    login(drafter)
+    discarded = client.post(url_for("agreements.discard", project_id=project.id))
+    assert discarded.status_code == 303
+    html = client.get(draft_url(project)).get_data(as_text=True)
+    assert 'id="restored"' not in html and "Halvfærdig tekst" not in html
+    assert "Din arbejdskopi er kasseret." in html
+
+
+def test_saving_a_version_ends_the_working_copy(client, login, project, drafter):
+    from app.agreements.models import DraftWorkingCopy
+
+    save(project, drafter)
+    login(drafter)
+    typed = editor(client, project, v_courses_min="12")
+    autosave(client, project, typed)
+    assert db.session.scalar(select(func.count(DraftWorkingCopy.id))) == 1
+    assert client.post(draft_url(project), data={**typed, "save": "1"}).status_code == 303
+    assert db.session.scalar(select(func.count(DraftWorkingCopy.id))) == 0
+    assert service.latest_version(project).courses_min == 12
+
+
+def test_the_drafter_sees_when_someone_saves_a_newer_version_while_typing(
+    client, login, make, project, drafter
+):
+    save(project, drafter)
+    login(drafter)
+    typed = editor(client, project, v_courses_min="12")
+    save(project, make.user(Role.CLIENT, project.client, name="Birgitte Bygherre"))
+    status = autosave(client, project, typed).get_data(as_text=True)
+    assert "Birgitte Bygherre gemte version 2" in status and "mens du skrev" in status
+    html = client.get(draft_url(project)).get_data(as_text=True)
+    assert "Version 2 er gemt, siden du begyndte på arbejdskopien" in html
+    assert 'name="base_number" value="1"' in html  # so saving is still a conflict
+    assert client.post(draft_url(project), data={**typed, "save": "1"}).status_code == 409
+
+
+def test_autosave_without_htmx_goes_back_to_the_editor(client, login, project, drafter):
+    login(drafter)
+    response = autosave(client, project, {"v_courses_min": "3"}, headers={})
+    assert response.status_code == 303 and service.working_copy(project, drafter) is None
+
+
+def test_the_adapt_box_starts_with_the_library_text_and_unchanged_is_no_adaptation(
+    client, login, project, drafter
+):
+    login(drafter)
+    html = client.get(draft_url(project)).get_data(as_text=True)
+    box = html.split('id="override_purpose"')[1].split("</textarea>")[0]
+    assert "Gellerupparken" in box and "{{" not in box  # the library's words, filled in
+    data = editor(client, project)
+    # The browser posts the box as it was filled in (with CRLF line breaks): no adaptation.
+    data["override_purpose"] = data["override_purpose"].replace("\n", "\r\n") + "  "
+    assert client.post(draft_url(project), data={**data, "save": "1"}).status_code == 303
+    v1 = service.latest_version(project)
+    assert all(c["override"] is None for c in v1.content["clauses"])
+    assert "Tilpasset" not in client.get(draft_url(project)).get_data(as_text=True)
+
+    # Changing one sentence changes one sentence: the rest of the clause stays as it was.
+    data = editor(client, project)
+    original = data["override_purpose"]
+    first_sentence = original.split(". ")[0]
+    data["override_purpose"] = original.replace(first_sentence, "Vi vil noget helt andet", 1)
+    assert client.post(draft_url(project), data={**data, "save": "1"}).status_code == 303
+    v2 = service.latest_version(project)
+    (adapted,) = [c for c in v2.content["clauses"] if c["override"]]
+    assert adapted["key"] == "purpose" and "Vi vil noget helt andet" in v2.text
+    assert original.split(". ", 1)[1][:40] in v2.text
+
+
+def test_back_to_the_library_text_empties_the_adaptation(client, login, project, drafter):
+    login(drafter)
+    data = editor(client, project, override_purpose="Vores egen tekst.")
+    response = client.post(draft_url(project), data={**data, "reset": "purpose"}, headers=HX)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    box = html.split('id="override_purpose"')[1].split("</textarea>")[0]
+    assert "Vores egen tekst." not in box and "Gellerupparken" in box
+    row = html.split('id="clause-row-purpose"')[1].split("</li>")[0]
+    assert "Tilpasset" not in row
+    assert 'hx-swap-oob="true"' in html  # and the preview follows
+
+
+def test_open_comments_show_beside_the_clause_in_the_editor(
+    client, login, project, drafter, approver
+):
+    save(project, drafter)
+    login(approver)
+    client.post(comment_url(project, 1), data={"clause": "purpose", "body": "Kortere, tak"})
+    login(drafter)
+    html = client.get(draft_url(project)).get_data(as_text=True)
+    row = html.split('id="clause-row-purpose"')[1].split("</li>")[0]
+    assert "1 åben kommentar" in row and "Kortere, tak" in row
+    assert "/agreement/v1#comments-purpose" in row
+
+
+@pytest.mark.parametrize(
+    "who, autosaved, discarded",
+    [
+        ("coordinator", 200, 303),
+        ("admin", 200, 303),
+        ("client", 200, 303),
+        ("other_client", 404, 404),
+        ("contractor", 403, 403),
+        ("anonymous", 302, 302),
+    ],
+)
+def test_working_copy_routes_per_role(
+    client, login, make, project, drafter, who, autosaved, discarded
+):
+    save(project, drafter)
+    user = sign_in_as(who, login, make, project)
+    assert autosave(client, project, {"v_courses_min": "3"}).status_code == autosaved
+    if user is not None:
+        kept = service.working_copy(project, user)
+        assert (kept is not None) == (autosaved == 200)
+    url = url_for("agreements.discard", project_id=project.id)
+    assert client.post(url).status_code == discarded
+
+
+def test_the_editor_with_a_working_copy_and_comments_costs_a_few_statements(
+    client, login, project, drafter
+):
+    from tests.querycount import measure
+
+    save(project, drafter)
+    login(drafter)
+    client.post(comment_url(project, 1), data={"clause": "purpose", "body": "Tråd"})
+    autosave(client, project, editor(client, project, v_courses_min="12"))
+    statements, response = measure(client, draft_url(project))
+    assert "er gendannet" in response.get_data(as_text=True)
+    assert len(statements) <= 6, statements

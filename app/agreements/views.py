@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from app import coefficient as coefficients
 from app.access import get_project_or_404, roles, signed_in
@@ -20,7 +21,7 @@ from app.forms import EmptyForm
 from app.i18n import N_
 from app.models import STAFF_ROLES, Project, Role
 from app.training import USUAL_APPRENTICESHIP_MONTHS, Calculation, calculate, danish_decimal
-from app.web import download, parse_id, render
+from app.web import download, parse_id, render, wants_fragment
 
 DRAFTERS = (*STAFF_ROLES, Role.CLIENT)
 
@@ -218,14 +219,36 @@ def draft(project_id: int):
     project = _draftable_project(project_id)
     if request.method == "GET":
         latest = service.latest_version(project)
-        draft = service.draft_for_editing(project)
+        coefficient = coefficients.current()
+        copy = service.working_copy(project, current_user)
+        if copy is not None:  # the user's unsaved work, as they left it
+            form = MultiDict([(name, value) for name, vs in copy.form.items() for value in vs])
+            draft = _with_coefficient(service.draft_from_form(form), coefficient)
+            context = _editor_context(
+                project,
+                draft,
+                {},
+                copy.base_number,
+                coefficient=coefficient,
+                latest=latest,
+                restored=copy,
+                note=form.get("note", ""),
+                threads=_open_threads(project, copy.base_number),
+            )
+            return render("agreements/draft.html", **context)
+        draft = service.draft_for_editing(project, latest)
         stored = latest.content.get("values", {}) if latest else {}
         if stored.get("trades_budget") is None:  # a new draft, or one saved without a budget
             draft.values["trades_budget"] = project.trades_budget
-        coefficient = coefficients.current()
         _with_coefficient(draft, coefficient)
         context = _editor_context(
-            project, draft, {}, latest.number if latest else 0, coefficient=coefficient
+            project,
+            draft,
+            {},
+            latest.number if latest else 0,
+            coefficient=coefficient,
+            latest=latest,
+            threads=_open_threads(project, latest.number if latest else 0),
         )
         return render("agreements/draft.html", **context)
 
@@ -238,6 +261,12 @@ def draft(project_id: int):
             draft = _suggest(draft, coefficient)
         errors = _translate(service.check(draft))
         context = _editor_context(project, draft, errors, base_number, coefficient=coefficient)
+        return render("agreements/draft.html", block="editor", oob_blocks=("preview",), **context)
+    if reset := request.form.get("reset"):
+        # Back to the library's text for one clause: its box is filled with that text again.
+        draft.clauses = [replace(c, override=None) if c.key == reset else c for c in draft.clauses]
+        errors = _translate(service.check(draft))
+        context = _editor_context(project, draft, errors, base_number, moved=reset)
         return render("agreements/draft.html", block="editor", oob_blocks=("preview",), **context)
     if move := request.form.get("move"):
         key, _sep, direction = move.partition(":")
@@ -259,10 +288,49 @@ def draft(project_id: int):
         # Keep the user's text; a second save, now based on the newer version, goes through.
         context = _editor_context(project, draft, {}, latest.number, conflict=latest)
         return render("agreements/draft.html", status=409, **context)
+    service.discard_working_copy(project, current_user)  # saved: nothing left to restore
+    db.session.commit()
     flash(_("Version %(number)d was saved.", number=version.number), "success")
     return redirect(
         url_for("agreements.version", project_id=project.id, number=version.number), code=303
     )
+
+
+def _open_threads(project, number: int) -> dict:
+    """The comment threads beside the editor's clauses: those on the version being edited."""
+    return comments.threads(db.session, project.id, number) if number else {}
+
+
+@bp.post("/draft/autosave")
+@roles(*DRAFTERS)
+def autosave(project_id: int):
+    """Keep the editor as typed as the user's working copy (htmx, after a moment of quiet);
+    not a version. Says when, and whether someone saved a newer version meanwhile."""
+    project = _draftable_project(project_id)
+    if not wants_fragment():  # only the editor's htmx posts here
+        return redirect(url_for("agreements.draft", project_id=project.id), code=303)
+    copy = service.keep_working_copy(project, current_user, request.form)
+    latest = service.latest_version(project, with_author=True)
+    return render(
+        "agreements/draft.html",
+        block="autosave_status",
+        project=project,
+        saved=copy,
+        newer=latest if latest and latest.number != copy.base_number else None,
+    )
+
+
+@bp.post("/draft/discard")
+@roles(*DRAFTERS)
+def discard(project_id: int):
+    """Throw the working copy away and start again from the latest version."""
+    project = _draftable_project(project_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.discard_working_copy(project, current_user)
+    db.session.commit()
+    flash(_("Your working copy was discarded."), "info")
+    return redirect(url_for("agreements.draft", project_id=project.id), code=303)
 
 
 @bp.post("/preview")
