@@ -732,3 +732,16 @@ def test_the_editor_with_a_working_copy_and_comments_costs_a_few_statements(
     statements, response = measure(client, draft_url(project))
     assert "er gendannet" in response.get_data(as_text=True)
     assert len(statements) <= 6, statements
+
+
+def test_an_old_version_in_the_htmx_panel_says_why_it_cannot_be_approved(
+    client, login, project, drafter, approver
+):
+    save(project, drafter)
+    save(project, drafter, courses_min=9)
+    login(approver)
+    response = confirm_page(client, project, 1, headers=HX)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and 'id="approval-stale"' in html
+    assert "Kun den seneste version kan godkendes" in html

@@ -440,6 +440,7 @@ def _not_latest(project, version, latest):
     )
     return render(
         "agreements/approve.html",
+        block="panel",
         status=409,
         **_approval_context(project, version, latest, stale=message),
     )
