@@ -379,7 +379,9 @@ def standard_document(version: AgreementVersion) -> AgreementDocument:
 
 # -- working copies: the editor as the drafter left it, kept on the server (not a version) --
 
-WORKING_COPY_SKIP = frozenset({"csrf_token", "save", "move", "reset", "suggest", "calculate"})
+# The editor's fields (app/agreements/views.py, draft_from_form): nothing else is kept.
+WORKING_COPY_FIELDS = frozenset({"base_number", "clause", "note"})
+WORKING_COPY_PREFIXES = ("v_", "on_", "override_", "library_")
 
 
 def working_copy(project: Project, user: User) -> DraftWorkingCopy | None:
@@ -396,7 +398,7 @@ def keep_working_copy(project: Project, user: User, form) -> DraftWorkingCopy:
     fields = {
         name: [ILLEGAL_CHARS.sub("", value) for value in form.getlist(name)]
         for name in form
-        if name not in WORKING_COPY_SKIP
+        if name in WORKING_COPY_FIELDS or name.startswith(WORKING_COPY_PREFIXES)
     }
     base = fields.get("base_number", ["0"])[0]
     copy = working_copy(project, user)
