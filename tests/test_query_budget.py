@@ -26,7 +26,7 @@ BUDGET: dict[str, int] = {
     "agreements.confirm_approval": 6,  # the version, the latest, the one in force, the org
     "agreements.docx": 3,
     # The draft, the latest version, the project's companies, and the calculator's coefficient.
-    "agreements.draft": 5,
+    "agreements.draft": 6,  # + the working copy and the comment threads (the latest read once)
     "agreements.overview": 7,
     "agreements.text": 3,
     "agreements.version": 6,  # + the latest version (only it is approved) and the comments
