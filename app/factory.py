@@ -58,6 +58,7 @@ VIEW_MODULES = (
     "app.admin.views",
     "app.agreements.views",
     "app.agreements.redline_views",
+    "app.agreements.comment_views",
     "app.meetings.kickoff_views",
     "app.meetings.monthly_views",
     "app.openings.views",

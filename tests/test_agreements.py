@@ -216,7 +216,7 @@ def test_compare_marks_additions_and_deletions(client, project, coordinator):
     html = client.get(f"/projects/{project.id}/agreement/compare?from=1&to=2").get_data(
         as_text=True
     )
-    assert "<del>8</del>" in html and "<ins>11</ins>" in html
+    assert "slettet: </span>8</del>" in html and "indsat: </span>11</ins>" in html
 
 
 def test_client_approves_and_an_approved_version_is_frozen(client, make, login, project):
@@ -225,7 +225,9 @@ def test_client_approves_and_an_approved_version_is_frozen(client, make, login, 
     coordinator_try = client.post(f"/projects/{project.id}/agreement/v1/approve")
     assert coordinator_try.status_code == 403
     login(make.user(Role.CLIENT, project.client, name="Birgitte Bygherre"))
-    response = client.post(f"/projects/{project.id}/agreement/v1/approve")
+    response = client.post(
+        f"/projects/{project.id}/agreement/v1/approve", data={"latest": "1", "confirm": "1"}
+    )
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Godkendt af Birgitte Bygherre" in html

@@ -242,7 +242,10 @@ def test_saving_and_approving_an_agreement_on_the_page(client, login, site):
         response = client.post(url_for("agreements.draft", project_id=project.id), data=editor)
         assert response.status_code == 303
     with write_path():
-        response = client.post(url_for("agreements.approve", project_id=project.id, number=2))
+        response = client.post(
+            url_for("agreements.approve", project_id=project.id, number=2),
+            data={"latest": "2", "confirm": "1"},
+        )
         assert response.status_code in (200, 303)
     assert project_progress(project, TODAY).targets.courses == 3
 

@@ -200,6 +200,8 @@ class Fuzzer:
 # live preview (it reads the editor's form), signing out (which would end the session).
 NOT_A_PAGE_FORM = {
     "agreements.preview": "posts the editor's fields on keystrokes; fuzzed via agreements.draft",
+    "agreements.autosave": "posts the editor's fields after a pause (htmx on a status line, not "
+    "a form); the same fields as agreements.draft, fuzzed there",
     "auth.logout": "ends the session; its only field is the CSRF token",
     "admin.enable_user": "shown for disabled users only; the same field-less form as disable",
     "imports.confirm": "needs a signed token from a successful dry run; see test_import",
@@ -221,7 +223,18 @@ def test_every_form_survives_hostile_input(app, ctx, csrf_app, capsys):
     covered |= fuzzer.fuzz("admin", "B", skip=covered)
     fuzzer.examples = 4
     covered |= fuzzer.fuzz("contractor_a", "A")
-    covered |= fuzzer.fuzz("client_a", "A")
+    # The approval's confirmation step offers its form for the latest version only, and the
+    # coordinator's fuzzing above saved more versions.
+    db.session.expire_all()
+    project_a = world.sides["A"].ids["project_id"]
+    latest = db.session.scalar(
+        select(AgreementVersion.number)
+        .where(AgreementVersion.project_id == project_a)
+        .order_by(AgreementVersion.number.desc())
+        .limit(1)
+    )
+    approve_page = f"/projects/{project_a}/agreement/v{latest}/approve"
+    covered |= fuzzer.fuzz("client_a", "A", extra_pages=[approve_page])
     covered |= fuzzer.fuzz("anonymous", "A")
 
     db.session.expire_all()

@@ -23,15 +23,16 @@ BUDGET: dict[str, int] = {
     "admin.organisations": 3,
     "admin.users": 3,
     "agreements.compare": 3,
+    "agreements.confirm_approval": 6,  # the version, the latest, the one in force, the org
     "agreements.docx": 3,
     # The draft, the latest version, the project's companies, and the calculator's coefficient.
-    "agreements.draft": 5,
+    "agreements.draft": 6,  # + the working copy and the comment threads (the latest read once)
     "agreements.overview": 7,
     # The project and the two versions (the later with its author).
-    "agreements.redline": 4,
-    "agreements.redline_standard": 3,
+    "agreements.redline": 5,
+    "agreements.redline_standard": 4,
     "agreements.text": 3,
-    "agreements.version": 5,
+    "agreements.version": 6,  # + the latest version (only it is approved) and the comments
     "audit.index": 5,
     "auth.change_password": 1,
     "auth.confirm": 1,

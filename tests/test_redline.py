@@ -649,7 +649,7 @@ def test_drafters_download_the_redline_between_two_versions(client, versions, lo
     project = versions
     login(make.user(Role.CLIENT, project.client))
     statements, response = measure(client, _url(project, "agreements.redline", 2, **{"from": 1}))
-    assert len(statements) <= 4  # the user, the project, the two versions
+    assert len(statements) <= 5  # the user, the project, the two versions, the comments
     assert response.mimetype.endswith("wordprocessingml.document")
     assert (
         "filename*=UTF-8''Partnerskabsaftale%20-%20Helhedsplan%20Gellerup%20-%20%C3%A6ndringer"
@@ -768,3 +768,40 @@ def test_a_standard_text_the_library_cannot_make_is_said_not_a_500(client, proje
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Standardteksten kunne ikke dannes ud fra klausulbiblioteket." in page
+
+
+def test_clause_comment_threads_go_into_the_drafters_redline_and_never_the_contractors(
+    client, versions, login, make
+):
+    from app.agreements import comments
+
+    project = versions
+    v1, v2 = service.get_version(project, 1), service.get_version(project, 2)
+    client_user = make.user(Role.CLIENT, project.client, name="Bente Bygherre")
+    coordinator = make.user(Role.COORDINATOR, name="Kim Koordinator")
+    thread = comments.add(db.session, v2, "purpose", client_user, "Kan formålet blive kortere?")
+    db.session.flush()
+    comments.reply(db.session, thread, coordinator, "Ja, vi strammer det op.")
+    comments.add(db.session, v1, "purpose", client_user, "Kun til den godkendte version")
+    db.session.commit()
+
+    login(client_user)
+    data = client.get(_url(project, "agreements.redline", 2, **{"from": 1})).data
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        notes = package.read("word/comments.xml").decode()
+    assert "Kan formålet blive kortere?" in notes and "Ja, vi strammer det op." in notes
+    assert 'w:author="Bente Bygherre"' in notes and 'w:author="Kim Koordinator"' in notes
+    assert "Flere forløb" in notes  # the version note stays
+
+    # A contractor downloads the approved version's redline: the negotiation stays out of it.
+    firm = make.company()
+    db.session.add(ProjectCompany(project_id=project.id, company_id=firm.id, role="main"))
+    db.session.commit()
+    login(make.user(Role.CONTRACTOR, firm))
+    data = client.get(_url(project, "agreements.redline_standard", 1)).data
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        everything = " ".join(
+            package.read(name).decode() for name in package.namelist() if name.endswith(".xml")
+        )
+    assert "Kun til den godkendte version" not in everything
+    assert "Kan formålet blive kortere?" not in everything

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import inspect, select, text
 
+from app.agreements import comments as agreement_comments
 from app.agreements import service as agreements
 from app.auth.sessions import mark_signed_in
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
@@ -42,6 +43,7 @@ CANARY_OUTCOME = "KANARIE-UDFALD-7Q3"
 CANARIES = (CANARY_SENSITIVE, CANARY_CONVERSATION, CANARY_OUTCOME)
 
 SECRET_MARK = "-HEMMELIG-"
+COMMENT_MARK = "-klausulkommentar"  # a comment on a clause: never shown to a contractor
 NAME_MARKS = ("-fornavn", "-efternavn")
 MISSING_ID = 999_999
 MISSING_NUMBER = 999
@@ -91,7 +93,8 @@ class World:
         tokens = [f"zq{other_side(side).lower()}-", SECRET_MARK.lower(), *CANARY_LOWER]
         if kind == "client":
             tokens += list(NAME_MARKS)  # clients see initials only
-        else:  # a contractor sees only its own company's people by name
+        else:  # a contractor sees only its own company's people by name, and no comments
+            tokens.append(COMMENT_MARK)
             for role, (first, last) in self.sides[side].names.items():
                 if role != "main":
                     tokens += [first.lower(), last.lower()]
@@ -130,7 +133,11 @@ def _build_side(make: Factories, key: str, coordinator: User) -> Side:
         project, agreements.draft_for_editing(project), coordinator, 0, f"{z}-Note"
     )
     agreements.approve(v1, client_user)
-    agreements.save_version(project, agreements.draft_for_editing(project), coordinator, 1)
+    v2 = agreements.save_version(project, agreements.draft_for_editing(project), coordinator, 1)
+    # A comment on a clause of the draft (the client's and the coordinator's, never a
+    # contractor's to see).
+    thread = agreement_comments.add(db.session, v2, "purpose", client_user, f"{z}{COMMENT_MARK}")
+    db.session.commit()
 
     # The kickoff meeting, a question from the contractor and one more participant.
     starts = datetime.combine(TODAY + timedelta(days=20), time(9, 0), COPENHAGEN).astimezone(UTC)
@@ -258,6 +265,7 @@ def _build_side(make: Factories, key: str, coordinator: User) -> Side:
         "placement_id": running.id,
         "org_id": assoc.id,
         "user_id": spare.id,
+        "comment_id": thread.id,
     }
     return side
 

@@ -148,20 +148,28 @@ def to_text(doc: AgreementDocument) -> str:
 
 def to_html(doc: AgreementDocument) -> str:
     """Return an escaped HTML fragment (no <html>/<body>) for the live preview."""
-    out = ['<article class="agreement" lang="da">']
-    if doc.status:
-        out.append(f'<p class="agreement-status">{escape(doc.status)}</p>')
+    out = ['<article class="agreement" lang="da">', head_html(doc)]
+    out += [section_html(section) for section in doc.sections]
+    out.append("</article>")
+    return "\n".join(out)
+
+
+def head_html(doc: AgreementDocument) -> str:
+    """The version mark, the title and the subtitle, as escaped HTML."""
+    out = [f'<p class="agreement-status">{escape(doc.status)}</p>'] if doc.status else []
     out += [
         f"<h1>{escape(doc.title)}</h1>",
         f'<p class="agreement-subtitle">{escape(doc.subtitle)}</p>',
     ]
-    for section in doc.sections:
-        out.append(f'<section class="agreement-clause" id="clause-{escape(section.key)}">')
-        out.append(f"<h2>{escape(section.heading)}</h2>")
-        for block in section.blocks:
-            out.append(_block_html(block))
-        out.append("</section>")
-    out.append("</article>")
+    return "\n".join(out)
+
+
+def section_html(section: Section) -> str:
+    """One clause as escaped HTML (the version page sets each beside its comments)."""
+    out = [f'<section class="agreement-clause" id="clause-{escape(section.key)}">']
+    out.append(f"<h2>{escape(section.heading)}</h2>")
+    out += [_block_html(block) for block in section.blocks]
+    out.append("</section>")
     return "\n".join(out)
 
 

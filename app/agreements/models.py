@@ -53,3 +53,58 @@ class AgreementVersion(db.Model):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+
+class ClauseComment(db.Model):
+    """A comment on one clause of one version, or an answer to one (`parent_id`). A thread
+    (the first comment) is open until someone resolves it; it can be reopened. Contractors
+    never see comments: they are the client's and the coordinator's negotiation."""
+
+    __tablename__ = "clause_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("agreement_versions.id", ondelete="CASCADE"), index=True
+    )
+    clause_key: Mapped[str] = mapped_column(String(60))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clause_comments.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    version: Mapped[AgreementVersion] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    def __repr__(self) -> str:
+        return f"<ClauseComment {self.id} p{self.project_id} {self.clause_key}>"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class DraftWorkingCopy(db.Model):
+    """A drafter's unsaved editor, kept on the server after a moment of quiet (not a version):
+    the editor's fields as posted, and the version they were based on. One per user and
+    project; saving a version or discarding it deletes it."""
+
+    __tablename__ = "draft_working_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    base_number: Mapped[int] = mapped_column(Integer)
+    form: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id", name="uq_draft_working_copies_project_user"),
+    )

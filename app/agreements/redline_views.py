@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from app.access import get_project_or_404, signed_in
 from app.agreements import redline_service
 from app.agreements.blueprint import bp
+from app.agreements.comments import comments_for_redline
 from app.agreements.document import RenderError
 from app.agreements.models import AgreementVersion
 from app.agreements.redline import RedlineComment
-from app.agreements.views import _visible_version
+from app.agreements.views import _visible_version, can_draft
+from app.extensions import db
 from app.web import download, parse_id
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -23,9 +25,25 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def redline_comments(
     earlier: AgreementVersion | None, later: AgreementVersion
 ) -> list[RedlineComment]:
-    """The comments that go into a redline: for now the later version's note. Clause comment
-    threads join here: one RedlineComment per thread, its answers as `replies`."""
-    return redline_service.version_note(later)
+    """The comments that go into a redline: the later version's note, and for drafters (never
+    contractors) each clause's comment thread on the later version, its answers as replies."""
+    notes = redline_service.version_note(later)
+    if not can_draft(later.project):
+        return notes
+    return notes + [
+        RedlineComment(
+            thread.clause_key,
+            thread.author,
+            thread.created_at,
+            thread.body,
+            replies=tuple(
+                RedlineComment(thread.clause_key, reply.author, reply.created_at, reply.body)
+                for reply in thread.replies
+            ),
+            resolved=thread.resolved,
+        )
+        for thread in comments_for_redline(db.session, later)
+    ]
 
 
 @bp.get("/v<int:number>/redline.docx")

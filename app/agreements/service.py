@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, replace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -39,7 +39,7 @@ from app.agreements.document_model import (
 )
 from app.agreements.docx_writer import to_docx
 from app.agreements.library import DEFAULT_DIR, Library, load_library
-from app.agreements.models import AgreementVersion
+from app.agreements.models import AgreementVersion, DraftWorkingCopy
 from app.agreements.variables import ILLEGAL_CHARS, INPUT_VARIABLES, coerce_value
 from app.clock import TIMEZONE
 from app.extensions import db
@@ -78,12 +78,13 @@ def versions(project: Project) -> list[AgreementVersion]:
     )
 
 
-def latest_version(project: Project) -> AgreementVersion | None:
+def latest_version(project: Project, with_author: bool = False) -> AgreementVersion | None:
     return db.session.scalar(
         select(AgreementVersion)
         .where(AgreementVersion.project_id == project.id)
         .order_by(AgreementVersion.number.desc())
         .limit(1)
+        .options(*_author_option(with_author))
     )
 
 
@@ -134,9 +135,9 @@ def project_values(project: Project) -> dict:
     }
 
 
-def draft_for_editing(project: Project) -> Draft:
+def draft_for_editing(project: Project, latest: AgreementVersion | None = None) -> Draft:
     """The latest version's draft (with clauses added to the library since), or a new one."""
-    latest = latest_version(project)
+    latest = latest or latest_version(project)
     if latest is None:
         return default_draft(library(), **project_values(project))
     return add_new_clauses(library(), Draft.from_dict(latest.content))
@@ -159,7 +160,7 @@ def draft_from_form(form) -> Draft:
                 override=override if override.strip() else None,
             )
         )
-    return Draft(values=values, clauses=clauses)
+    return drop_unchanged_overrides(Draft(values=values, clauses=clauses), form)
 
 
 def move_clause(draft: Draft, key: str, direction: str) -> Draft:
@@ -362,3 +363,93 @@ def download_name(version: AgreementVersion, extension: str) -> str:
     return safe_file_name(
         f"Partnerskabsaftale - {version.project.name} - {version.label}.{extension}"
     )
+
+
+def standard_document(version: AgreementVersion) -> AgreementDocument:
+    """The library's standard text with this version's values: every clause as the library
+    has it (its default choice, its order, no adaptation). What a version is compared with
+    before any version is in force."""
+    lib = library()
+    stored = version.content.get("values", {})
+    values = {
+        name: coerce_value(spec, stored.get(name))[0] for name, spec in INPUT_VARIABLES.items()
+    }
+    return render(lib, replace(default_draft(lib), values=values))
+
+
+# -- working copies: the editor as the drafter left it, kept on the server (not a version) --
+
+# The editor's fields (app/agreements/views.py, draft_from_form): nothing else is kept.
+WORKING_COPY_FIELDS = frozenset({"base_number", "clause", "note"})
+WORKING_COPY_PREFIXES = ("v_", "on_", "override_", "library_")
+
+
+def working_copy(project: Project, user: User) -> DraftWorkingCopy | None:
+    return db.session.scalar(
+        select(DraftWorkingCopy).where(
+            DraftWorkingCopy.project_id == project.id, DraftWorkingCopy.user_id == user.id
+        )
+    )
+
+
+def keep_working_copy(project: Project, user: User, form) -> DraftWorkingCopy:
+    """Store the editor's fields as posted (every value of every field but the buttons and
+    the CSRF token) as this user's working copy of the project's draft, replacing the last."""
+    fields = {
+        name: [ILLEGAL_CHARS.sub("", value) for value in form.getlist(name)]
+        for name in form
+        if name in WORKING_COPY_FIELDS or name.startswith(WORKING_COPY_PREFIXES)
+    }
+    base = fields.get("base_number", ["0"])[0]
+    copy = working_copy(project, user)
+    if copy is None:
+        copy = DraftWorkingCopy(project_id=project.id, user_id=user.id)
+        db.session.add(copy)
+    copy.form = fields
+    copy.base_number = int(base) if base.isdigit() and len(base) < 10 else 0
+    copy.saved_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same user's two tabs at the same moment: the other one won
+        db.session.rollback()
+        copy = working_copy(project, user)
+    return copy
+
+
+def discard_working_copy(project: Project, user: User) -> None:
+    """Delete the user's working copy (after saving a version, or when they discard it)."""
+    db.session.execute(
+        delete(DraftWorkingCopy).where(
+            DraftWorkingCopy.project_id == project.id, DraftWorkingCopy.user_id == user.id
+        )
+    )
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    """Equal but for line endings and spaces at the ends of lines (a browser posts CRLF)."""
+
+    def norm(text):
+        return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n"))
+
+    return norm(a).strip() == norm(b).strip()
+
+
+def drop_unchanged_overrides(draft: Draft, form) -> Draft:
+    """An adapted clause whose text is still the library's wording is no adaptation: the box
+    starts with the library's wording (the text it was filled with comes back as
+    `library_<key>`), and saving it unchanged keeps the clause on the library's text."""
+    if not any(choice.override for choice in draft.clauses):
+        return draft
+    wording = None
+    clauses = []
+    for choice in draft.clauses:
+        if choice.override is not None:
+            if _same_text(choice.override, form.get(f"library_{choice.key}")):
+                choice = replace(choice, override=None)
+            else:
+                if wording is None:
+                    wording = library_wording(draft)
+                if _same_text(choice.override, wording.get(choice.key)):
+                    choice = replace(choice, override=None)
+        clauses.append(choice)
+    return replace(draft, clauses=clauses)

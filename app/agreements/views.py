@@ -5,20 +5,23 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from app import coefficient as coefficients
 from app.access import get_project_or_404, roles, signed_in
-from app.agreements import service
+from app.agreements import comments, service
 from app.agreements.blueprint import bp
-from app.agreements.diff import inline_diff
+from app.agreements.diff import document_diff
 from app.agreements.document import RenderError
-from app.agreements.document_model import to_html, to_text
+from app.agreements.document_model import head_html, section_html, to_html, to_text
 from app.agreements.variables import INPUT_VARIABLES, coerce_value
+from app.audit import log as audit
+from app.extensions import db
 from app.forms import EmptyForm
 from app.i18n import N_
 from app.models import STAFF_ROLES, Project, Role
 from app.training import USUAL_APPRENTICESHIP_MONTHS, Calculation, calculate, danish_decimal
-from app.web import download, parse_id, render
+from app.web import download, parse_id, render, wants_fragment
 
 DRAFTERS = (*STAFF_ROLES, Role.CLIENT)
 
@@ -216,14 +219,36 @@ def draft(project_id: int):
     project = _draftable_project(project_id)
     if request.method == "GET":
         latest = service.latest_version(project)
-        draft = service.draft_for_editing(project)
+        coefficient = coefficients.current()
+        copy = service.working_copy(project, current_user)
+        if copy is not None:  # the user's unsaved work, as they left it
+            form = MultiDict([(name, value) for name, vs in copy.form.items() for value in vs])
+            draft = _with_coefficient(service.draft_from_form(form), coefficient)
+            context = _editor_context(
+                project,
+                draft,
+                {},
+                copy.base_number,
+                coefficient=coefficient,
+                latest=latest,
+                restored=copy,
+                note=form.get("note", ""),
+                threads=_open_threads(project, copy.base_number),
+            )
+            return render("agreements/draft.html", **context)
+        draft = service.draft_for_editing(project, latest)
         stored = latest.content.get("values", {}) if latest else {}
         if stored.get("trades_budget") is None:  # a new draft, or one saved without a budget
             draft.values["trades_budget"] = project.trades_budget
-        coefficient = coefficients.current()
         _with_coefficient(draft, coefficient)
         context = _editor_context(
-            project, draft, {}, latest.number if latest else 0, coefficient=coefficient
+            project,
+            draft,
+            {},
+            latest.number if latest else 0,
+            coefficient=coefficient,
+            latest=latest,
+            threads=_open_threads(project, latest.number if latest else 0),
         )
         return render("agreements/draft.html", **context)
 
@@ -236,6 +261,12 @@ def draft(project_id: int):
             draft = _suggest(draft, coefficient)
         errors = _translate(service.check(draft))
         context = _editor_context(project, draft, errors, base_number, coefficient=coefficient)
+        return render("agreements/draft.html", block="editor", oob_blocks=("preview",), **context)
+    if reset := request.form.get("reset"):
+        # Back to the library's text for one clause: its box is filled with that text again.
+        draft.clauses = [replace(c, override=None) if c.key == reset else c for c in draft.clauses]
+        errors = _translate(service.check(draft))
+        context = _editor_context(project, draft, errors, base_number, moved=reset)
         return render("agreements/draft.html", block="editor", oob_blocks=("preview",), **context)
     if move := request.form.get("move"):
         key, _sep, direction = move.partition(":")
@@ -257,10 +288,49 @@ def draft(project_id: int):
         # Keep the user's text; a second save, now based on the newer version, goes through.
         context = _editor_context(project, draft, {}, latest.number, conflict=latest)
         return render("agreements/draft.html", status=409, **context)
+    service.discard_working_copy(project, current_user)  # saved: nothing left to restore
+    db.session.commit()
     flash(_("Version %(number)d was saved.", number=version.number), "success")
     return redirect(
         url_for("agreements.version", project_id=project.id, number=version.number), code=303
     )
+
+
+def _open_threads(project, number: int) -> dict:
+    """The comment threads beside the editor's clauses: those on the version being edited."""
+    return comments.threads(db.session, project.id, number) if number else {}
+
+
+@bp.post("/draft/autosave")
+@roles(*DRAFTERS)
+def autosave(project_id: int):
+    """Keep the editor as typed as the user's working copy (htmx, after a moment of quiet);
+    not a version. Says when, and whether someone saved a newer version meanwhile."""
+    project = _draftable_project(project_id)
+    if not wants_fragment():  # only the editor's htmx posts here
+        return redirect(url_for("agreements.draft", project_id=project.id), code=303)
+    copy = service.keep_working_copy(project, current_user, request.form)
+    latest = service.latest_version(project, with_author=True)
+    return render(
+        "agreements/draft.html",
+        block="autosave_status",
+        project=project,
+        saved=copy,
+        newer=latest if latest and latest.number != copy.base_number else None,
+    )
+
+
+@bp.post("/draft/discard")
+@roles(*DRAFTERS)
+def discard(project_id: int):
+    """Throw the working copy away and start again from the latest version."""
+    project = _draftable_project(project_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.discard_working_copy(project, current_user)
+    db.session.commit()
+    flash(_("Your working copy was discarded."), "info")
+    return redirect(url_for("agreements.draft", project_id=project.id), code=303)
 
 
 @bp.post("/preview")
@@ -285,15 +355,28 @@ def version(project_id: int, number: int):
     project = get_project_or_404(project_id)
     version = _visible_version(project, number)
     approved = service.approved_version(project)
-    return render(
-        "agreements/version.html",
+    drafter = can_draft(project)
+    doc = service.document_for(version)
+    context = dict(
         project=project,
         version=version,
-        html=Markup(to_html(service.document_for(version))),
         approved=approved,
-        drafter=can_draft(project),
+        latest=version,
+        drafter=drafter,
         approver=can_approve(project),
         form=EmptyForm(),
+    )
+    if not drafter:  # contractors read the agreement in force, without the comments
+        return render("agreements/version.html", html=Markup(to_html(doc)), **context)
+    context["latest"] = service.latest_version(project)
+    return render(
+        "agreements/version.html",
+        html=None,
+        head=Markup(head_html(doc)),
+        sections=[(section.key, Markup(section_html(section))) for section in doc.sections],
+        threads=comments.threads(db.session, project.id, version.number),
+        comment_errors={},
+        **context,
     )
 
 
@@ -322,40 +405,127 @@ def text(project_id: int, number: int):
     )
 
 
-@bp.post("/v<int:number>/approve")
-@roles(Role.CLIENT)
-def approve(project_id: int, number: int):
-    """Approve a version on behalf of the client; it becomes the agreement in force."""
+def _approvable(project_id: int, number: int):
     project = get_project_or_404(project_id)
     if not can_approve(project):
         abort(403)
-    version = _visible_version(project, number)
+    return project, _visible_version(project, number)
+
+
+def _approval_context(project, version, latest, **extra) -> dict:
+    """What the confirmation step shows: the changes against the agreement in force (or the
+    library's standard text when none is), who approves and for which organisation."""
+    in_force = service.approved_version(project)
+    base = service.stored_document(in_force) if in_force else service.standard_document(version)
+    return dict(
+        project=project,
+        version=version,
+        latest=latest,
+        in_force=in_force,
+        diff=_diff(base, service.stored_document(version)),
+        organisation=current_user.organisation,
+        form=EmptyForm(),
+        errors={},
+        **extra,
+    )
+
+
+def _not_latest(project, version, latest):
+    """Only the latest version can be approved: an older one answers 409 and says why."""
+    message = _(
+        "Only the latest version can be approved. Version %(latest)d is newer than version"
+        " %(number)d: read it before approving.",
+        latest=latest.number,
+        number=version.number,
+    )
+    return render(
+        "agreements/approve.html",
+        block="panel",
+        status=409,
+        **_approval_context(project, version, latest, stale=message),
+    )
+
+
+@bp.get("/v<int:number>/approve")
+@roles(Role.CLIENT)
+def confirm_approval(project_id: int, number: int):
+    """The confirmation step before approving: the changes, who approves, for whom (a page,
+    or a panel on the version page for htmx)."""
+    project, version = _approvable(project_id, number)
+    if version.is_approved:
+        flash(_("Version %(number)d is already approved.", number=number), "info")
+        return redirect(url_for("agreements.version", project_id=project.id, number=number))
+    latest = service.latest_version(project)
+    if latest.number != version.number:
+        return _not_latest(project, version, latest)
+    context = _approval_context(project, version, latest)
+    return render("agreements/approve.html", block="panel", **context)
+
+
+@bp.post("/v<int:number>/approve")
+@roles(Role.CLIENT)
+def approve(project_id: int, number: int):
+    """Approve the latest version on behalf of the client, once confirmed; it becomes the
+    agreement in force. The form carries the number of the latest version the user saw, so
+    a version saved in the meantime makes the approval a conflict (409), not a surprise."""
+    project, version = _approvable(project_id, number)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if version.is_approved:
         flash(_("Version %(number)d is already approved.", number=number), "info")
-    else:
-        service.approve(version, current_user)
-        flash(
-            _("Version %(number)d is approved and is now the agreement in force.", number=number),
-            "success",
+        return redirect(
+            url_for("agreements.version", project_id=project.id, number=number), code=303
         )
+    latest = service.latest_version(project)
+    if latest.number != version.number or _int(request.form.get("latest")) != latest.number:
+        return _not_latest(project, version, latest)
+    if not request.form.get("confirm"):
+        errors = {"confirm": [_("Tick the box to confirm the approval.")]}
+        context = _approval_context(project, version, latest)
+        context["errors"] = errors
+        return render("agreements/approve.html", status=422, **context)
+    audit.record("approve_agreement", target=f"project:{project.id} agreement:{version.label}")
+    service.approve(version, current_user)
+    flash(
+        _("Version %(number)d is approved and is now the agreement in force.", number=number),
+        "success",
+    )
     return redirect(url_for("agreements.version", project_id=project.id, number=number), code=303)
+
+
+def _diff(old_doc, new_doc):
+    return document_diff(
+        old_doc,
+        new_doc,
+        deleted=_("deleted:"),
+        inserted=_("inserted:"),
+        title_label=_("Title"),
+    )
+
+
+LIBRARY = "library"
 
 
 @bp.get("/compare")
 @roles(*DRAFTERS)
 def compare(project_id: int):
-    """Compare two versions word by word: additions and deletions marked inline."""
+    """Compare two versions (or a version with the library's standard text) clause by clause:
+    by default only the changed clauses, `all=1` the whole text."""
     project = _draftable_project(project_id)
     versions = service.versions(project)
-    if len(versions) < 2:
-        flash(_("There must be at least two versions to compare."), "info")
+    if not versions:
+        flash(_("There is no version to compare yet."), "info")
         return redirect(url_for("agreements.overview", project_id=project.id), code=303)
     by_number = {v.number: v for v in versions}
-    old = by_number.get(_int(request.args.get("from")), versions[1])
     new = by_number.get(_int(request.args.get("to")), versions[0])
-    diff, added, removed = inline_diff(old.text, new.text)
+    older = [v for v in versions if v.number < new.number]
+    asked = request.args.get("from")
+    if asked == LIBRARY or (asked is None and not older):
+        old, old_doc = None, service.standard_document(new)
+    else:
+        old = by_number.get(_int(asked)) or (older[0] if older else versions[-1])
+        old_doc = service.stored_document(old)
+    diff = _diff(old_doc, service.stored_document(new))
     return render(
         "agreements/compare.html",
         project=project,
@@ -363,8 +533,8 @@ def compare(project_id: int):
         old=old,
         new=new,
         diff=diff,
-        added=added,
-        removed=removed,
+        show_all=request.args.get("all") == "1",
+        library_key=LIBRARY,
     )
 
 

@@ -45,6 +45,7 @@ ACTION_LABELS: dict[str, str] = {
     "audit_pruned": N_("Deleted audit events past retention"),
     "coefficient_set": N_("Set the target calculator's coefficient"),
     "placement_training": N_("Changed a placement's training mark or hours"),
+    "approve_agreement": N_("Approved an agreement version"),
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.access import scoped_projects
+from app.agreements.comments import open_count_clause
 from app.agreements.models import AgreementVersion
 from app.enums import CompanyRole, MeetingKind, OpeningStatus, OrganisationKind, Phase
 from app.extensions import db
@@ -35,6 +36,7 @@ class ProjectHub:
     latest: AgreementVersion | None  # the newest version, approved or not
     kickoff: Meeting | None
     upcoming: list[Meeting]
+    open_comments: int = 0  # open comment threads on the agreement's clauses
 
 
 def _openings_with(status: OpeningStatus):
@@ -90,12 +92,15 @@ def hub(project: Project, openings: dict[str, int]) -> ProjectHub:
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(AgreementVersion, (AgreementVersion.id == approved_id).label("in_force")).where(
-            AgreementVersion.id.in_([latest_id, approved_id])
-        )
+        select(
+            AgreementVersion,
+            (AgreementVersion.id == approved_id).label("in_force"),
+            open_count_clause(project.id).label("open_comments"),
+        ).where(AgreementVersion.id.in_([latest_id, approved_id]))
     ).all()
-    latest = max((version for version, _ in rows), key=lambda v: v.number, default=None)
-    approved = next((version for version, in_force in rows if in_force), None)
+    latest = max((version for version, _, _ in rows), key=lambda v: v.number, default=None)
+    approved = next((version for version, in_force, _ in rows if in_force), None)
+    open_comments = rows[0].open_comments if rows else 0  # no version: no comments either
     # The kickoff (one per project, whenever it is) and the coming meetings, in one read.
     meetings = db.session.scalars(
         select(Meeting)
@@ -118,6 +123,7 @@ def hub(project: Project, openings: dict[str, int]) -> ProjectHub:
         latest=latest,
         kickoff=next((m for m in meetings if m.kind == MeetingKind.KICKOFF), None),
         upcoming=upcoming[:UPCOMING],
+        open_comments=open_comments,
     )
 
 

@@ -119,6 +119,8 @@ def detail_page(
         project=project,
         approved=approved,
         latest=page.latest,
+        # Comments are the client's and the coordinator's negotiation: never a contractor's.
+        open_comments=page.open_comments if current_user.role != Role.CONTRACTOR else 0,
         kickoff_meeting=page.kickoff,
         openings=page.openings,
         upcoming=page.upcoming,

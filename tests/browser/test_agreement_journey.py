@@ -45,14 +45,23 @@ def test_client_drafts_compares_approves_and_downloads(page, tmp_path):
 
     page.get_by_role("link", name="Partnerskabsaftale", exact=True).click()
     page.get_by_role("link", name="Ændringer fra v1").click()
-    diff = page.locator(".diff")
+    diff = page.locator(".diff-clauses")
     expect(diff.locator("ins").first).to_be_visible()
     expect(diff.locator("del").first).to_be_visible()
     expect(diff).to_contain_text("10")
     screenshot(page, "14-agreement-compare")
 
     page.goto(page.url.split("/compare")[0] + "/v2")
+    # Approving asks first: the changes against the version in force, who approves, for whom.
     page.get_by_role("button", name="Godkend version 2").click()
+    panel = page.locator("#approval-confirm")
+    expect(panel).to_contain_text("Du godkender som")
+    expect(panel.locator("ins").first).to_be_visible()
+    screenshot(page, "15a-agreement-approve-confirm")
+    panel.get_by_role("button", name="Godkend version 2").click()
+    expect(page.locator("#confirm-error")).to_be_visible()  # the box was not ticked
+    page.locator("#approval-confirm").get_by_label("Jeg har læst ændringerne").check()
+    page.locator("#approval-confirm").get_by_role("button", name="Godkend version 2").click()
     expect(page.locator("#flashes")).to_contain_text("den gældende aftale")
     screenshot(page, "15-agreement-approved")
 
