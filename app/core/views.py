@@ -58,6 +58,13 @@ def inbox_total() -> int:
     return g.inbox_total
 
 
+@bp.teardown_app_request
+def _forget_inbox_total(exc):
+    # `g` lives as long as the application context: per request on a server, but a test (or
+    # a CLI command) may hold one context over many requests.
+    g.pop("inbox_total", None)
+
+
 @bp.app_context_processor
 def inject_inbox_total():
     """`inbox_total()` for base.html: called only where the navigation is drawn (a whole
