@@ -42,7 +42,8 @@ BUDGET: dict[str, int] = {
     "core.dashboard_openings": 2,
     "core.dashboard_retention": 2,
     "core.healthz": 2,
-    "core.home": 2,
+    # The user, the phase counts with the recent projects, the inbox (app/core/inbox.py).
+    "core.home": 3,
     # Before an erasure the page looks for the person in every free-text table (minutes,
     # agendas, action items, Q&A, report comments): one read each.
     "gdpr.erase_page": 13,

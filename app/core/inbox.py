@@ -1,4 +1,4 @@
-""""Venter på dig": what waits for a user, per role, in a fixed number of statements.
+""" "Venter på dig": what waits for a user, per role, in a fixed number of statements.
 
 Each kind of item is one SELECT over the tables it comes from, scoped to what the reader may
 see, with the same columns (`COLUMNS`): the project, a reference to the object, a day or a
@@ -608,4 +608,3 @@ def total(
     if tag:
         statement = statement.prefix_with(f"/* {tag} */")
     return int(session.execute(statement).scalar_one())
-
