@@ -308,13 +308,19 @@ def test_the_contractor_start_page_links_to_where_things_are_handled(client, log
     assert nav_count(html) == "Venter på dig (6)"
 
 
-def test_the_coordinator_start_page_names_the_resident_and_is_not_stored(client, login, world):
+def test_the_coordinator_start_page_points_to_its_sections_and_is_not_stored(client, login, world):
+    """Staff find the residents due a conversation and the unmatched openings listed in full
+    in the start page's sections below, so the inbox counts them and points there (no names
+    on the page itself). The page is never stored: questions and action items are free text."""
     login(world.coordinator)
     response = client.get("/")
     html = response.get_data(as_text=True)
-    assert "Ahmed Hassan" in html
+    inbox_html = html[html.index('<section id="inbox"') : html.index("</section>")]
+    assert 'href="#retention-due"' in inbox_html and 'href="#open-openings"' in inbox_html
+    assert "Ahmed" not in html
+    assert "Ubesvarede spørgsmål fra entreprenører" in inbox_html
+    assert "Hvornår starter den første praktikant?" in inbox_html
     assert response.headers["Cache-Control"] == "no-store"
-    assert "Ubesvarede spørgsmål fra entreprenører" in html
     assert nav_count(html) == "Venter på dig (14)"
 
 
