@@ -50,6 +50,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -182,7 +183,7 @@ def _in_scope(reader: Reader):
         return Project.client_id == reader.organisation_id
     if reader.role == Role.CONTRACTOR:
         return Project.id.in_(_company_projects(reader))
-    return literal(True)
+    return true()
 
 
 # --- the kinds: each a select with COLUMNS, and its order ---------------------------------------
