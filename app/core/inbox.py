@@ -45,6 +45,7 @@ from sqlalchemy import (
     Text,
     case,
     cast,
+    false,
     func,
     literal,
     null,
@@ -178,12 +179,15 @@ def _company_projects(reader: Reader):
 
 
 def _in_scope(reader: Reader):
-    """The projects clause for a client or contractor reader (staff see every project)."""
+    """The projects clause of a reader: staff see every project, a client user their
+    association's, a contractor user their company's; anyone else none."""
+    if reader.is_staff:
+        return true()
     if reader.role == Role.CLIENT:
         return Project.client_id == reader.organisation_id
     if reader.role == Role.CONTRACTOR:
         return Project.id.in_(_company_projects(reader))
-    return true()
+    return false()
 
 
 # --- the kinds: each a select with COLUMNS, and its order ---------------------------------------
