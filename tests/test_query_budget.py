@@ -46,7 +46,8 @@ BUDGET: dict[str, int] = {
     "core.dashboard_openings": 2,
     "core.dashboard_retention": 2,
     "core.healthz": 2,
-    "core.home": 2,
+    # The user, the phase counts with the recent projects, the inbox (app/core/inbox.py).
+    "core.home": 3,
     # Before an erasure the page looks for the person in every free-text table (minutes,
     # agendas, action items, Q&A, report comments): one read each.
     "gdpr.erase_page": 13,
@@ -142,6 +143,8 @@ def test_every_get_page_stays_within_its_budget_for_every_role(app, ctx, client,
                 response.status_code,
             )
             seen[(rule.endpoint, name)] = len(statements)
+            if statements.badge > 1:
+                over.append(f"{rule.endpoint} as {name}: the inbox count {statements.badge} > 1")
             limit = budget_of(rule.endpoint)
             if limit is not None and len(statements) > limit:
                 over.append(f"{rule.endpoint} as {name}: {len(statements)} > {limit}\n{statements}")

@@ -110,7 +110,8 @@ def test_the_coordinators_start_page_and_each_of_its_sections_issue_3_statements
     client, login, site
 ):
     """The page itself: the user (with their organisation), then the phase counts and recent
-    projects in one query. Each of its four sections is loaded by htmx from its own route:
+    projects in one query, and the inbox ("Venter på dig") in one more. Each of its four
+    sections is loaded by htmx from its own route:
     the user and the section's rows (the active projects come with their approved agreements
     in the same query); the active projects' progress bars need their placements' facts only
     when a project's placements or agreement changed since this worker last counted it (the
@@ -126,7 +127,7 @@ def test_the_coordinators_start_page_and_each_of_its_sections_issue_3_statements
     small, _ = request()
     site.grow(LARGE)  # every grown project has new placements: counted afresh
     large, counted = request()
-    assert [len(s) for s in small] == [len(s) for s in large] == [2, 3, 2, 2, 2], "\n".join(
+    assert [len(s) for s in small] == [len(s) for s in large] == [3, 3, 2, 2, 2], "\n".join(
         f"{url}:\n{s}" for url, s in zip(urls, large, strict=True)
     )
     warm, _ = measure(client, "/dashboard/active", headers=HX)
@@ -147,12 +148,12 @@ def test_the_coordinators_start_page_and_each_of_its_sections_issue_3_statements
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT, Role.CONTRACTOR])
-def test_the_start_page_of_clients_and_contractors_issues_2_statements(client, login, site, role):
+def test_the_start_page_of_clients_and_contractors_issues_3_statements(client, login, site, role):
     """The user (their organisation joined, as the page names it), then the phase counts and
-    recent projects in one query. Before: 4 (the counts, the recent projects and a lazy load
-    of the user's organisation were separate)."""
+    recent projects in one query, then the inbox ("Venter på dig") in one. Before: 4 (the
+    counts, the recent projects and a lazy load of the user's organisation were separate)."""
     statements, response = at_both_sizes(site, login, role, lambda: measure(client, "/"))
-    assert_count(statements, 2)
+    assert_count(statements, 3)
     html = response.get_data(as_text=True)
     assert "Boligforeningen Vestbo" in html or "Hovedentreprenør A/S" in html
     assert f"{LARGE + 1}</span>" in html  # the execution phase card counts every project

@@ -31,6 +31,7 @@ PERSONAL_DATA_ENDPOINTS = frozenset(
         "meetings.minutes_docx",
         "projects.progress_json",
         "core.dashboard_retention",  # the start page's overdue retention conversations
+        "core.home",  # its inbox: residents due a conversation (staff), initials (contractors)
     }
 )
 

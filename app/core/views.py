@@ -1,14 +1,14 @@
-from flask import current_app, jsonify, redirect, request, session, url_for
+from flask import current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from app.access import public, scoped_projects, signed_in, staff_only
 from app.auth.urls import safe_next
 from app.clock import local_today
-from app.core import dashboard
+from app.core import dashboard, inbox
 from app.core.blueprint import bp
 from app.extensions import db
-from app.models import Phase, utcnow
+from app.models import Phase, Rung, utcnow
 from app.openings.models import JobFunction
 from app.web import render
 
@@ -20,14 +20,56 @@ def home():
     page also holds the sections of what needs attention today, each loaded by htmx from its
     own route below (so each answers in a few queries, and they load side by side)."""
     counts, recent = dashboard.phase_counts_and_recent(scoped_projects(current_user))
+    waiting = inbox.inbox(
+        db.session, inbox.Reader.of(current_user), local_today(), utcnow(), **_inbox_settings()
+    )
+    g.inbox_total = waiting.total  # the navigation's count, without asking again
     return render(
         "core/home.html",
         counts=counts,
+        waiting=waiting,
+        window_days=inbox.WINDOW_DAYS,
+        JobFunction=JobFunction,
+        Rung=Rung,
         phases=list(Phase),
         recent=recent,
         sections=dashboard.SECTIONS,
         meeting_days=dashboard.MEETING_DAYS,
     )
+
+
+def _inbox_settings() -> dict:
+    weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
+    return {"retention_weeks": weeks}
+
+
+def inbox_total() -> int:
+    """How many items wait for the signed-in user (the navigation's badge): one statement,
+    asked at most once per request, and not at all when the start page counted them."""
+    if "inbox_total" not in g:
+        g.inbox_total = inbox.total(
+            db.session,
+            inbox.Reader.of(current_user),
+            local_today(),
+            utcnow(),
+            tag=inbox.BADGE_TAG,
+            **_inbox_settings(),
+        )
+    return g.inbox_total
+
+
+@bp.teardown_app_request
+def _forget_inbox_total(exc):
+    # `g` lives as long as the application context: per request on a server, but a test (or
+    # a CLI command) may hold one context over many requests.
+    g.pop("inbox_total", None)
+
+
+@bp.app_context_processor
+def inject_inbox_total():
+    """`inbox_total()` for base.html: called only where the navigation is drawn (a whole
+    page for a signed-in user), so an htmx fragment or a file download costs nothing."""
+    return {"inbox_total": inbox_total}
 
 
 def _section(name: str, rows: list, **context):

@@ -1,0 +1,615 @@
+""" "Venter på dig": what waits for a user, per role, in a fixed number of statements.
+
+Each kind of item is one SELECT over the tables it comes from, scoped to what the reader may
+see, with the same columns (`COLUMNS`): the project, a reference to the object, a day or a
+moment, and a short text. From those selects come
+
+- `inbox()`: the start page's list, one statement: a UNION ALL of every kind's first
+  `limit` rows, each row carrying its kind's total (a window count), so a kind's count and
+  its first items arrive together;
+- `total()`: the navigation's count, one statement: the sum of every kind's count.
+
+Neither grows with the data: the number of statements is fixed by the role's kinds.
+
+Who sees what (the scope is in each select, never filtered afterwards):
+- a client user: the versions of their association's agreements that wait for approval, the
+  meetings of its projects in the next `WINDOW_DAYS` days, and new reports (final minutes and
+  updated progress-report comments of the last `WINDOW_DAYS` days);
+- a contractor user: answers to the kickoff questions they asked (answered in the last
+  `WINDOW_DAYS` days), their company's meetings in the next `WINDOW_DAYS` days, open action
+  items whose owner is their name or their company's, their company's openings still open, and
+  their company's placements whose planned end is within `WINDOW_DAYS` days (initials only);
+- staff (coordinators and admins): unanswered contractor questions, unmatched openings,
+  placements due a retention conversation (names: staff only), overdue action items and
+  versions waiting for approval, across the portfolio.
+
+Extension point: a new kind is a function `(reader, today, now) -> Select` with `COLUMNS`,
+added to its role's tuple in `KINDS`. The client's "answers to your clause comments" (issue
+15) belongs there once clause comments exist; it is left out until then.
+
+No Flask here: the functions take a SQLAlchemy session and a `Reader`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Text,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+
+from app.agreements.models import AgreementVersion
+from app.candidates.models import Candidate, initials_of
+from app.enums import STAFF_ROLES, OpeningStatus, Role
+from app.meetings.models import ActionItem, KickoffQuestion, Meeting
+from app.models import Organisation, Project, ProjectCompany, User
+from app.openings.models import Opening
+from app.placements.models import Placement
+from app.reports.models import ReportNarrative
+from app.search import fold
+
+WINDOW_DAYS = 14  # how far ahead (meetings, planned ends) and back (answers, reports) we look
+DEFAULT_RETENTION_WEEKS = 4
+LIMIT = 5  # items shown per kind on the start page; the count says how many there are
+TEXT_CHARS = 120
+# The SQL comment on the navigation's count statement, so that logs and tests can tell it apart.
+BADGE_TAG = "inbox count"  # of a question or an action item, enough to recognise it
+
+# Every kind's select has these columns, in this order.
+COLUMNS = ("sub", "project_id", "project", "ref", "ref2", "day", "moment", "text", "detail")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whose inbox: the user's id, role, organisation and name (for action items' owner)."""
+
+    user_id: int
+    role: str
+    organisation_id: int | None
+    name: str
+
+    @classmethod
+    def of(cls, user) -> Reader:
+        return cls(user.id, str(user.role), user.organisation_id, user.name or "")
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str
+    sub: str | None
+    project_id: int
+    project: str
+    ref: int | None
+    ref2: int | None
+    day: date | None
+    moment: datetime | None
+    text: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    count: int
+    items: tuple[Item, ...]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+
+@dataclass(frozen=True)
+class Inbox:
+    kinds: tuple[Kind, ...] = field(default_factory=tuple)
+
+    @property
+    def total(self) -> int:
+        return sum(kind.count for kind in self.kinds)
+
+    def kind(self, name: str) -> Kind | None:
+        return next((k for k in self.kinds if k.name == name), None)
+
+
+# --- typed blanks, so that every arm of the UNION ALL has the same column types ----------------
+
+
+def _int() -> object:
+    return cast(null(), Integer)
+
+
+def _day() -> object:
+    return cast(null(), Date)
+
+
+def _moment() -> object:
+    return cast(null(), DateTime(timezone=True))
+
+
+def _text(value=None) -> object:
+    return cast(null(), Text) if value is None else cast(value, Text)
+
+
+def _sub(value: str | None) -> object:
+    return cast(null(), String) if value is None else cast(literal(value), String)
+
+
+def _row(sub, project_id, project, ref, ref2, day, moment, text, detail) -> tuple:
+    return (
+        sub.label("sub"),
+        project_id.label("project_id"),
+        project.label("project"),
+        ref.label("ref"),
+        ref2.label("ref2"),
+        day.label("day"),
+        moment.label("moment"),
+        text.label("text"),
+        detail.label("detail"),
+    )
+
+
+# --- scopes -------------------------------------------------------------------------------------
+
+
+def _company_projects(reader: Reader):
+    return select(ProjectCompany.project_id).where(
+        ProjectCompany.company_id == reader.organisation_id
+    )
+
+
+def _in_scope(reader: Reader):
+    """The projects clause of a reader: staff see every project, a client user their
+    association's, a contractor user their company's; anyone else none."""
+    if reader.is_staff:
+        return true()
+    if reader.role == Role.CLIENT:
+        return Project.client_id == reader.organisation_id
+    if reader.role == Role.CONTRACTOR:
+        return Project.id.in_(_company_projects(reader))
+    return false()
+
+
+# --- the kinds: each a select with COLUMNS, and its order ---------------------------------------
+
+
+@dataclass(frozen=True)
+class KindQuery:
+    query: Select
+    order: tuple
+
+
+def approvals(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Versions waiting for approval: a project's latest version, not approved."""
+    newer = aliased(AgreementVersion)
+    latest = (
+        select(func.max(newer.number))
+        .where(newer.project_id == AgreementVersion.project_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            *_row(
+                _sub(None),
+                Project.id,
+                Project.name,
+                AgreementVersion.number,
+                _int(),
+                _day(),
+                AgreementVersion.created_at,
+                _text(AgreementVersion.note),
+                _text(),
+            )
+        )
+        .join(Project, Project.id == AgreementVersion.project_id)
+        .where(
+            AgreementVersion.approved_at.is_(None),
+            AgreementVersion.number == latest,
+            _in_scope(reader),
+        )
+    )
+    return KindQuery(query, (AgreementVersion.created_at, AgreementVersion.id))
+
+
+def meetings(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Meetings in the next WINDOW_DAYS days, not cancelled."""
+    query = (
+        select(
+            *_row(
+                cast(Meeting.kind, String),
+                Project.id,
+                Project.name,
+                Meeting.id,
+                _int(),
+                _day(),
+                Meeting.starts_at,
+                _text(Meeting.place),
+                _text(),
+            )
+        )
+        .join(Project, Project.id == Meeting.project_id)
+        .where(
+            Meeting.starts_at >= now,
+            Meeting.starts_at < now + timedelta(days=WINDOW_DAYS),
+            ~Meeting.cancelled,
+            _in_scope(reader),
+        )
+    )
+    return KindQuery(query, (Meeting.starts_at, Meeting.id))
+
+
+def reports(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """New reports for the client: minutes marked final (the moment is the meeting's), and
+    progress reports whose coordinator's comment changed, in the last WINDOW_DAYS days; the
+    newest first."""
+    since = now - timedelta(days=WINDOW_DAYS)
+    minutes = (
+        select(
+            *_row(
+                _sub("minutes"),
+                Project.id,
+                Project.name,
+                Meeting.id,
+                _int(),
+                _day(),
+                Meeting.starts_at,
+                _text(),
+                _text(),
+            ),
+            Meeting.minutes_final_at.label("at"),
+        )
+        .join(Project, Project.id == Meeting.project_id)
+        .where(Meeting.minutes_final_at >= since, _in_scope(reader))
+    )
+    narratives = (
+        select(
+            *_row(
+                _sub("report"),
+                Project.id,
+                Project.name,
+                _int(),
+                _int(),
+                _day(),
+                ReportNarrative.updated_at,
+                _text(),
+                _text(),
+            ),
+            ReportNarrative.updated_at.label("at"),
+        )
+        .join(Project, Project.id == ReportNarrative.project_id)
+        .where(ReportNarrative.updated_at >= since, ReportNarrative.text != "", _in_scope(reader))
+    )
+    both = union_all(minutes, narratives).subquery()
+    query = select(*(both.c[name] for name in COLUMNS))
+    return KindQuery(query, (both.c.at.desc(), both.c.project_id, both.c.ref))
+
+
+def answers(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Answers to the kickoff questions the reader asked, in the last WINDOW_DAYS days."""
+    query = (
+        select(
+            *_row(
+                _sub(None),
+                Project.id,
+                Project.name,
+                KickoffQuestion.id,
+                _int(),
+                _day(),
+                KickoffQuestion.answered_at,
+                _text(func.substr(KickoffQuestion.question, 1, TEXT_CHARS)),
+                _text(),
+            )
+        )
+        .join(Project, Project.id == KickoffQuestion.project_id)
+        .where(
+            KickoffQuestion.asked_by_id == reader.user_id,
+            KickoffQuestion.answered_at >= now - timedelta(days=WINDOW_DAYS),
+            _in_scope(reader),
+        )
+    )
+    return KindQuery(query, (KickoffQuestion.answered_at.desc(), KickoffQuestion.id))
+
+
+def _item_columns(owner: bool):
+    return _row(
+        _sub(None),
+        Project.id,
+        Project.name,
+        ActionItem.id,
+        ActionItem.meeting_id,
+        ActionItem.due_on,
+        _moment(),
+        _text(func.substr(ActionItem.text, 1, TEXT_CHARS)),
+        _text(ActionItem.owner if owner else None),
+    )
+
+
+def actions(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Open action items whose owner is the reader's name or their company's name (compared
+    folded), on their company's projects."""
+    company = (
+        select(fold(Organisation.name))
+        .where(Organisation.id == reader.organisation_id)
+        .scalar_subquery()
+    )
+    owner = fold(ActionItem.owner)
+    query = (
+        select(*_item_columns(owner=False))
+        .join(Project, Project.id == ActionItem.project_id)
+        .where(
+            ActionItem.done_at.is_(None),
+            ActionItem.owner != "",
+            or_(owner == " ".join(reader.name.split()).lower(), owner == company),
+            _in_scope(reader),
+        )
+    )
+    undated = case((ActionItem.due_on.is_(None), 1), else_=0)
+    return KindQuery(query, (undated, ActionItem.due_on, ActionItem.id))
+
+
+def overdue_actions(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Action items not done whose due day has passed (staff)."""
+    query = (
+        select(*_item_columns(owner=True))
+        .join(Project, Project.id == ActionItem.project_id)
+        .where(ActionItem.done_at.is_(None), ActionItem.due_on < today)
+    )
+    return KindQuery(query, (ActionItem.due_on, ActionItem.id))
+
+
+def openings(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Openings still open: the reader's company's (a contractor), or every one (staff)."""
+    query = (
+        select(
+            *_row(
+                cast(Opening.function, String),
+                Project.id,
+                Project.name,
+                Opening.id,
+                _int(),
+                Opening.expected_start,
+                _moment(),
+                _text(Opening.trade),
+                _text(Organisation.name),
+            )
+        )
+        .join(Project, Project.id == Opening.project_id)
+        .join(Organisation, Organisation.id == Opening.company_id)
+        .where(Opening.status == OpeningStatus.OPEN)
+    )
+    if not reader.is_staff:
+        query = query.where(Opening.company_id == reader.organisation_id, _in_scope(reader))
+    return KindQuery(query, (Opening.expected_start, Opening.id))
+
+
+def _person():
+    return Candidate.first_name + " " + Candidate.last_name
+
+
+def ending(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """The reader's company's running placements whose planned end is within WINDOW_DAYS
+    days. The name is read to make initials of (`inbox` does), never shown whole."""
+    query = (
+        select(
+            *_row(
+                cast(Placement.rung, String),
+                Project.id,
+                Project.name,
+                Placement.id,
+                _int(),
+                Placement.planned_end,
+                _moment(),
+                _text(_person()),
+                _text(),
+            )
+        )
+        .join(Project, Project.id == Placement.project_id)
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .where(
+            Placement.company_id == reader.organisation_id,
+            Placement.planned_end >= today,
+            Placement.planned_end <= today + timedelta(days=WINDOW_DAYS),
+            or_(Placement.actual_end.is_(None), Placement.actual_end >= today),
+            Candidate.anonymised_at.is_(None),
+            _in_scope(reader),
+        )
+    )
+    return KindQuery(query, (Placement.planned_end, Placement.id))
+
+
+def questions(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Questions contractors asked for a kickoff that nobody has answered yet (staff)."""
+    query = (
+        select(
+            *_row(
+                _sub(None),
+                Project.id,
+                Project.name,
+                KickoffQuestion.id,
+                _int(),
+                _day(),
+                KickoffQuestion.asked_at,
+                _text(func.substr(KickoffQuestion.question, 1, TEXT_CHARS)),
+                _text(Organisation.name),
+            )
+        )
+        .join(Project, Project.id == KickoffQuestion.project_id)
+        .join(User, User.id == KickoffQuestion.asked_by_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(
+            KickoffQuestion.template_key.is_(None),
+            KickoffQuestion.answered_at.is_(None),
+            User.role == Role.CONTRACTOR,
+        )
+    )
+    return KindQuery(query, (KickoffQuestion.asked_at, KickoffQuestion.id))
+
+
+def retention(reader: Reader, today: date, now: datetime, weeks: int) -> KindQuery:
+    """Running placements without a retention conversation for more than `weeks` weeks
+    (`Placement.retention_since`, as the start page's section reads it). Staff only: the
+    text is the resident's name."""
+    query = (
+        select(
+            *_row(
+                cast(Placement.rung, String),
+                Project.id,
+                Project.name,
+                Candidate.id,
+                Placement.id,
+                Placement.retention_since,
+                _moment(),
+                _text(_person()),
+                _text(Organisation.name),
+            )
+        )
+        .join(Project, Project.id == Placement.project_id)
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .join(Organisation, Organisation.id == Placement.company_id)
+        .where(
+            or_(Placement.actual_end.is_(None), Placement.actual_end >= today),
+            Placement.retention_since < today - timedelta(weeks=weeks),
+            Candidate.anonymised_at.is_(None),
+        )
+    )
+    return KindQuery(query, (Placement.retention_since, Placement.id))
+
+
+KindFunction = Callable[..., KindQuery]
+
+# The kinds of each role, in the order the start page shows them.
+CLIENT_KINDS: tuple[tuple[str, KindFunction], ...] = (
+    ("approvals", approvals),
+    ("meetings", meetings),
+    ("reports", reports),
+)
+CONTRACTOR_KINDS: tuple[tuple[str, KindFunction], ...] = (
+    ("answers", answers),
+    ("meetings", meetings),
+    ("actions", actions),
+    ("openings", openings),
+    ("ending", ending),
+)
+STAFF_KINDS: tuple[tuple[str, KindFunction], ...] = (
+    ("questions", questions),
+    ("openings", openings),
+    ("retention", retention),
+    ("overdue", overdue_actions),
+    ("approvals", approvals),
+)
+
+
+def kinds_of(reader: Reader) -> tuple[tuple[str, KindFunction], ...]:
+    if reader.is_staff:
+        return STAFF_KINDS
+    if reader.role == Role.CLIENT and reader.organisation_id:
+        return CLIENT_KINDS
+    if reader.role == Role.CONTRACTOR and reader.organisation_id:
+        return CONTRACTOR_KINDS
+    return ()  # a role or account we do not know: nothing waits
+
+
+def _queries(reader: Reader, today: date, now: datetime, retention_weeks: int):
+    for name, make in kinds_of(reader):
+        extra = (retention_weeks,) if make is retention else ()
+        yield name, make(reader, today, now, *extra)
+
+
+def inbox(
+    session: Session,
+    reader: Reader,
+    today: date,
+    now: datetime,
+    limit: int = LIMIT,
+    retention_weeks: int = DEFAULT_RETENTION_WEEKS,
+) -> Inbox:
+    """Every kind of the reader's role with its count and first `limit` items: one statement."""
+    arms, names = [], []
+    for name, kind in _queries(reader, today, now, retention_weeks):
+        ranked = (
+            kind.query.add_columns(
+                cast(literal(name), String).label("kind"),
+                func.row_number().over(order_by=kind.order).label("position"),
+                func.count().over().label("total"),
+            )
+            .order_by(*kind.order)
+            .limit(limit)
+            .subquery()
+        )
+        arms.append(select(*(ranked.c[c] for c in ("kind", *COLUMNS, "position", "total"))))
+        names.append(name)
+    if not arms:
+        return Inbox()
+    rows = session.execute(union_all(*arms) if len(arms) > 1 else arms[0]).all()
+    found: dict[str, list] = {name: [] for name in names}
+    for row in rows:
+        found[row.kind].append(row)
+    kinds = []
+    for name in names:
+        got = sorted(found[name], key=lambda r: r.position)
+        items = tuple(_item(name, r) for r in got)
+        kinds.append(Kind(name, got[0].total if got else 0, items))
+    return Inbox(tuple(kinds))
+
+
+def _item(kind: str, row) -> Item:
+    text = row.text or ""
+    if kind == "ending":
+        text = initials_of(text)  # a contractor sees initials here, never the name
+    return Item(
+        kind,
+        row.sub,
+        row.project_id,
+        row.project,
+        row.ref,
+        row.ref2,
+        row.day,
+        row.moment,
+        text,
+        row.detail or "",
+    )
+
+
+def total(
+    session: Session,
+    reader: Reader,
+    today: date,
+    now: datetime,
+    retention_weeks: int = DEFAULT_RETENTION_WEEKS,
+    tag: str = "",
+) -> int:
+    """How many items wait for the reader, all kinds together: one statement. `tag` is put
+    in the statement as an SQL comment (the query-count tests tell it apart by that)."""
+    counts = [
+        select(func.count()).select_from(kind.query.subquery()).scalar_subquery()
+        for _name, kind in _queries(reader, today, now, retention_weeks)
+    ]
+    if not counts:
+        return 0
+    expression = counts[0]
+    for count in counts[1:]:
+        expression = expression + count
+    statement = select(expression.label("waiting"))
+    if tag:
+        statement = statement.prefix_with(f"/* {tag} */")
+    return int(session.execute(statement).scalar_one())
