@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.agreements.models import AgreementVersion
 from app.clock import local_today
@@ -189,7 +190,7 @@ def texts(box: inbox.Inbox, kind: str) -> list[str]:
 
 def test_a_client_sees_its_own_associations_approvals_meetings_and_reports(world):
     box = waiting(world.client_a)
-    assert names(box) == {"approvals": 1, "meetings": 1, "reports": 2}
+    assert names(box) == {"approvals": 1, "comment_answers": 0, "meetings": 1, "reports": 2}
     assert texts(box, "approvals") == ["Helhedsplan Alfa|2|Nye mål"]
     assert [i.ref for i in box.kind("meetings").items] == [world.soon.id]
     assert {i.sub for i in box.kind("reports").items} == {"minutes", "report"}
@@ -197,7 +198,7 @@ def test_a_client_sees_its_own_associations_approvals_meetings_and_reports(world
     assert box.total == 4
 
     other = waiting(world.client_b)
-    assert names(other) == {"approvals": 1, "meetings": 1, "reports": 1}
+    assert names(other) == {"approvals": 1, "comment_answers": 0, "meetings": 1, "reports": 1}
     assert {i.project for k in other.kinds for i in k.items} == {"Renovering Beta"}
     assert other.kind("meetings").items[0].sub == "kickoff"
 
@@ -394,3 +395,50 @@ def test_the_count_is_not_asked_for_an_htmx_fragment_or_a_download(client, login
     assert fragment.badge == 0
     download, _ = measure(client, f"/projects/{world.pa.id}/meetings/series.ics", expect=None)
     assert download.badge == 0
+
+
+def test_a_client_sees_answers_to_the_comments_they_started(client, login, world, make):
+    from app.agreements import comments
+    from app.agreements.models import ClauseComment
+
+    v2 = db.session.scalars(
+        select(AgreementVersion).filter_by(project_id=world.pa.id, number=2)
+    ).one()
+
+    def thread(author, body):
+        comment = ClauseComment(
+            project_id=world.pa.id,
+            version_id=v2.id,
+            clause_key="purpose",
+            author_id=author.id,
+            body=body,
+        )
+        db.session.add(comment)
+        db.session.flush()
+        return comment
+
+    mine = thread(world.client_a, "Kan formålet skrives kortere?")
+    theirs = thread(world.coordinator, "Koordinatorens tråd")
+    comments.reply(db.session, mine, world.coordinator, "Ja, det gør vi i næste version.")
+    comments.reply(db.session, mine, world.client_a, "Tak!")  # their own answer: not waiting
+    comments.reply(db.session, theirs, world.client_b, "Svar i en andens tråd")
+    old = comments.reply(db.session, mine, world.coordinator, "Et gammelt svar")
+    db.session.flush()
+    old.created_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+
+    box = waiting(world.client_a)
+    assert texts(box, "comment_answers") == ["Helhedsplan Alfa|2|Ja, det gør vi i næste version."]
+    item = box.kind("comment_answers").items[0]
+    assert (item.sub, item.detail) == ("purpose", "Karen Koordinator")
+    assert box.total == 5
+    # Nobody else has them: not the other association, not the coordinator, not a contractor.
+    assert "comment_answers" not in names(waiting(world.coordinator))
+    assert names(waiting(world.client_b))["comment_answers"] == 0
+    assert "comment_answers" not in names(waiting(world.contractor_m))
+
+    login(world.client_a)
+    html = client.get("/").get_data(as_text=True)
+    assert "Svar på dine kommentarer til aftalen" in html
+    assert f"/projects/{world.pa.id}/agreement/v2#comments-purpose" in html
+    assert nav_count(html) == "Venter på dig (5)"

@@ -23,9 +23,11 @@ Who sees what (the scope is in each select, never filtered afterwards):
   placements due a retention conversation (names: staff only), overdue action items and
   versions waiting for approval, across the portfolio.
 
+A client user also sees answers to their clause comments: answers someone else wrote in the
+last `WINDOW_DAYS` days to a comment thread they started on their association's agreement.
+
 Extension point: a new kind is a function `(reader, today, now) -> Select` with `COLUMNS`,
-added to its role's tuple in `KINDS`. The client's "answers to your clause comments" (issue
-15) belongs there once clause comments exist; it is left out until then.
+added to its role's tuple in `KINDS`.
 
 No Flask here: the functions take a SQLAlchemy session and a `Reader`.
 """
@@ -56,7 +58,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from app.agreements.models import AgreementVersion
+from app.agreements.models import AgreementVersion, ClauseComment
 from app.candidates.models import Candidate, initials_of
 from app.enums import STAFF_ROLES, OpeningStatus, Role
 from app.meetings.models import ActionItem, KickoffQuestion, Meeting
@@ -330,6 +332,41 @@ def answers(reader: Reader, today: date, now: datetime) -> KindQuery:
     return KindQuery(query, (KickoffQuestion.answered_at.desc(), KickoffQuestion.id))
 
 
+def comment_answers(reader: Reader, today: date, now: datetime) -> KindQuery:
+    """Answers by others, in the last WINDOW_DAYS days, to clause comment threads the reader
+    started (the thread's clause in `sub`, the version's number in `ref`)."""
+    thread = aliased(ClauseComment)
+    answer = aliased(ClauseComment)
+    author = aliased(User)
+    query = (
+        select(
+            *_row(
+                cast(thread.clause_key, String),
+                Project.id,
+                Project.name,
+                AgreementVersion.number,
+                answer.id,
+                _day(),
+                answer.created_at,
+                _text(func.substr(answer.body, 1, TEXT_CHARS)),
+                _text(author.name),
+            )
+        )
+        .select_from(answer)
+        .join(thread, thread.id == answer.parent_id)
+        .join(AgreementVersion, AgreementVersion.id == thread.version_id)
+        .join(Project, Project.id == thread.project_id)
+        .join(author, author.id == answer.author_id)
+        .where(
+            thread.author_id == reader.user_id,
+            answer.author_id != reader.user_id,
+            answer.created_at >= now - timedelta(days=WINDOW_DAYS),
+            _in_scope(reader),
+        )
+    )
+    return KindQuery(query, (answer.created_at.desc(), answer.id))
+
+
 def _item_columns(owner: bool):
     return _row(
         _sub(None),
@@ -500,6 +537,7 @@ KindFunction = Callable[..., KindQuery]
 # The kinds of each role, in the order the start page shows them.
 CLIENT_KINDS: tuple[tuple[str, KindFunction], ...] = (
     ("approvals", approvals),
+    ("comment_answers", comment_answers),
     ("meetings", meetings),
     ("reports", reports),
 )
