@@ -36,7 +36,7 @@ def outbox_page():
         "mail/outbox.html",
         rows=rows,
         counts={s: counts.get(s, 0) for s in OutboxStatus},
-        status=status,
+        current=status,
         statuses=list(OutboxStatus),
         form=EmptyForm(),
         server=outbox.mail_server_configured(),
