@@ -77,6 +77,12 @@ class MailServer:
             self.collector.messages.clear()
 
 
+def subject(message: EmailMessage) -> str:
+    """The subject as a mail program shows it: Flask-Mailman folds a long encoded subject
+    right after "Subject:", and the parser keeps that fold's space, which readers drop."""
+    return str(message["Subject"]).strip()
+
+
 def parts(message: EmailMessage) -> tuple[str, str]:
     """The plain-text and HTML bodies of a multipart/alternative mail."""
     text = message.get_body(preferencelist=("plain",))

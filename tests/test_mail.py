@@ -17,7 +17,7 @@ from app.mail import outbox
 from app.mail.models import OutboxMessage
 from app.models import Role, User, utcnow
 from tests.factories import PASSWORD
-from tests.mailserver import BASE_URL, parts, serve
+from tests.mailserver import BASE_URL, parts, serve, subject
 
 LINK = re.compile(re.escape(BASE_URL) + r"/auth/set-password\?token=[\w.\-]+")
 
@@ -72,7 +72,7 @@ def test_an_admin_invites_a_user_who_sets_a_password_by_the_link_once(
     page = response.get_data(as_text=True)
     assert "ny@vestbo.dk" in page and 'class="secret"' not in page  # no password on screen
     [message] = smtp.to("ny@vestbo.dk")
-    assert message["Subject"] == "Velkommen til Byg Op: vælg din adgangskode"
+    assert subject(message) == "Velkommen til Byg Op: vælg din adgangskode"
     assert message.get_content_type() == "multipart/alternative"
     text, html = parts(message)
     assert "Anna Admin" in text and "72 timer" in text and "<a href=" in html
@@ -205,7 +205,7 @@ def test_the_forgotten_password_answer_is_the_same_whether_or_not_the_account_ex
     assert known.get_data() == unknown.get_data()
     [message] = smtp.messages
     assert message["To"] == "findes@firma.dk"
-    assert message["Subject"] == "Byg Op: set a new password"  # the user chose English
+    assert subject(message) == "Byg Op: set a new password"  # the user chose English
     assert LINK.search(parts(message)[0])
     login_page = client.get("/auth/login").get_data(as_text=True)
     assert "/auth/forgot" in login_page
