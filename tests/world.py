@@ -28,6 +28,7 @@ from app.candidates.models import Candidate, Consent, Conversation, SensitiveNot
 from app.extensions import db
 from app.meetings import kickoff, monthly
 from app.meetings.calendar import COPENHAGEN
+from app.mail.models import OutboxMessage
 from app.meetings.models import MeetingParticipant
 from app.models import Phase, Role, User
 from app.openings.models import Opening
@@ -258,6 +259,10 @@ def _build_side(make: Factories, key: str, coordinator: User) -> Side:
         "placement_id": running.id,
         "org_id": assoc.id,
         "user_id": spare.id,
+        # The approval mail to the side's client user (the outbox: admins only).
+        "message_id": db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.recipient == client_user.email).limit(1)
+        ),
     }
     return side
 
