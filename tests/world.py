@@ -26,9 +26,9 @@ from app.agreements import service as agreements
 from app.auth.sessions import mark_signed_in
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.meetings import kickoff, monthly
 from app.meetings.calendar import COPENHAGEN
-from app.mail.models import OutboxMessage
 from app.meetings.models import MeetingParticipant
 from app.models import Phase, Role, User
 from app.openings.models import Opening
