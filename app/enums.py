@@ -255,6 +255,7 @@ class MailKind(enum.StrEnum):
     QUESTION = "question"
     ANSWER = "answer"
     MEETING = "meeting"
+    DIGEST = "digest"
 
     @property
     def label(self) -> str:
@@ -269,6 +270,7 @@ MAIL_KIND_LABELS = {
     MailKind.QUESTION: N_("A contractor asked a question"),
     MailKind.ANSWER: N_("Your question was answered"),
     MailKind.MEETING: N_("Meetings: invitations, changes and cancellations"),
+    MailKind.DIGEST: N_("Every morning: what waits for the coordinators"),
 }
 # The kinds a user may switch off on /mail/settings.
 OPTIONAL_MAIL_KINDS = (
@@ -277,5 +279,6 @@ OPTIONAL_MAIL_KINDS = (
     MailKind.QUESTION,
     MailKind.ANSWER,
     MailKind.MEETING,
+    MailKind.DIGEST,
 )
 LANGUAGES = {"da": "Dansk", "en": "English"}

@@ -359,7 +359,8 @@ def test_anonymous_is_sent_to_sign_in_for_the_mail_pages(client, ctx):
 def test_every_user_chooses_their_mails_and_language(client, make, login, role):
     user = login(make.user(role))
     page = client.get("/mail/settings")
-    assert page.status_code == 200 and page.get_data(as_text=True).count('type="checkbox"') == 5
+    boxes = 6 if role == Role.COORDINATOR else 5  # the morning overview is the coordinators'
+    assert page.status_code == 200 and page.get_data(as_text=True).count('type="checkbox"') == boxes
     bad = client.post("/mail/settings", data={"language": "xx", "kinds": ["meeting"]})
     assert bad.status_code == 422 and "field-error" in bad.get_data(as_text=True)
     saved = client.post("/mail/settings", data={"language": "en", "kinds": ["meeting"]})
@@ -369,4 +370,6 @@ def test_every_user_chooses_their_mails_and_language(client, make, login, role):
     from app.mail.models import MailOptOut
 
     off = set(db.session.scalars(select(MailOptOut.kind).where(MailOptOut.user_id == user.id)))
-    assert off == {"approval", "approved", "question", "answer"}
+    assert off == {"approval", "approved", "question", "answer"} | (
+        {"digest"} if role == Role.COORDINATOR else set()
+    )

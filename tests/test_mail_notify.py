@@ -16,7 +16,7 @@ from app.mail import outbox
 from app.mail.models import MailOptOut, OutboxMessage
 from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import KickoffQuestion, Meeting, MeetingParticipant
-from app.models import Phase, Role
+from app.models import Phase, Role, User
 from tests.mailserver import BASE_URL, parts, serve, subject
 from tests.world import CANARIES, NAME_MARKS, SECRET_MARK, build_world
 
@@ -236,6 +236,10 @@ def test_no_mail_carries_a_resident(app, ctx, smtp):
         MeetingParticipant(name="x", side="client", email=side.users["client"].email)
     )
     monthly.set_cancelled(first, True)
+    from app.clock import local_today
+    from app.mail import digest
+
+    assert digest.queue_daily(local_today()) == 1  # the coordinator's morning overview
     messages = deliver(smtp)
     assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status != "sent")) is None
     by_email = {
@@ -256,3 +260,37 @@ def test_no_mail_carries_a_resident(app, ctx, smtp):
             for token in world.forbidden(identity):
                 assert token not in whole, (identity, subject(message), token)
     assert {"client", "contractor", "coordinator"} <= seen  # every side got mail
+
+
+def test_the_morning_overview_counts_what_waits_for_the_coordinators(world, smtp, app, make):
+    from app.meetings.models import ActionItem
+
+    runner = app.test_cli_runner()
+    assert "Overview for 0 coordinators" in runner.invoke(args=["mail", "daily"]).output
+    assert smtp.messages == []  # nothing waits: no mail
+    project = world["project"]
+    db.session.add(
+        ActionItem(
+            project_id=project.id, text="Send lønsedler", owner="Erik", due_on=date(2020, 1, 1)
+        )
+    )
+    db.session.add(
+        KickoffQuestion(
+            project_id=project.id, position=1, question="Hvem?", asked_by_id=world["contractor"].id
+        )
+    )
+    make.user(Role.COORDINATOR, name="Fri Koordinator", email="fri@bygop.dk")
+    db.session.add(
+        MailOptOut(
+            user_id=db.session.scalar(select(User.id).where(User.email == "fri@bygop.dk")),
+            kind="digest",
+        )
+    )
+    db.session.commit()
+    result = runner.invoke(args=["mail", "daily"])
+    assert "Overview for 1 coordinators; sent 1" in result.output, result.output
+    [mail] = smtp.messages
+    assert mail["To"] == "k@bygop.dk" and subject(mail) == "Byg Op: det venter på dig i dag"
+    text, html = parts(mail)
+    assert "Opgaver over deres frist: 1" in text and "uden svar: 1" in html
+    assert f"{BASE_URL}/" in text

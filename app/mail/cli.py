@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from app.mail import outbox
 
-mail_cli = AppGroup("mail", help="Send the outbox.")
+mail_cli = AppGroup("mail", help="Send the outbox, and the coordinators' morning overview.")
 
 
 @mail_cli.command("send")
@@ -20,6 +20,17 @@ def send_command(limit):
             break
     pruned = outbox.prune_sent()
     click.echo(f"Sent {sent}, failed {failed}, removed {pruned} old sent mails.")
+
+
+@mail_cli.command("daily")
+def daily_command():
+    """Queue and send the coordinators' morning overview (cron: once a day, e.g. 7.00)."""
+    from app.clock import local_today
+    from app.mail import digest
+
+    queued = digest.queue_daily(local_today())
+    sent, failed = outbox.send_due()
+    click.echo(f"Overview for {queued} coordinators; sent {sent}, failed {failed}.")
 
 
 def init_app(app):

@@ -13,6 +13,7 @@ from app.forms import EmptyForm
 from app.mail import outbox
 from app.mail.blueprint import bp
 from app.mail.models import MailOptOut, OutboxMessage
+from app.models import Role
 from app.web import redirect_after_write, render
 
 PAGE = 100
@@ -61,6 +62,15 @@ def retry(message_id: int):
     return redirect_after_write(url_for("mail.outbox_page"))
 
 
+def _kinds_for(user) -> list[MailKind]:
+    """The kinds a user may switch off: the daily overview is the coordinators' alone."""
+    return [
+        kind
+        for kind in OPTIONAL_MAIL_KINDS
+        if kind != MailKind.DIGEST or user.role == Role.COORDINATOR
+    ]
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @signed_in
 def settings():
@@ -78,7 +88,7 @@ def settings():
             wanted = set(request.form.getlist("kinds"))
             user.language = language
             db.session.execute(delete(MailOptOut).where(MailOptOut.user_id == user.id))
-            for kind in OPTIONAL_MAIL_KINDS:
+            for kind in _kinds_for(user):
                 if kind.value not in wanted:
                     db.session.add(MailOptOut(user_id=user.id, kind=kind))
             db.session.commit()
@@ -87,7 +97,7 @@ def settings():
     off = set(db.session.scalars(select(MailOptOut.kind).where(MailOptOut.user_id == user.id)))
     return render(
         "mail/settings.html",
-        kinds=[(kind, kind not in off) for kind in OPTIONAL_MAIL_KINDS],
+        kinds=[(kind, kind not in off) for kind in _kinds_for(user)],
         languages=LANGUAGES,
         language=user.language,
         form=form,

@@ -20,13 +20,13 @@ depends_on = None
 def upgrade():
     op.create_table('mail_opt_outs',
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('set_password', 'reset_password', 'approval', 'approved', 'question', 'answer', 'meeting', name='kind', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('kind', sa.Enum('set_password', 'reset_password', 'approval', 'approved', 'question', 'answer', 'meeting', 'digest', name='kind', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mail_opt_outs_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'kind', name=op.f('pk_mail_opt_outs'))
     )
     op.create_table('mail_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('set_password', 'reset_password', 'approval', 'approved', 'question', 'answer', 'meeting', name='kind', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('kind', sa.Enum('set_password', 'reset_password', 'approval', 'approved', 'question', 'answer', 'meeting', 'digest', name='kind', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
