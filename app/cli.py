@@ -23,9 +23,14 @@ users_cli = AppGroup("users", help="Create, list, disable and enable users.")
 @click.option("--name", default=None, help="Full name (defaults to the email address).")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--organisation", default=None, help="Name or id of the association or company.")
-@click.password_option(help="Prompted for when not given.")
+@click.option(
+    "--password",
+    default=None,
+    help="Without it, the user gets an e-mail with a link to set the password (72 hours).",
+)
 def create_user(email, name, role, organisation, password):
-    """Create a user. Clients need an association, contractors a company."""
+    """Create a user. Clients need an association, contractors a company. Without --password
+    the user is e-mailed a link to set one (with no mail server: printed to the console)."""
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise click.ClickException(f"A user with the email {email} already exists.")
@@ -44,15 +49,25 @@ def create_user(email, name, role, organisation, password):
             raise click.ClickException(f"No {needed.value} called {organisation!r}.")
     elif organisation:
         raise click.ClickException("Staff users (coordinator, admin) have no organisation.")
-    if problems := password_problems(password, email):
+    if password is not None and (problems := password_problems(password, email)):
         raise click.ClickException(" ".join(str(problem) for problem in problems))
-    user = User(email=email, name=name or email, role=role, organisation=org)
-    user.set_password(password)
+    user = User(email=email, name=name or email, role=role, organisation=org, password_hash="-")
     db.session.add(user)
     db.session.flush()
+    if password is not None:
+        user.set_password(password)
+    else:
+        from app.mail import notify
+
+        notify.new_account(user)  # the link, sent after the commit below
     audit.record("user_created", target=f"user:{user.id} role:{user.role}")  # by the system
     db.session.commit()
     click.echo(f"Created {role} {email}" + (f" ({org.name})" if org else ""))
+    if password is None:
+        from app.mail import outbox
+
+        outbox.send_due()
+        click.echo(f"A link to set the password was e-mailed to {email}.")
 
 
 @users_cli.command("list")

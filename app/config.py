@@ -68,6 +68,23 @@ class Config:
     MIN_PRE_MATCH = 1
     # Reverse proxies in front of the app (sets the client address from X-Forwarded-For).
     PROXY_HOPS = 0
+    # E-mail (app/mail): with no MAIL_SERVER, mail is written to the console log instead.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "Byg Op <byg-op@localhost>"
+    MAIL_TIMEOUT = 20
+    # Links in mail: the product's address as users reach it (e.g. https://bygop.example.dk).
+    PUBLIC_BASE_URL = None
+    # A failed delivery is retried after 1, 2, 4 ... minutes (at most MAIL_MAX_BACKOFF_MINUTES
+    # apart), MAIL_MAX_ATTEMPTS times in all; then it stays in the outbox as failed.
+    MAIL_MAX_ATTEMPTS = 10
+    MAIL_MAX_BACKOFF_MINUTES = 240
+    # A set-password link works once, for this many hours.
+    SET_PASSWORD_HOURS = 72
 
     @staticmethod
     def from_environment(instance_path: Path) -> dict:
@@ -83,6 +100,12 @@ class Config:
                 settings[name] = int(os.environ[name])
         if os.environ.get("REDIS_URL"):
             settings["REDIS_URL"] = os.environ["REDIS_URL"]
+        for name in TEXT_SETTINGS:
+            if os.environ.get(name):
+                settings[name] = os.environ[name]
+        for name in FLAG_SETTINGS:
+            if os.environ.get(name):
+                settings[name] = os.environ[name].strip().lower() in ("1", "true", "yes", "on")
         return settings
 
 
@@ -101,4 +124,17 @@ INTEGER_SETTINGS = (
     "MIN_PRE_MATCH",
     "PROXY_HOPS",
     "SEARCH_COUNT_CAP",
+    "MAIL_PORT",
+    "MAIL_TIMEOUT",
+    "MAIL_MAX_ATTEMPTS",
+    "MAIL_MAX_BACKOFF_MINUTES",
+    "SET_PASSWORD_HOURS",
 )
+TEXT_SETTINGS = (
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "PUBLIC_BASE_URL",
+)
+FLAG_SETTINGS = ("MAIL_USE_TLS", "MAIL_USE_SSL")

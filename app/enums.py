@@ -220,3 +220,65 @@ SCHEME_LABELS = {
     TrainingScheme.IGU: N_("Integration basic education (IGU)"),
     TrainingScheme.OTHER: N_("Other training"),
 }
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where an e-mail in the outbox is: waiting (also between retries), claimed by a sender,
+    delivered, or given up on after the last attempt."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return OUTBOX_STATUS_LABELS[self]
+
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: N_("Waiting"),
+    OutboxStatus.SENDING: N_("Being sent"),
+    OutboxStatus.SENT: N_("Sent"),
+    OutboxStatus.FAILED: N_("Failed"),
+}
+
+
+class MailKind(enum.StrEnum):
+    """What an e-mail is about. The notifications can be switched off per user; the
+    set-password mails cannot."""
+
+    SET_PASSWORD = "set_password"
+    RESET_PASSWORD = "reset_password"
+    APPROVAL = "approval"
+    APPROVED = "approved"
+    QUESTION = "question"
+    ANSWER = "answer"
+    MEETING = "meeting"
+    DIGEST = "digest"
+
+    @property
+    def label(self) -> str:
+        return MAIL_KIND_LABELS[self]
+
+
+MAIL_KIND_LABELS = {
+    MailKind.SET_PASSWORD: N_("Invitation: set your password"),
+    MailKind.RESET_PASSWORD: N_("Forgotten password"),
+    MailKind.APPROVAL: N_("An agreement version awaits your approval"),
+    MailKind.APPROVED: N_("An agreement version was approved"),
+    MailKind.QUESTION: N_("A contractor asked a question"),
+    MailKind.ANSWER: N_("Your question was answered"),
+    MailKind.MEETING: N_("Meetings: invitations, changes and cancellations"),
+    MailKind.DIGEST: N_("Every morning: what waits for the coordinators"),
+}
+# The kinds a user may switch off on /mail/settings.
+OPTIONAL_MAIL_KINDS = (
+    MailKind.APPROVAL,
+    MailKind.APPROVED,
+    MailKind.QUESTION,
+    MailKind.ANSWER,
+    MailKind.MEETING,
+    MailKind.DIGEST,
+)
+LANGUAGES = {"da": "Dansk", "en": "English"}

@@ -37,6 +37,7 @@ BLUEPRINTS = (
     "imports",
     "gdpr",
     "audit",
+    "mail",
 )
 MODEL_MODULES = (
     "app.models",
@@ -48,10 +49,12 @@ MODEL_MODULES = (
     "app.candidates.models",
     "app.placements.models",
     "app.reports.models",
+    "app.mail.models",
 )
 VIEW_MODULES = (
     "app.core.views",
     "app.auth.views",
+    "app.auth.reset_views",
     "app.projects.views",
     "app.projects.award_views",
     "app.projects.progress_json_views",
@@ -69,6 +72,7 @@ VIEW_MODULES = (
     "app.imports.views",
     "app.gdpr.views",
     "app.audit.views",
+    "app.mail.views",
     "app.legacy_views",
 )
 
@@ -158,6 +162,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from app.auth.privacy import forbid_storing
     from app.gdpr import cli as gdpr_cli
     from app.imports import cli as imports_cli
+    from app.mail import cli as mail_cli
+    from app.mail import outbox as mail_outbox
     from app.meetings import kickoff as kickoff_service
     from app.placements import cli as placements_cli
 
@@ -180,6 +186,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     audit_cli.init_app(app)
     agreements_service.init_app(app)
     kickoff_service.init_app(app)
+    mail_outbox.init_app(app)
+    mail_cli.init_app(app)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"app.{name}.blueprint").bp)
     # Last: the old addresses of a project's parts redirect to the new ones (for one release).

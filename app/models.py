@@ -114,8 +114,12 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language of the user's e-mail: "da" (the default) or "en".
+    language: Mapped[str] = mapped_column(String(2), default="da", server_default="da")
 
     organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (CheckConstraint("language IN ('da', 'en')", name="known_language"),)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

@@ -549,7 +549,7 @@ def test_the_migration_goes_down_and_up(tmp_path):
     with app.app_context():
         upgrade()
         assert {"clause_comments", "draft_working_copies"} <= set(inspect(engine).get_table_names())
-        downgrade(revision="8c8d8578abe5")
+        downgrade(revision="f7f10815730d")
         tables = set(inspect(engine).get_table_names())
         assert "clause_comments" not in tables and "draft_working_copies" not in tables
         upgrade()

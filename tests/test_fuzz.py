@@ -209,6 +209,8 @@ NOT_A_PAGE_FORM = {
     "meetings.mark_discussed": "htmx checkbox with hx-vals",
     "meetings.attendance": "htmx checkbox with hx-vals",
     "meetings.reopen_minutes": "shown on final minutes only; field-less, like mark_final",
+    "mail.retry": "shown for failed mails only; field-less, like disable_user",
+    "auth.set_password": "opened by a signed link from an e-mail; see test_mail",
 }
 
 

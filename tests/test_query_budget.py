@@ -36,7 +36,11 @@ BUDGET: dict[str, int] = {
     "audit.index": 5,
     "auth.change_password": 1,
     "auth.confirm": 1,
+    # A signed-in user is sent on (to the password change); anonymous pays nothing.
+    "auth.forgot_password": 1,
     "auth.login": 1,
+    # Without a valid token: the user's load, then a redirect to ask for a new link.
+    "auth.set_password": 2,
     "candidates.detail": 11,
     "candidates.edit": 4,
     "candidates.index": 2,
@@ -56,6 +60,10 @@ BUDGET: dict[str, int] = {
     "gdpr.index": 1,
     "gdpr.retention": 2,
     "imports.index": 1,
+    # The user, the newest 100 mails, and the count per status.
+    "mail.outbox_page": 3,
+    # The user and the kinds they switched off.
+    "mail.settings": 2,
     "meetings.briefing": 11,
     "meetings.index": 5,
     "meetings.kickoff_ics": 4,

@@ -27,6 +27,7 @@ from app.agreements import service as agreements
 from app.auth.sessions import mark_signed_in
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.meetings import kickoff, monthly
 from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import MeetingParticipant
@@ -266,6 +267,10 @@ def _build_side(make: Factories, key: str, coordinator: User) -> Side:
         "org_id": assoc.id,
         "user_id": spare.id,
         "comment_id": thread.id,
+        # The approval mail to the side's client user (the outbox: admins only).
+        "message_id": db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.recipient == client_user.email).limit(1)
+        ),
     }
     return side
 

@@ -8,9 +8,9 @@ from app.access import admin_only
 from app.admin.blueprint import bp
 from app.admin.forms import AreaForm, OrganisationForm, UserForm
 from app.audit import log as audit
-from app.auth.passwords import new_temporary_password
 from app.extensions import db
 from app.forms import EmptyForm
+from app.mail import notify
 from app.models import HousingArea, Organisation, User
 from app.web import redirect_after_write, render, wants_fragment
 
@@ -31,16 +31,16 @@ def new_user():
     """Create a user and show the temporary password once."""
     form = UserForm()
     if form.validate_on_submit():
-        password = new_temporary_password()
         user = User(
             email=form.email.data.strip().lower(),
             name=form.name.data.strip(),
             role=form.role.data,
             organisation_id=form.organisation_id.data or None,
+            password_hash="-",  # replaced below, once the user has an id for the link
         )
-        user.set_password(password)
         db.session.add(user)
         db.session.flush()
+        password = notify.new_account(user, current_user)
         audit.record("user_created", target=f"user:{user.id} role:{user.role}")
         db.session.commit()
         return render("admin/user_created.html", block="user_form", user=user, password=password)

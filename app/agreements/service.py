@@ -43,6 +43,7 @@ from app.agreements.models import AgreementVersion, DraftWorkingCopy
 from app.agreements.variables import ILLEGAL_CHARS, INPUT_VARIABLES, coerce_value
 from app.clock import TIMEZONE
 from app.extensions import db
+from app.mail import notify
 from app.models import Project, User, utcnow
 from app.placements import progress_cache
 from app.web import safe_file_name
@@ -326,6 +327,8 @@ def save_version(
     )
     db.session.add(version)
     try:
+        db.session.flush()
+        notify.version_awaits_approval(version)  # the mails, in the same transaction
         db.session.commit()
     except IntegrityError:  # saved at the same moment by someone else: same number taken
         db.session.rollback()
@@ -343,6 +346,7 @@ def approve(version: AgreementVersion, user: User) -> None:
     progress_cache.touch(db.session, [version.project_id])  # other targets are in force
     db.session.flush()
     kickoff.refresh_after_approval(version.project)
+    notify.version_approved(version, user)
     db.session.commit()
 
 

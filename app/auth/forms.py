@@ -49,3 +49,29 @@ class PasswordChangeForm(Form):
             raise ValidationError(_l("The new password must differ from the current one."))
         if problems := password_problems(field.data, self.user.email):
             raise ValidationError(problems[0])
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
+
+
+class SetPasswordForm(Form):
+    """A new password through a set-password link (the token is the proof, not a password)."""
+
+    token = StringField()
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password.")), Length(max=200)],
+    )
+    repeat_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", _l("The two passwords are not the same."))],
+    )
+
+    def __init__(self, user=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_new_password(self, field):
+        if field.data and (problems := password_problems(field.data, self.user.email)):
+            raise ValidationError(problems[0])

@@ -150,16 +150,18 @@ def _limits() -> dict[str, Limit]:
     }
 
 
-def _keys(email: str) -> dict[str, str]:
+def _keys(email: str, scope: str = "") -> dict[str, str]:
+    """The counters' keys; `scope` keeps another kind of request (the forgotten-password
+    form: "reset") apart from sign-in, so one never locks the other."""
     return {
-        ACCOUNT: _key("email", email.strip().lower()),
-        ADDRESS: _key("ip", request.remote_addr or "unknown"),
+        ACCOUNT: _key(f"{scope}email", email.strip().lower()),
+        ADDRESS: _key(f"{scope}ip", request.remote_addr or "unknown"),
     }
 
 
-def locked_minutes(email: str) -> int | None:
+def locked_minutes(email: str, scope: str = "") -> int | None:
     """Minutes left of a lock on this email address or on the client's IP; None if neither."""
-    keys = _keys(email)
+    keys = _keys(email, scope)
     active = [keys[kind] for kind in _limits()]
     if not active:
         return None
@@ -170,9 +172,9 @@ def locked_minutes(email: str) -> int | None:
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
 
-def register_failure(email: str) -> set[str]:
+def register_failure(email: str, scope: str = "") -> set[str]:
     """Count a failed sign-in for the address and the IP; return the kinds it locked."""
-    keys, now = _keys(email), utcnow()
+    keys, now = _keys(email, scope), utcnow()
     return {kind for kind, limit in _limits().items() if _counter().fail(keys[kind], limit, now)}
 
 

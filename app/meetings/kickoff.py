@@ -126,8 +126,16 @@ def plan(project: Project, starts_at: datetime, duration: int, place: str, agend
             position += 1
     for participant in _default_participants(project, user):
         meeting.participants.append(participant)
+    db.session.flush()
+    _notify().meeting_changed(meeting, "planned")  # the invitations, in the same transaction
     db.session.commit()
     return meeting
+
+
+def _notify():
+    from app.mail import notify  # the mails build on meetings, not the other way
+
+    return notify
 
 
 def _default_participants(project: Project, user) -> list[MeetingParticipant]:
@@ -157,10 +165,18 @@ def _default_participants(project: Project, user) -> list[MeetingParticipant]:
 
 def reschedule(meeting: Meeting, starts_at, duration, place, agenda) -> None:
     """Change the meeting; the calendar entry keeps its UID and gets a higher SEQUENCE."""
-    if (meeting.starts_at, meeting.duration_minutes, meeting.place) != (starts_at, duration, place):
+    moved = (meeting.starts_at, meeting.duration_minutes, meeting.place) != (
+        starts_at,
+        duration,
+        place,
+    )
+    if moved:
         meeting.sequence += 1
     meeting.starts_at, meeting.duration_minutes = starts_at, duration
     meeting.place, meeting.agenda = place, agenda
+    if moved:
+        db.session.flush()
+        _notify().meeting_changed(meeting, "moved")
     db.session.commit()
 
 
@@ -172,14 +188,20 @@ def ask(project: Project, text: str, user) -> KickoffQuestion:
         asked_by_id=user.id,
     )
     db.session.add(question)
+    db.session.flush()
+    _notify().question_asked(question, project, user)
     db.session.commit()
     return question
 
 
 def answer(question: KickoffQuestion, text: str, user) -> None:
+    first_answer = not question.answer
     question.answer = text.strip()
     question.answered_by_id = user.id if question.answer else None
     question.answered_at = utcnow() if question.answer else None
+    if first_answer and question.answer:  # the asker hears of the answer once, not of edits
+        project = db.session.get(Project, question.project_id)
+        _notify().question_answered(question, project, user)
     db.session.commit()
 
 

@@ -116,13 +116,23 @@ def move(meeting: Meeting, starts_at: datetime, place: str) -> None:
     meeting.starts_at = starts_at
     meeting.place = place
     _changed(meeting)
+    db.session.flush()
+    _notify().meeting_changed(meeting, "moved")  # the participants' calendars follow
     db.session.commit()
 
 
 def set_cancelled(meeting: Meeting, cancelled: bool) -> None:
     meeting.cancelled = cancelled
     _changed(meeting)
+    db.session.flush()
+    _notify().meeting_changed(meeting, "cancelled" if cancelled else "planned")
     db.session.commit()
+
+
+def _notify():
+    from app.mail import notify  # the mails build on meetings, not the other way
+
+    return notify
 
 
 # --- the agenda, built from the data --------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.access import get_project_or_404, staff_only
-from app.auth.passwords import new_temporary_password
 from app.extensions import db
+from app.mail import notify
 from app.models import (
     CompanyRole,
     Organisation,
@@ -89,15 +90,16 @@ def invite(project_id: int):
     form = InviteForm(project)
     if not form.validate_on_submit():
         return detail_page(project, status=422, block="award", invite_form=form)
-    password = new_temporary_password()
     user = User(
         email=form.email.data.strip().lower(),
         name=form.name.data.strip(),
         role=Role.CONTRACTOR,
         organisation_id=form.company_id.data,
+        password_hash="-",  # replaced below, once the user has an id for the link
     )
-    user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    password = notify.new_account(user, current_user)  # the link by mail, in this transaction
     db.session.commit()
     block = "award" if request.htmx else None
     return detail_page(

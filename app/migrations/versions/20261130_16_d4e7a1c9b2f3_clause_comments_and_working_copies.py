@@ -1,7 +1,7 @@
 """Comments per clause of an agreement version, and the drafters' working copies
 
 Revision ID: d4e7a1c9b2f3
-Revises: 8c8d8578abe5
+Revises: f7f10815730d
 Create Date: 2026-11-30 19:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d4e7a1c9b2f3"
-down_revision = "8c8d8578abe5"
+down_revision = "f7f10815730d"
 branch_labels = None
 depends_on = None
 
