@@ -3,8 +3,9 @@
 `search_text` is derived from the candidate's name, housing area and skills (see
 `app.candidates.models.search_text`). Nothing keeps it by itself: every path that sets those
 fields calls `save()` before it commits (the candidate forms, the demo, the test factories) or
-adds them with `insert_many()` (the import), a housing area is renamed with `rename_area()`, and the GDPR erasure empties it in
-its own bulk UPDATE (app/gdpr/service.py). `bench/seed_large.py` computes it for its bulk rows.
+adds them with `insert_many()` (the import), a housing area is renamed with `rename_area()`,
+and the GDPR erasure empties it in its own bulk UPDATE (app/gdpr/service.py).
+`bench/seed_large.py` computes it for its bulk rows.
 """
 
 from __future__ import annotations
