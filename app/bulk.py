@@ -22,7 +22,8 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict]) -> N
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), list(rows))
         return
-    copy_rows(connection, table, list(rows[0]), (row.values() for row in rows))
+    keys = list(rows[0])
+    copy_rows(connection, table, keys, ([row[key] for key in keys] for row in rows))
 
 
 def copy_rows(
