@@ -164,7 +164,9 @@ def main() -> None:
             ratio = large_ms / demo_ms
             verdict = ""
             if args.national:
-                same = statements["demo"][label] == statements["large"][label]
+                # No more statements at the large size (a page past the demo's last one may
+                # take one more there: it finds out it is past the end).
+                same = statements["large"][label] <= statements["demo"][label]
                 verdict = "  ok" if ratio <= GOAL and same else "  MISSED"
                 if verdict.strip() != "ok":
                     missed.append(label.strip())
@@ -174,7 +176,7 @@ def main() -> None:
             )
         if args.national:
             print(
-                f"goal: every page within {GOAL}x of its demo cost with the same SQL count: "
+                f"goal: every page within {GOAL}x of its demo cost, with no more SQL statements: "
                 + ("met" if not missed else f"missed by {', '.join(missed)}")
             )
 
