@@ -29,7 +29,7 @@ import os
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -383,15 +383,19 @@ def generate(
     )
     earliest = windows[0][0] if windows else today
 
+    running_on: dict[date, list] = {}  # by day: computed once, not per placement
+
     def active(day: date):
-        return [p for first, last, p in windows if first <= day <= last]
+        if day not in running_on:
+            running_on[day] = [p for first, last, p in windows if first <= day <= last]
+        return running_on[day]
 
     eligible = [cid for cid, ok in candidates if ok]
     rng.shuffle(eligible)
     to_place = eligible[: max(1, round(len(eligible) * 0.9))] if windows else []
     spare = eligible[len(to_place) :]
     remaining = n["placements"]
-    queue = list(to_place)
+    queue = deque(to_place)  # popleft: a list's pop(0) is quadratic at scale 10
     resume: dict[int, date | None] = {}  # where a candidate's timeline stopped; None = full
     first_contact: dict[int, date] = {}
     passes = 0
@@ -400,10 +404,10 @@ def generate(
             passes += 1
             if spare:
                 to_place.append(spare.pop())
-            queue = [c for c in to_place if resume.get(c, today) is not None]
+            queue = deque(c for c in to_place if resume.get(c, today) is not None)
             if not queue:
                 break
-        cid = queue.pop(0)
+        cid = queue.popleft()
         left = len(queue) + 1
         quota = max(1, remaining // left + rng.randint(-2, 2)) if left > 1 else remaining
         quota = min(quota, remaining)
