@@ -29,7 +29,7 @@ import os
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -41,7 +41,7 @@ from app.placements.rules import Durations  # noqa: E402
 
 RUNGS = ("internship", "wage_subsidy", "ordinary", "apprenticeship")
 FULL = {"projects": 500, "candidates": 20_000, "placements": 100_000, "meetings": 5_000}
-CHUNK = 5_000
+CHUNK = 20_000
 
 FIRST_NAMES = (
     "Mads Mikkel Frederik Emil Oliver Lucas Magnus Rasmus Jonas Mathias Anders Henrik Lars "
@@ -383,15 +383,19 @@ def generate(
     )
     earliest = windows[0][0] if windows else today
 
+    running_on: dict[date, list] = {}  # by day: computed once, not per placement
+
     def active(day: date):
-        return [p for first, last, p in windows if first <= day <= last]
+        if day not in running_on:
+            running_on[day] = [p for first, last, p in windows if first <= day <= last]
+        return running_on[day]
 
     eligible = [cid for cid, ok in candidates if ok]
     rng.shuffle(eligible)
     to_place = eligible[: max(1, round(len(eligible) * 0.9))] if windows else []
     spare = eligible[len(to_place) :]
     remaining = n["placements"]
-    queue = list(to_place)
+    queue = deque(to_place)  # popleft: a list's pop(0) is quadratic at scale 10
     resume: dict[int, date | None] = {}  # where a candidate's timeline stopped; None = full
     first_contact: dict[int, date] = {}
     passes = 0
@@ -400,10 +404,10 @@ def generate(
             passes += 1
             if spare:
                 to_place.append(spare.pop())
-            queue = [c for c in to_place if resume.get(c, today) is not None]
+            queue = deque(c for c in to_place if resume.get(c, today) is not None)
             if not queue:
                 break
-        cid = queue.pop(0)
+        cid = queue.popleft()
         left = len(queue) + 1
         quota = max(1, remaining // left + rng.randint(-2, 2)) if left > 1 else remaining
         quota = min(quota, remaining)
@@ -635,6 +639,7 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
     data. Returns the rows added in bulk and the rows in all, by table."""
     from sqlalchemy import func, select, text
 
+    from app.bulk import insert_rows
     from app.demo import load_demo
     from app.extensions import db
     from app.models import Organisation, User
@@ -660,16 +665,19 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
         f"generated in {generated - started:.1f} s "
         f"(demo data included; {cache.renders} agreement renders)"
     )
+    added = {table: len(rows.get(table, ())) for table in TABLE_ORDER}
+    placed = {row["project_id"] for row in rows.get("placements", ())}
     connection = db.session.connection()
     for table, table_rows in rows.items():
-        statement = metadata.tables[table].insert()
+        # COPY on PostgreSQL, executemany elsewhere (app/bulk.py); no ORM objects.
         for offset in range(0, len(table_rows), CHUNK):
-            connection.execute(statement, table_rows[offset : offset + CHUNK])
+            insert_rows(connection, metadata.tables[table], table_rows[offset : offset + CHUNK])
+        table_rows.clear()  # what is written need not stay in memory
     # The derived columns, as the services keep them on every write (README, "Derived
     # columns"): the search text is in the rows already; the retention days and the stamps of
     # the projects that got placements are set here.
     retention.refresh_all(db.session)
-    progress_cache.touch(db.session, {row["project_id"] for row in rows.get("placements", ())})
+    progress_cache.touch(db.session, placed)
     if connection.dialect.name == "postgresql":  # explicit ids: move the sequences on
         for table in TABLE_ORDER:
             if "id" in metadata.tables[table].c:
@@ -683,7 +691,6 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
     db.session.execute(text("ANALYZE"))  # fresh planner statistics, as after a real import
     db.session.commit()
     echo(f"inserted in {time.perf_counter() - generated:.1f} s")
-    added = {table: len(rows.get(table, ())) for table in TABLE_ORDER}
     totals = {
         table: db.session.scalar(select(func.count()).select_from(metadata.tables[table]))
         for table in TABLE_ORDER
@@ -697,8 +704,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 500 projects, ...")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    if not 0 < args.scale <= 4:
-        parser.error("--scale must be in (0, 4]")
+    if not 0 < args.scale <= 10:
+        parser.error("--scale must be in (0, 10]")
     if args.database:
         if args.database.exists():
             parser.error(f"{args.database} exists; give a new file")

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.audit.models import AuditEvent
 from app.candidates.models import Candidate, Conversation, ConversationKind
@@ -302,7 +302,7 @@ def test_a_failure_half_way_leaves_the_database_unchanged(site, monkeypatch):
     def fail(*args, **kwargs):  # after candidates, conversations and placements were flushed
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "record", fail)
+    monkeypatch.setattr(importer, "record_many", fail)
     with pytest.raises(RuntimeError):
         importer.save(report, None)
     assert _counts() == (0, 0, 0)
@@ -410,7 +410,7 @@ def test_a_failure_during_confirmation_saves_nothing(client, coordinator, site, 
     def fail(*args, **kwargs):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(importer, "record", fail)
+    monkeypatch.setattr(importer, "record_many", fail)
     with pytest.raises(RuntimeError):  # TESTING propagates; in production the 500 page shows
         client.post("/imports/confirm", data=_upload(data, token=token))
     assert _counts() == (0, 0, 0)
@@ -564,3 +564,40 @@ def test_cli_prints_the_phase_warning_and_still_imports(runner, site, tmp_path):
     assert "Row 2, start (warning):" in result.output and "31.12.2027" in result.output
     assert "0 rows with errors, 1 with warnings" in result.output
     assert _counts()[1] == 1
+
+
+def _statements_to_import(rows: list[dict], user) -> int:
+    """The SQL statements (a multi-row INSERT counts once) of checking and saving a file."""
+    sent = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        report = importer.check(_csv(*rows), "data.csv")
+        assert report.ok, [r.errors for r in report.rows if r.errors]
+        importer.save(report, user)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_ten_times_the_rows_take_no_more_statements(site, make):
+    """Names, people and projects are looked up in a few queries, and each table gets one
+    multi-row INSERT: a file of 10,000 rows costs the database what a file of 4 does."""
+    user = make.user(Role.COORDINATOR)
+
+    def people(first: int, count: int) -> list[dict]:
+        rows = []
+        for n in range(first, first + count):
+            person = {"Fornavn": f"Person{n}", "Telefon": f"2{n:07d}"}
+            rows.append(_row(**person, Slut="12.04.2026", Udfald="næste trin"))
+            rows.append(_row(**person, Trin="løntilskud", Start="13.04.2026"))
+        return rows
+
+    few = _statements_to_import(people(0, 2), user)
+    many = _statements_to_import(people(100, 20), user)
+    assert many == few
+    assert few <= 20
+    assert db.session.scalar(select(func.count()).select_from(Placement)) == 44

@@ -76,14 +76,15 @@ def _header_row() -> str:
 
 
 def dimension_bomb() -> bytes:
-    # The file from the finding: 1.6 KiB, a dimension of 16,384 columns by 16,000 rows.
-    body = _header_row() + '<row r="16000"><c r="XFD16000"><v>1</v></c></row>'
-    return _replace(_workbook(), {SHEET: _sheet(body, "A1:XFD16000")})
+    # The file from the finding, its rows past the line limit: 1.6 KiB, a dimension of
+    # 16,384 columns by 32,000 rows.
+    body = _header_row() + '<row r="32000"><c r="XFD32000"><v>1</v></c></row>'
+    return _replace(_workbook(), {SHEET: _sheet(body, "A1:XFD32000")})
 
 
 def row_bomb() -> bytes:
     # The finding's sheet of millions of empty rows, cut to 100,000 so it packs under the
-    # size limits: without a dimension the rows are counted while streaming, to line 10,001.
+    # size limits: without a dimension the rows are counted while streaming, to line 20,001.
     body = _header_row() + "".join(f'<row r="{n}"/>' for n in range(2, 100_000))
     return _replace(_workbook(), {SHEET: _sheet(body)})
 
@@ -176,8 +177,8 @@ def too_many_rows_xlsx() -> bytes:
 
 # name, file name, its bytes, the start of the Danish message, the web status.
 CORPUS = [
-    ("dimension bomb", "bombe.xlsx", dimension_bomb, "Arket når til række 16000", 422),
-    ("row bomb", "rækker.xlsx", row_bomb, "Arket når til række 10001", 422),
+    ("dimension bomb", "bombe.xlsx", dimension_bomb, "Arket når til række 32000", 422),
+    ("row bomb", "rækker.xlsx", row_bomb, "Arket når til række 20001", 422),
     ("deflate bomb", "bombe.xlsx", deflate_bomb, "XLSX-filen fylder mere end 20 MB", 422),
     ("lying deflate bomb", "bombe.xlsx", lying_deflate_bomb, "XLSX-filen er beskadiget", 422),
     ("billion laughs", "lol.xlsx", billion_laughs, "XLSX-filen indeholder en XML-dok", 422),
@@ -188,8 +189,14 @@ CORPUS = [
     ("binary without NUL", "data.csv", binary_csv_without_nul, "Filen er ikke en tekstfil", 422),
     ("5 MB single line", "linje.csv", single_line_csv, "Linje 1 er længere end 100000", 422),
     ("mixed encodings", "blandet.csv", mixed_encodings_csv, "Filen blander to tegnkodninger", 422),
-    ("too many rows CSV", "mange.csv", too_many_rows_csv, "Filen har mere end 5000 rækker", 422),
-    ("too many rows XLSX", "mange.xlsx", too_many_rows_xlsx, "Filen har mere end 5000 rækker", 422),
+    ("too many rows CSV", "mange.csv", too_many_rows_csv, "Filen har mere end 10000 rækker", 422),
+    (
+        "too many rows XLSX",
+        "mange.xlsx",
+        too_many_rows_xlsx,
+        "Filen har mere end 10000 rækker",
+        422,
+    ),
 ]
 IDS = [case[0] for case in CORPUS]
 

@@ -475,6 +475,28 @@ def test_a_client_sees_only_its_own_projects_in_the_portfolio(client, login, mak
     assert "I alt (1 byggesag)" in rows
 
 
+def test_the_portfolio_is_streamed_and_holds_every_project(client, login, make, site):
+    """The download arrives in pieces (built in write-only mode, never whole in memory) and
+    is still an ordinary workbook with every project, its table and its totals."""
+    coordinator = login(site["coordinator"])
+    names = ["Helhedsplan Gellerup"] + [
+        other_project(make, coordinator, f"Etape {i}").name for i in range(12)
+    ]
+    response = client.get("/reports/portfolio.xlsx", buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    pieces = list(response.response)
+    response.close()
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(pieces)))
+    rows = portfolio_rows(book)
+    assert sorted(name for name in rows if not name.startswith("I alt")) == sorted(names)
+    assert "I alt (13 byggesager)" in rows
+    sheet = book["Portefølje"]
+    (table,) = sheet.tables.values()
+    assert table.ref == "A4:L18" and table.totalsRowCount == 1
+    assert sheet.freeze_panes == "B5" and sheet.print_title_rows == "$4:$4"
+    assert sheet["A4"].font.bold and sheet.column_dimensions["A"].width == 34
+
+
 def count_statements(client, url: str) -> int:
     statements = []
     db.session.expire_all()

@@ -8,6 +8,7 @@ Views, the CLI and imports call `record()`; the caller commits along with its ow
 from flask_login import current_user
 
 from app.audit.models import AuditEvent
+from app.bulk import insert_rows
 from app.extensions import db
 from app.i18n import N_
 
@@ -50,6 +51,19 @@ ACTION_LABELS: dict[str, str] = {
     "placement_training": N_("Changed a placement's training mark or hours"),
     "approve_agreement": N_("Approved an agreement version"),
 }
+
+
+def record_many(action: str, candidate_ids: list[int], target: str = "", user=None) -> None:
+    """`record()` for many candidates at once, in one COPY or multi-row INSERT (the import)."""
+    if not candidate_ids:
+        return
+    user = user if user is not None else current_user
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    rows = [
+        dict(user_id=user_id, action=action, candidate_id=candidate_id, target=target)
+        for candidate_id in candidate_ids
+    ]
+    insert_rows(db.session.connection(), AuditEvent.__table__, rows)
 
 
 def record(action: str, candidate_id: int | None = None, target: str = "", user=None) -> None:

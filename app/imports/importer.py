@@ -16,9 +16,10 @@ from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext
 
 from app.agreements.variables import Message
-from app.audit.log import record
+from app.audit.log import record_many
+from app.bulk import insert_rows
 from app.candidates import service as candidates_service
-from app.candidates.models import Candidate, Conversation, ConversationKind
+from app.candidates.models import Conversation, ConversationKind
 from app.extensions import db
 from app.i18n import N_
 from app.imports.columns import (
@@ -48,7 +49,6 @@ from app.imports.lookup import Lookup
 from app.imports.reader import ReadError, SheetRow, parse_date, read_table
 from app.imports.report import ImportReport, Person, RowResult
 from app.placements import service as placement_service
-from app.placements.models import Placement
 from app.placements.rules import Period, overlaps, phase_warning, refusals
 from app.placements.service import durations_for, min_pre_match
 from app.sanitise import single_line_problem
@@ -233,14 +233,15 @@ def _date(row: RowResult, value, column: str, required: bool = False) -> date | 
 
 def _find_or_add_person(row, lookup, people, first, last, phone, email) -> Person:
     """The person this row is about: someone earlier in the file, an existing candidate, or new."""
-    seen = lookup.in_file.setdefault((first.casefold(), last.casefold()), [])
+    name = (first.casefold(), last.casefold())
+    seen = lookup.in_file.setdefault(name, [])
     for person in seen:
         if person.same(first, last, phone, email):
             person.phone = person.phone or phone
             person.email = person.email or email
             return person
     person = next(
-        (p for p in lookup.candidates if p.same(first, last, phone, email)),
+        (p for p in lookup.candidates.get(name, ()) if p.same(first, last, phone, email)),
         None,
     ) or Person(first, last, phone, email, first_row=row.number)
     person.first_row = row.number
@@ -338,10 +339,12 @@ def save(report: ImportReport, user) -> tuple[int, int]:
         raise ValueError("only a report without errors can be saved")
     user_id = getattr(user, "id", None)
     try:
-        candidates: dict[int, Candidate] = {}
-        for person in report.people:
-            if person.is_new:
-                candidate = Candidate(
+        # In bulk: one multi-row INSERT per table, each through the service that keeps its
+        # derived columns (the search text; the retention days and progress stamps).
+        new_people = [person for person in report.people if person.is_new]
+        new_ids = candidates_service.insert_many(
+            [
+                dict(
                     first_name=person.first_name,
                     last_name=person.last_name,
                     phone=person.phone,
@@ -351,30 +354,32 @@ def save(report: ImportReport, user) -> tuple[int, int]:
                     referral_source=person.referral_source,
                     created_by_id=user_id,
                 )
-                candidates_service.save(candidate)  # its search text
-            else:
-                candidate = db.session.get(Candidate, person.candidate_id)
-            candidates[id(person)] = candidate
-        db.session.flush()
+                for person in new_people
+            ]
+        )
+        candidate_ids = {id(person): person.candidate_id for person in report.people}
+        candidate_ids.update(
+            (id(person), new) for person, new in zip(new_people, new_ids, strict=True)
+        )
         note = _default_locale_text(N_("Registered by the import; the date is approximate."))
-        for person in report.people:
-            candidate = candidates[id(person)]
-            for held_on in person.new_conversation_dates:
-                # Pre-match conversations: no placement's retention day depends on them.
-                db.session.add(
-                    Conversation(
-                        candidate_id=candidate.id,
-                        held_on=held_on,
-                        kind=ConversationKind.PRE_MATCH,
-                        notes=note,
-                        created_by_id=user_id,
-                    )
-                )
-        # With their retention days and their projects' progress stamps (one UPDATE each).
-        placement_service.insert(
+        # Pre-match conversations: no placement's retention day depends on them.
+        conversations = [
+            dict(
+                candidate_id=candidate_ids[id(person)],
+                held_on=held_on,
+                kind=ConversationKind.PRE_MATCH,
+                notes=note,
+                created_by_id=user_id,
+            )
+            for person in report.people
+            for held_on in person.new_conversation_dates
+        ]
+        if conversations:
+            insert_rows(db.session.connection(), Conversation.__table__, conversations)
+        placement_service.insert_many(
             [
-                Placement(
-                    candidate_id=candidates[id(row.person)].id,
+                dict(
+                    candidate_id=candidate_ids[id(row.person)],
                     project_id=row.project.id,
                     company_id=row.company_id,
                     rung=row.rung,
@@ -387,8 +392,9 @@ def save(report: ImportReport, user) -> tuple[int, int]:
                 for row in sorted(report.rows, key=lambda r: (r.start, r.number))
             ]
         )
-        for person in report.people:
-            record("import", candidate_id=candidates[id(person)].id, target="import", user=user)
+        record_many(
+            "import", [candidate_ids[id(person)] for person in report.people], "import", user
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -26,7 +26,8 @@ class Lookup:
     companies: dict[str, Organisation]
     projects_by_id: dict[int, Project]
     projects_by_name: dict[str, list[Project]]
-    candidates: list[Person]
+    # Existing candidates by folded first and last name: a row looks at its namesakes only.
+    candidates: dict[tuple[str, str], list[Person]]
     referrals: dict[str, str]
     # The people met so far in the file, by folded first and last name.
     in_file: dict[tuple[str, str], list[Person]] = field(default_factory=dict)
@@ -48,7 +49,7 @@ class Lookup:
             companies=companies,
             projects_by_id=by_id,
             projects_by_name=by_name,
-            candidates=existing_people(rows),
+            candidates=people_by_name(existing_people(rows)),
             referrals=referral_names(),
         )
 
@@ -56,6 +57,13 @@ class Lookup:
         if text.isdigit() and int(text) in self.projects_by_id:
             return [self.projects_by_id[int(text)]]
         return self.projects_by_name.get(text.casefold(), [])
+
+
+def people_by_name(people: list[Person]) -> dict[tuple[str, str], list[Person]]:
+    named: dict[tuple[str, str], list[Person]] = {}
+    for person in people:
+        named.setdefault(person.folded_name, []).append(person)
+    return named
 
 
 def existing_people(rows: list[SheetRow]) -> list[Person]:

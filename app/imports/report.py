@@ -39,12 +39,13 @@ class Person:
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def folded_name(self) -> tuple[str, str]:
+        return self.first_name.casefold(), self.last_name.casefold()
+
     def same(self, first: str, last: str, phone: str, email: str) -> bool:
         """Same first and last name, and the same phone number or email address."""
-        if (first.casefold(), last.casefold()) != (
-            self.first_name.casefold(),
-            self.last_name.casefold(),
-        ):
+        if (first.casefold(), last.casefold()) != self.folded_name:
             return False
         same_phone = bool(phone) and normalise_phone(phone) == normalise_phone(self.phone)
         same_email = bool(email) and email.casefold() == self.email.casefold()

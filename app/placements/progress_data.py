@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from app.agreements import service as agreements
 from app.agreements.models import AgreementVersion
@@ -200,6 +200,44 @@ def approved_versions(project_ids: Iterable[int]) -> dict[int, AgreementVersion]
         .where(ranked.c.rank == 1)
     )
     return {version.project_id: version for version in versions}
+
+
+def approved_ladders(
+    project_ids: Iterable[int],
+) -> tuple[dict[int, AgreementVersion], dict[int, dict | None]]:
+    """`approved_versions` without their documents: each project's version in force (its
+    `content` and `text` deferred, never loaded) and each version's ladder values by version
+    id, for `projects_counted` over many projects (the portfolio)."""
+    ids = list(project_ids)
+    if not ids:
+        return {}, {}
+    ranked = (
+        select(
+            AgreementVersion.id,
+            func.row_number()
+            .over(
+                partition_by=AgreementVersion.project_id,
+                order_by=(AgreementVersion.approved_at.desc(), AgreementVersion.number.desc()),
+            )
+            .label("rank"),
+        )
+        .where(AgreementVersion.project_id.in_(ids), AgreementVersion.approved_at.is_not(None))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(AgreementVersion, AgreementVersion.content["values"])
+        .join(ranked, ranked.c.id == AgreementVersion.id)
+        .where(ranked.c.rank == 1)
+        .options(
+            defer(AgreementVersion.text, raiseload=True),
+            defer(AgreementVersion.content, raiseload=True),
+        )
+    )
+    versions, values = {}, {}
+    for version, ladder in rows:
+        versions[version.project_id] = version
+        values[version.id] = ladder
+    return versions, values
 
 
 def projects_progress(

@@ -7,10 +7,10 @@ start without one. Conversations are dated on or before the day they are recorde
 
 Nothing keeps it by itself: every write that can change it calls `refresh()` in the same
 transaction, from the service function that makes the write —
-`placements.service.insert()` (a new placement, from the form, the next rung, the import and
-the demo) and `placements.service.record_conversation()` (a retention conversation, from the
-candidate page and the demo). No page moves a placement's start or a conversation's day or kind;
-code that does must call `refresh()` for the candidate too.
+`placements.service.insert()` (a new placement, from the form, the next rung and the demo),
+`insert_many()` (the import) and `placements.service.record_conversation()` (a retention
+conversation, from the candidate page and the demo). No page moves a placement's start or a
+conversation's day or kind; code that does must call `refresh()` for the candidate too.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.agreements import service as agreements
 from app.agreements.variables import Message
+from app.bulk import insert_rows
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.clock import local_today
 from app.extensions import db
@@ -182,6 +183,19 @@ def insert(placements: list[Placement]) -> list[Placement]:
     retention.refresh(db.session, placements=[p.id for p in placements])
     progress_cache.touch(db.session, [p.project_id for p in placements])
     return placements
+
+
+def insert_many(rows: list[dict]) -> None:
+    """`insert()` for placements given as column values (the import): a COPY or multi-row
+    INSERT (`app.bulk`) instead of an object each, then the same derived columns: the
+    retention day of every placement of these candidates and these projects' progress stamps."""
+    if not rows:
+        return
+    for row in rows:
+        row["retention_since"] = row["start_date"]  # NOT NULL: recomputed below
+    insert_rows(db.session.connection(), Placement.__table__, rows)
+    retention.refresh(db.session, candidates=[row["candidate_id"] for row in rows])
+    progress_cache.touch(db.session, [row["project_id"] for row in rows])
 
 
 def record_conversation(

@@ -25,11 +25,11 @@ from app.placements.counting import PlacementFact, Progress
 from app.placements.models import Placement
 from app.placements.progress_cache import phase_of
 from app.placements.progress_data import (
-    FACT_COLUMNS,
     ProjectProgress,
+    approved_ladders,
     project_facts,
     project_overview,
-    projects_progress,
+    projects_counted,
 )
 from app.reports.aarsvaerk import ApprenticeshipPeriod
 from app.reports.models import ReportNarrative
@@ -134,27 +134,14 @@ def portfolio_projects(user) -> list[Project]:
 
 
 def portfolio(projects: list[Project], today: date) -> list[PortfolioRow]:
-    """One row per project: progress (projects_progress) and the societal gain, in a fixed
-    number of queries."""
-    progress = projects_progress(projects, today)
-    ordinary: dict[int, list[PlacementFact]] = defaultdict(list)
-    ids = [project.id for project in projects]
-    if ids:
-        rows = db.session.execute(
-            select(Placement.project_id, *FACT_COLUMNS).where(
-                Placement.project_id.in_(ids), Placement.rung == Rung.ORDINARY
-            )
-        )
-        for project_id, *fact in rows:
-            ordinary[project_id].append(PlacementFact(*fact))
-    return [
-        PortfolioRow(
-            p,
-            progress[p.id],
-            counting.societal_gain(ordinary.get(p.id, []), today, phase_of(p)),
-        )
-        for p in projects
-    ]
+    """One row per project: its counted progress and societal gain, from this worker's cache
+    (`progress_cache`, which keeps both) or counted in one query for the projects that changed;
+    the agreements in force are read without their documents. A fixed number of queries."""
+    versions, values = approved_ladders(project.id for project in projects)
+    counted = projects_counted(
+        [(project, versions.get(project.id)) for project in projects], today, values
+    )
+    return [PortfolioRow(p, counted[p.id].progress, counted[p.id].gain) for p in projects]
 
 
 # --- placements for the CSV export ---------------------------------------------------------------

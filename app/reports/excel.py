@@ -7,10 +7,13 @@ counting module's results, so a board member can sum and chart them; dates are r
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+import tempfile
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -69,10 +72,10 @@ def print_setup(sheet: Worksheet, header_row: int, *, landscape: bool = False) -
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    sheet.freeze_panes = f"A{header_row + 1}"  # a coordinate: write-only sheets have no cells
     sheet.print_options.gridLines = False
 
 
@@ -325,51 +328,115 @@ def fulfilled_text(row: PortfolioRow) -> str:
     return "Ja" if row.progress.fulfilled else "Nej"
 
 
-def portfolio_workbook(rows: list[PortfolioRow], today: date) -> bytes:
-    book = _workbook("Portefølje – sociale partnerskabsaftaler", "Porteføljerapport")
-    sheet = book.active
-    sheet.title = "Portefølje"
-    _title(sheet, "Sociale partnerskabsaftaler – portefølje", as_of(today))
-    first = _header(sheet, PORTFOLIO_HEADER) + 1
-    sheet.row_dimensions[first - 1].height = 48
+PORTFOLIO_WIDTHS = (34, 28, 12, 14, 12, 14, 12, 10, 14, 16, 18, 18)
+PORTFOLIO_FORMATS = {**{n: INT_FORMAT for n in range(4, 11)}, 11: KR_FORMAT, 12: KR_FORMAT}
+STREAM_CHUNK = 64 * 1024
+
+
+def portfolio_workbook(rows: list[PortfolioRow], today: date) -> Iterator[bytes]:
+    """The portfolio workbook, streamed: openpyxl's write-only mode writes each row to a
+    temporary file as it comes (memory stays flat however many projects there are), and the
+    finished file is sent in pieces. The same cells, styles, table and print setup as a
+    workbook built in memory; the file is packed when the first piece is asked for."""
+    book = Workbook(write_only=True)
+    props = book.properties
+    props.title = xml_text("Portefølje – sociale partnerskabsaftaler")
+    props.subject = "Porteføljerapport"
+    props.creator = props.lastModifiedBy = "Byg Op"
+    props.language = "da-DK"
+    sheet = book.create_sheet("Portefølje")
+    header_row = 4
+    # Everything above the rows is written with the first row, so it is set first.
+    for index, width in enumerate(PORTFOLIO_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.row_dimensions[header_row].height = 48
+    print_setup(sheet, header_row, landscape=True)
+    sheet.freeze_panes = f"B{header_row + 1}"
+
+    def cell(value, font=None, fill=None, alignment=None, number_format=None):
+        if isinstance(value, str):
+            value = xml_text(value)[:MAX_CELL]
+        written = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            written.data_type = "s"  # text that starts with "=" stays text, never a formula
+        if font is not None:
+            written.font = font
+        if fill is not None:
+            written.fill = fill
+        if alignment is not None:
+            written.alignment = alignment
+        if number_format is not None and value is not None:
+            written.number_format = number_format
+        return written
+
+    sheet.append([cell("Sociale partnerskabsaftaler – portefølje", font=TITLE)])
+    sheet.append([cell(as_of(today))])
+    sheet.append([])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append([cell(h, font=BOLD, fill=HEADER_FILL, alignment=wrap) for h in PORTFOLIO_HEADER])
     for row in rows:
         p, t = row.progress, row.progress.targets
         persons, low, high = row.gain
-        _append(
-            sheet,
-            [
-                row.project.name,
-                row.project.client.name,
-                danish_label(row.project.phase_enum),
-                t.courses if t else None,
-                t.apprenticeships if t else None,
-                p.courses_counted,
-                p.apprenticeships_counted,
-                p.residents,
-                fulfilled_text(row),
-                persons,
-                low,
-                high,
-            ],
+        values = (
+            row.project.name,
+            row.project.client.name,
+            danish_label(row.project.phase_enum),
+            t.courses if t else None,
+            t.apprenticeships if t else None,
+            p.courses_counted,
+            p.apprenticeships_counted,
+            p.residents,
+            fulfilled_text(row),
+            persons,
+            low,
+            high,
         )
-    with_targets = [r for r in rows if r.progress.targets]
-    totals_table(
-        sheet,
-        "Portefoelje",
-        first - 1,
-        [
+        sheet.append(
+            [
+                cell(value, number_format=PORTFOLIO_FORMATS.get(column))
+                for column, value in enumerate(values, 1)
+            ]
+        )
+    if rows:  # an Excel table with its totals row (as `totals_table` makes it)
+        last = header_row + len(rows)
+        with_targets = sum(1 for r in rows if r.progress.targets)
+        totals = [
             f"I alt ({len(rows)} {'byggesag' if len(rows) == 1 else 'byggesager'})",
             None,
             None,
             *(["sum"] * 5),
-            f"{sum(r.progress.fulfilled for r in rows)} af {len(with_targets)}",
+            f"{sum(r.progress.fulfilled for r in rows)} af {with_targets}",
             *(["sum"] * 3),
-        ],
-    )
-    _formats(sheet, first, {**{n: INT_FORMAT for n in range(4, 11)}, 11: KR_FORMAT, 12: KR_FORMAT})
-    print_setup(sheet, first - 1, landscape=True)
-    sheet.freeze_panes = sheet.cell(first, 2)
-    _append(sheet)
+        ]
+        table_columns, cells = [], []
+        for index, (title, total) in enumerate(zip(PORTFOLIO_HEADER, totals, strict=True), 1):
+            letter = get_column_letter(index)
+            column = TableColumn(id=index, name=title)
+            value = None
+            if total == "sum":
+                column.totalsRowFunction = "sum"
+                value = f"=SUBTOTAL(109,{letter}{header_row + 1}:{letter}{last})"
+            elif total:
+                column.totalsRowLabel = value = total
+            table_columns.append(column)
+            written = WriteOnlyCell(sheet, value=value)  # our own labels and formulas
+            written.font, written.fill = BOLD, TOTAL_FILL
+            if value is not None and index in PORTFOLIO_FORMATS:
+                written.number_format = PORTFOLIO_FORMATS[index]
+            cells.append(written)
+        sheet.append(cells)
+        table = Table(
+            displayName="Portefoelje",
+            ref=f"A{header_row}:{get_column_letter(len(totals))}{last + 1}",
+            totalsRowCount=1,
+        )
+        table._initialise_columns()
+        table.tableColumns = table_columns
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        with warnings.catch_warnings():  # "add table columns manually": they are, above
+            warnings.filterwarnings("ignore", "In write-only mode", UserWarning)
+            sheet.add_table(table)
+    sheet.append([])
     for text in (
         "Samfundsøkonomisk gevinst er et skøn, ikke en opgørelse.",
         KORA_SOURCE,
@@ -379,9 +446,18 @@ def portfolio_workbook(rows: list[PortfolioRow], today: date) -> bytes:
         "beskæftigelsesforløb; en læreplads tæller også mod målet for lærepladser.",
         "Totalen er summen af byggesagerne; en beboer på flere byggesager tæller på hver.",
     ):
-        _note(sheet, text)
-    _widths(sheet, (34, 28, 12, 14, 12, 14, 12, 10, 14, 16, 18, 18))
-    return _save(book)
+        sheet.append([cell(text, font=NOTE)])
+    return _streamed(book)
+
+
+def _streamed(book: Workbook) -> Iterator[bytes]:
+    """Save a write-only workbook to a temporary file and yield it in pieces; the file is
+    removed when the download ends or is abandoned."""
+    with tempfile.TemporaryFile() as spool:
+        book.save(spool)
+        spool.seek(0)
+        while piece := spool.read(STREAM_CHUNK):
+            yield piece
 
 
 # --- apprentice årsværk -------------------------------------------------------------------------
