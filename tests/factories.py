@@ -22,7 +22,7 @@ from werkzeug.security import generate_password_hash
 from app import coefficient
 from app.agreements import service as agreements
 from app.agreements.document import ClauseChoice
-from app.agreements.models import AgreementVersion
+from app.agreements.models import AgreementVersion, ClauseComment
 from app.audit.models import AuditEvent
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
@@ -335,6 +335,37 @@ class Factories:
         approver = approver or self.client_user(project.client)
         return self.agreement(project, author, approved_by=approver, **kw)
 
+    def clause_comment(
+        self,
+        version: AgreementVersion,
+        author: User | None = None,
+        body: str = "Kan vi formulere det kortere?",
+        clause_key: str | None = None,
+        answer_by: User | None = None,
+        answer: str = "Ja, det ser vi på.",
+    ) -> ClauseComment:
+        """A comment thread on a clause of `version` (its first clause by default), as the
+        version page starts one; with `answer_by`, answered once."""
+        from app.agreements import comments
+
+        author = author or self.coordinator()
+        key = clause_key or comments.clause_keys(version)[0]
+        thread = comments.add(db.session, version, key, author, body)
+        db.session.flush()
+        if answer_by is not None:
+            comments.reply(db.session, thread, answer_by, answer)
+        db.session.commit()
+        return thread
+
+    def working_copy(self, project: Project, user: User | None = None, **fields):
+        """A drafter's kept working copy of the project's draft, as the editor's autosave
+        posts it (`fields` are the editor's form fields, e.g. v_courses_min="12")."""
+        from werkzeug.datastructures import MultiDict
+
+        latest = agreements.latest_version(project)
+        form = MultiDict({"base_number": str(latest.number if latest else 0), **fields})
+        return agreements.keep_working_copy(project, user or self.coordinator(), form)
+
     # --- meetings ------------------------------------------------------------------------------
 
     def kickoff(
@@ -471,6 +502,15 @@ class Factories:
     ) -> TrainingCoefficient:
         """A coefficient put in force as the admin page does."""
         row = coefficient.set_coefficient(Decimal(str(per_million)), source, user or self.admin())
+        db.session.commit()
+        return row
+
+    def mail_opt_out(self, user: User, kind: str = "approval"):
+        """The user has switched one kind of notification mail off (the settings page)."""
+        from app.mail.models import MailOptOut
+
+        row = MailOptOut(user_id=user.id, kind=kind)
+        db.session.add(row)
         db.session.commit()
         return row
 

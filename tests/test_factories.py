@@ -34,7 +34,10 @@ def make_one_of_each(make) -> None:
     make.placement(person, project)
     make.opening(project)
     make.agreement(project, coordinator)
-    make.approved_agreement(project, coordinator, client_user)
+    approved = make.approved_agreement(project, coordinator, client_user)
+    make.clause_comment(approved, client_user, answer_by=coordinator)
+    make.working_copy(project, coordinator, v_courses_min="12")
+    make.mail_opt_out(client_user)
     kickoff = make.kickoff(project, coordinator)
     make.participant(kickoff)
     make.question(project, asked_by=contractor, answer="Det har vi styr på.")
@@ -114,3 +117,20 @@ def test_monthly_meetings_are_laid_out_by_a_series(make):
     assert first.series_id is not None and count >= 11
     files = make.final_minutes(first)
     assert first.minutes_final_at is not None and {f.scope for f in files} >= {"all"}
+
+
+def test_a_comment_thread_and_a_working_copy_are_as_the_pages_leave_them(make):
+    from app.agreements import comments
+
+    project = make.project()
+    client_user = make.client_user(project.client)
+    version = make.agreement(project)
+    thread = make.clause_comment(version, client_user, answer_by=make.coordinator())
+    (found,) = comments.threads(db.session, project.id, version.number)[thread.clause_key]
+    assert (found.root.body, [r.body for r in found.replies]) == (
+        "Kan vi formulere det kortere?",
+        ["Ja, det ser vi på."],
+    )
+    assert comments.open_count(db.session, project.id) == 1
+    copy = make.working_copy(project, client_user, v_courses_min="12")
+    assert (copy.base_number, copy.form["v_courses_min"]) == (version.number, ["12"])
