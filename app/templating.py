@@ -15,6 +15,8 @@ from flask_babel import format_date, format_datetime, format_decimal, get_transl
 from flask_babel import get_locale as babel_locale
 from jinja2 import pass_context
 
+from app.web import wants_fragment
+
 DATE_PATTERNS = {"short": "dd.MM.yyyy"}
 
 
@@ -79,6 +81,12 @@ def init_app(app):
         if not hasattr(value, "label"):
             return str(value)
         return _label_text(str(value.label), _locale(context))
+
+    def card_heading() -> str:
+        """A form card is the page's h1 on its own page, an h2 when swapped into a list."""
+        return "h2" if wants_fragment() else "h1"
+
+    app.jinja_env.globals["card_heading"] = card_heading
 
     @app.context_processor
     def inject_globals():
