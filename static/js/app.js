@@ -12,3 +12,59 @@ document.addEventListener("htmx:afterRequest", (event) => {
     busy.setAttribute("role", "alert");
   }
 });
+
+// Focus after an htmx swap. When the swap replaces the element that had the focus (a clause's
+// move button, a form's save button), the browser would drop the focus on <body>. Put it back
+// where the user was working: the same button if it is still there and enabled (a moved
+// clause keeps its focus), else the other button of its row, else the swapped-in region
+// itself (a saved inline form returns the focus to its row). An [autofocus] in the new
+// content (the error summary) wins: htmx focuses it first.
+let focusBefore = null;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const active = document.activeElement;
+  const target = event.detail.target;
+  if (!active || active === document.body || !target || !target.contains(active)) {
+    focusBefore = null;
+    return;
+  }
+  const row = active.closest("[id]");
+  focusBefore = {
+    id: active.id,
+    name: active.getAttribute("name"),
+    value: active.getAttribute("value"),
+    row: row && row !== target ? row.id : null,
+    target: target.id,
+  };
+});
+document.addEventListener("htmx:afterSettle", () => {
+  const wanted = focusBefore;
+  focusBefore = null;
+  if (!wanted) {
+    return;
+  }
+  setTimeout(() => {
+    if (document.activeElement && document.activeElement !== document.body) {
+      return;
+    }
+    const enabled = (element) => element && !element.disabled && element.offsetParent !== null;
+    let element = wanted.id ? document.getElementById(wanted.id) : null;
+    if (!enabled(element) && wanted.name && wanted.value !== null) {
+      element = [...document.getElementsByName(wanted.name)].find(
+        (candidate) => candidate.getAttribute("value") === wanted.value,
+      );
+    }
+    if (!enabled(element) && element) {
+      const row = element.closest("li, tr, section, article, [id]");
+      element = row && [...row.querySelectorAll("button, a[href], input, select, textarea")].find(enabled);
+    }
+    if (!enabled(element)) {
+      element = document.getElementById(wanted.row) || document.getElementById(wanted.target);
+      if (element && !element.matches("a[href], button, input, select, textarea, [tabindex]")) {
+        element.setAttribute("tabindex", "-1");
+      }
+    }
+    if (element) {
+      element.focus();
+    }
+  }, 0);
+});
