@@ -68,3 +68,47 @@ document.addEventListener("htmx:afterSettle", () => {
     }
   }, 0);
 });
+
+// The draft page on a phone: the form and the preview as two tabs (the CSS shows the tab bar
+// only on a narrow screen; without JavaScript the two simply stack). The container keeps the
+// chosen tab, so an htmx swap of the form or the preview keeps it too.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const container of document.querySelectorAll("[data-tabs]")) {
+    const panels = [
+      ["editor", container.dataset.tabEditor],
+      ["preview", container.dataset.tabPreview],
+    ];
+    const bar = document.createElement("div");
+    bar.className = "tab-bar";
+    bar.setAttribute("role", "tablist");
+    const buttons = panels.map(([id, label]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.id = `tab-${id}`;
+      button.textContent = label;
+      button.setAttribute("role", "tab");
+      button.setAttribute("aria-controls", id);
+      button.addEventListener("click", () => choose(id));
+      bar.append(button);
+      return button;
+    });
+    const choose = (id) => {
+      container.dataset.tab = id;
+      for (const button of buttons) {
+        const selected = button.getAttribute("aria-controls") === id;
+        button.setAttribute("aria-selected", String(selected));
+        button.tabIndex = selected ? 0 : -1;
+      }
+    };
+    bar.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        const next = container.dataset.tab === "editor" ? "preview" : "editor";
+        choose(next);
+        document.getElementById(`tab-${next}`).focus();
+      }
+    });
+    container.prepend(bar);
+    container.classList.add("has-tabs");
+    choose("editor");
+  }
+});
