@@ -112,3 +112,31 @@ document.addEventListener("DOMContentLoaded", () => {
     choose("editor");
   }
 });
+
+// Back and forward after htmx navigation: htmx restores a snapshot of the page's HTML, which
+// holds the attributes the server sent, not what the user typed since. Each time a swap has
+// settled (the address now matches the form), copy the form values into the HTML, so the
+// snapshot htmx takes before the next address holds the words that produced its results.
+const keepFormValues = () => {
+  for (const element of document.querySelectorAll("form input, form textarea, form select")) {
+    if (element.matches("[type=password], [type=hidden], [type=file]")) {
+      continue;
+    }
+    if (element.matches("[type=checkbox], [type=radio]")) {
+      element.toggleAttribute("checked", element.checked);
+    } else if (element.tagName === "SELECT") {
+      for (const option of element.options) {
+        option.toggleAttribute("selected", option.selected);
+      }
+    } else if (element.tagName === "TEXTAREA") {
+      element.textContent = element.value;
+    } else {
+      element.setAttribute("value", element.value);
+    }
+  }
+};
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.requestConfig && event.detail.requestConfig.verb === "get") {
+    keepFormValues();
+  }
+});
