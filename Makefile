@@ -32,7 +32,7 @@ catalogs: $(VENV)/.installed
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $${PORT:-5000}
 
 test: install
 	$(BIN)/pytest

@@ -77,7 +77,7 @@ def init_app(app):
     @app.template_filter("datetime")
     @pass_context
     def datetime_filter(context, value: datetime | None, style: str = "medium") -> str:
-        """"torsdag 10. januar 2027, 09:00" (meeting) in Danish, "Thursday 10 January 2027,
+        """ "torsdag 10. januar 2027, 09:00" (meeting) in Danish, "Thursday 10 January 2027,
         09:00" in English; Babel localises the names."""
         if value is None:
             return "–"

@@ -5,7 +5,7 @@ links a user sees, from the start page; the figures are printed at the end (`pyt
 import pytest
 
 from tests.browser.a11y import ROLES, TALLY, describe, failing, main_pages, page_key, run_axe
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -32,5 +32,6 @@ def test_every_main_page_passes_axe_and_fits_a_phone(axe_page, role):
         )
         if widths[0] > widths[1]:
             too_wide.append(f"{url}: {widths[0]} > {widths[1]}")
-    assert problems == [], "\n".join(problems)
-    assert too_wide == [], "\n".join(too_wide)
+        name = page_key(url).strip("/").replace("/", "_") or "home"
+        screenshot(page, f"phone-{role}-{name}")
+    assert problems + too_wide == [], "\n".join(problems + too_wide)

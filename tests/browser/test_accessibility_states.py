@@ -33,6 +33,12 @@ def test_coordinator_states_pass_axe_and_the_error_summary_takes_the_focus(axe_p
         ["Giv byggesagen et navn.", "Vælg boligforeningen."]
     )
     _axe(page, "coordinator", "form with errors")
+    # The list's filters and the inline form share no element ids.
+    duplicates = page.evaluate(
+        """() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+                   return ids.filter((id, i) => ids.indexOf(id) !== i); }"""
+    )
+    assert duplicates == []
     screenshot(page, "a11y-error-summary")
     summary.get_by_role("link", name="Giv byggesagen et navn.").click()
     expect(form.get_by_label("Navn")).to_be_focused()
