@@ -19,6 +19,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Front-end files come from npm; only these copies are served (never committed, never a CDN).
+# axe-core (a devDependency) stays in node_modules: the browser tests inject it from there.
 static/vendor/.installed: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
@@ -31,7 +32,7 @@ catalogs: $(VENV)/.installed
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $${PORT:-5000}
 
 test: install
 	$(BIN)/pytest

@@ -15,12 +15,32 @@ from flask_babel import format_date, format_datetime, format_decimal, get_transl
 from flask_babel import get_locale as babel_locale
 from jinja2 import pass_context
 
-DATE_PATTERNS = {"short": "dd.MM.yyyy"}
+from app.web import wants_fragment
+
+# The named styles per language; any other style is Babel's own for the locale (medium, long,
+# full) or a pattern. English is British English: "Tuesday 1 December 2026", "1 Dec 2026";
+# Danish "tirsdag den 1. december 2026", "01.12.2026".
+DATE_PATTERNS = {
+    "da": {"short": "dd.MM.yyyy"},
+    "en": {"short": "d MMM y"},
+}
+DATETIME_PATTERNS = {
+    "da": {"short": "dd.MM.yyyy HH:mm", "meeting": "EEEE d. MMMM y, HH:mm"},
+    "en": {"short": "d MMM y, HH:mm", "meeting": "EEEE d MMMM y, HH:mm"},
+}
+# Babel's plain "en" is American ("December 1, 2026"); the app's English is British.
+BABEL_LOCALES = {"en": "en_GB"}
+
+
+def date_pattern(style: str, locale: str) -> str:
+    return DATE_PATTERNS.get(locale, DATE_PATTERNS["da"]).get(style, style)
 
 
 @lru_cache(maxsize=16_384)
 def _day_text(day: date, style: str, locale: str) -> str:
-    return babel_format_date(day, DATE_PATTERNS.get(style, style), locale=locale)
+    return babel_format_date(
+        day, date_pattern(style, locale), locale=BABEL_LOCALES.get(locale, locale)
+    )
 
 
 @lru_cache(maxsize=4_096)
@@ -52,17 +72,16 @@ def init_app(app):
             return "–"
         if type(value) is date:  # a datetime goes through the user's time zone first
             return _day_text(value, style, _locale(context))
-        return format_date(value, DATE_PATTERNS.get(style, style))
+        return format_date(value, date_pattern(style, _locale(context)))
 
     @app.template_filter("datetime")
-    def datetime_filter(value: datetime | None, style: str = "medium") -> str:
+    @pass_context
+    def datetime_filter(context, value: datetime | None, style: str = "medium") -> str:
+        """ "torsdag 10. januar 2027, 09:00" (meeting) in Danish, "Thursday 10 January 2027,
+        09:00" in English; Babel localises the names."""
         if value is None:
             return "–"
-        patterns = {
-            "short": "dd.MM.yyyy HH:mm",
-            # "torsdag 10. januar 2027, kl. 09.00" in Danish; Babel localises the names.
-            "meeting": "EEEE d. MMMM y, HH:mm",
-        }
+        patterns = DATETIME_PATTERNS.get(_locale(context), DATETIME_PATTERNS["da"])
         return format_datetime(value, patterns.get(style, style))
 
     @app.template_filter("number")
@@ -79,6 +98,12 @@ def init_app(app):
         if not hasattr(value, "label"):
             return str(value)
         return _label_text(str(value.label), _locale(context))
+
+    def card_heading() -> str:
+        """A form card is the page's h1 on its own page, an h2 when swapped into a list."""
+        return "h2" if wants_fragment() else "h1"
+
+    app.jinja_env.globals["card_heading"] = card_heading
 
     @app.context_processor
     def inject_globals():

@@ -385,7 +385,7 @@ def test_html_escapes_hostile_values(library):
     assert "<script>" not in page and "<w:p>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&amp;amp;" in page  # a typed "&amp;" shows as "&amp;", not "&"
-    assert page.count("<h2>") == len([s for s in page.split('class="agreement-clause"')]) - 1
+    assert page.count("<h3>") == len([s for s in page.split('class="agreement-clause"')]) - 1
 
 
 def _words_of_html(page: str) -> list[str]:
@@ -401,7 +401,7 @@ def test_text_and_html_carry_the_same_words(library):
 def test_html_has_a_heading_per_clause_and_the_ladder_table(library):
     doc = render(library, demo_draft(library))
     page = to_html(doc)
-    assert page.count("<h2>") == len(doc.sections)
+    assert page.count("<h3>") == len(doc.sections)
     assert page.count("<tr>") == 5
     assert "<html" not in page
 

@@ -185,7 +185,7 @@ CORPUS = [
     ("external entity", "xxe.xlsx", external_entity, "XLSX-filen indeholder en XML-dok", 422),
     ("truncated XML", "halv.xlsx", truncated_xml, "XLSX-filen er beskadiget", 422),
     ("truncated zip", "halv.xlsx", truncated_zip, "XLSX-filen er beskadiget", 422),
-    ("binary named .csv", "data.csv", binary_csv, "Upload en CSV- eller XLSX-fil", 422),
+    ("binary named .csv", "data.csv", binary_csv, "Vælg en CSV- eller XLSX-fil", 422),
     ("binary without NUL", "data.csv", binary_csv_without_nul, "Filen er ikke en tekstfil", 422),
     ("5 MB single line", "linje.csv", single_line_csv, "Linje 1 er længere end 100000", 422),
     ("mixed encodings", "blandet.csv", mixed_encodings_csv, "Filen blander to tegnkodninger", 422),

@@ -441,7 +441,9 @@ def test_the_forms_carry_the_csrf_token(app, client, make, login, site, monkeypa
     html = client.get(f"/projects/{project.id}/openings").get_data(as_text=True)
     tokens = re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     tokens += re.findall(r'name="csrf_token" value="([^"]+)"', html)
-    assert len(tokens) == 4  # the language switch, sign-out, withdraw and the report form
+    # The language switch and sign-out (in the wide header and again in the phone menu),
+    # withdraw and the report form.
+    assert len(tokens) == 6
     token = tokens[-1]
     data = _form(main.id)
     assert (

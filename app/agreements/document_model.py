@@ -147,7 +147,9 @@ def to_text(doc: AgreementDocument) -> str:
 
 
 def to_html(doc: AgreementDocument) -> str:
-    """Return an escaped HTML fragment (no <html>/<body>) for the live preview."""
+    """Return an escaped HTML fragment (no <html>/<body>) for the live preview. It sits
+    inside a page that has its own h1, so its headings start at h2; a table scrolls in its
+    own labelled region on a narrow screen."""
     out = ['<article class="agreement" lang="da">', head_html(doc)]
     out += [section_html(section) for section in doc.sections]
     out.append("</article>")
@@ -158,7 +160,7 @@ def head_html(doc: AgreementDocument) -> str:
     """The version mark, the title and the subtitle, as escaped HTML."""
     out = [f'<p class="agreement-status">{escape(doc.status)}</p>'] if doc.status else []
     out += [
-        f"<h1>{escape(doc.title)}</h1>",
+        f'<h2 class="agreement-title">{escape(doc.title)}</h2>',
         f'<p class="agreement-subtitle">{escape(doc.subtitle)}</p>',
     ]
     return "\n".join(out)
@@ -167,10 +169,22 @@ def head_html(doc: AgreementDocument) -> str:
 def section_html(section: Section) -> str:
     """One clause as escaped HTML (the version page sets each beside its comments)."""
     out = [f'<section class="agreement-clause" id="clause-{escape(section.key)}">']
-    out.append(f"<h2>{escape(section.heading)}</h2>")
-    out += [_block_html(block) for block in section.blocks]
+    out.append(f"<h3>{escape(section.heading)}</h3>")
+    for block in section.blocks:
+        html = _block_html(block)
+        if isinstance(block, LadderTable | Table):
+            html = _scroll_region(html, section.heading)
+        out.append(html)
     out.append("</section>")
     return "\n".join(out)
+
+
+def _scroll_region(table: str, label: str) -> str:
+    """A table that may be wider than a phone scrolls inside a region the keyboard reaches."""
+    return (
+        f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
+        f"{table}</div>"
+    )
 
 
 def _block_html(block: Block) -> str:
@@ -184,7 +198,7 @@ def _block_html(block: Block) -> str:
             )
         return f"<p>{escape(block.text)}</p>"
     if isinstance(block, SubHeading):
-        return f"<h3>{escape(block.text)}</h3>"
+        return f"<h4>{escape(block.text)}</h4>"
     if isinstance(block, Bullets):
         items = "".join(f"<li>{escape(item)}</li>" for item in block.items)
         return f"<ul>{items}</ul>"

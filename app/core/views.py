@@ -1,5 +1,7 @@
 from flask import current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlalchemy import text
 
 from app.access import public, scoped_projects, signed_in, staff_only
@@ -18,12 +20,17 @@ from app.web import render
 def home():
     """Show the user's projects counted by phase, with the newest first. For coordinators the
     page also holds the sections of what needs attention today, each loaded by htmx from its
-    own route below (so each answers in a few queries, and they load side by side)."""
+    own route below (so each answers in a few queries, and they load side by side). A browser
+    without JavaScript is sent (a <noscript> refresh) to `?js=off`, where the server renders
+    the sections into the page itself."""
     counts, recent = dashboard.phase_counts_and_recent(scoped_projects(current_user))
     waiting = inbox.inbox(
         db.session, inbox.Reader.of(current_user), local_today(), utcnow(), **_inbox_settings()
     )
     g.inbox_total = waiting.total  # the navigation's count, without asking again
+    inline = {}
+    if current_user.is_staff and request.args.get("js") == "off":
+        inline = {name: Markup(_section_html(name)) for name, _ in dashboard.SECTIONS}
     return render(
         "core/home.html",
         counts=counts,
@@ -35,6 +42,7 @@ def home():
         recent=recent,
         sections=dashboard.SECTIONS,
         meeting_days=dashboard.MEETING_DAYS,
+        inline_sections=inline,
     )
 
 
@@ -72,48 +80,59 @@ def inject_inbox_total():
     return {"inbox_total": inbox_total}
 
 
-def _section(name: str, rows: list, **context):
-    """One section of the start page: its block for htmx, else a page of its own."""
+def _section_data(name: str) -> tuple[list, dict]:
+    """The rows of one start-page section and what else its template needs."""
+    if name == "active":
+        return dashboard.active_projects(current_user, local_today()), {}
+    if name == "retention":
+        weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
+        return dashboard.retention_due(local_today(), weeks), {"retention_weeks": weeks}
+    if name == "meetings":
+        return dashboard.upcoming_meetings(utcnow()), {"meeting_days": dashboard.MEETING_DAYS}
+    return dashboard.open_openings(), {"JobFunction": JobFunction}
+
+
+def _section_context(name: str) -> dict:
+    rows, context = _section_data(name)
     limit = dashboard.SECTION_LIMIT
-    return render(
-        "core/dashboard.html",
-        block=name,
-        section=name,
-        rows=rows[:limit],
-        more=len(rows) > limit,
-        **context,
-    )
+    return {"section": name, "rows": rows[:limit], "more": len(rows) > limit, **context}
+
+
+def _section_html(name: str) -> str:
+    return render_block("core/dashboard.html", name, **_section_context(name))
+
+
+def _section(name: str):
+    """One section of the start page: its block for htmx, else a page of its own."""
+    return render("core/dashboard.html", block=name, **_section_context(name))
 
 
 @bp.route("/dashboard/active")
 @staff_only
 def dashboard_active():
     """Awarded and running projects with their progress against the agreement."""
-    return _section("active", dashboard.active_projects(current_user, local_today()))
+    return _section("active")
 
 
 @bp.route("/dashboard/retention")
 @staff_only
 def dashboard_retention():
     """Running placements whose retention conversation is overdue, longest waiting first."""
-    weeks = current_app.config.get("RETENTION_WEEKS", dashboard.DEFAULT_RETENTION_WEEKS)
-    rows = dashboard.retention_due(local_today(), weeks)
-    return _section("retention", rows, retention_weeks=weeks)
+    return _section("retention")
 
 
 @bp.route("/dashboard/meetings")
 @staff_only
 def dashboard_meetings():
     """Meetings in the coming days, soonest first."""
-    rows = dashboard.upcoming_meetings(utcnow())
-    return _section("meetings", rows, meeting_days=dashboard.MEETING_DAYS)
+    return _section("meetings")
 
 
 @bp.route("/dashboard/openings")
 @staff_only
 def dashboard_openings():
     """Openings the contractors reported that no one is matched to yet."""
-    return _section("openings", dashboard.open_openings(), JobFunction=JobFunction)
+    return _section("openings")
 
 
 @bp.route("/language", methods=["POST"])

@@ -66,6 +66,9 @@ def index():
 def new():
     """Create a project; inline on the list page with htmx, a page of its own without."""
     form = ProjectForm()
+    if request.method == "POST" and "show_areas" in request.form:
+        # Without JavaScript: the areas follow the chosen association; nothing is saved yet.
+        return render("projects/new.html", block="project_form", form=form)
     if form.validate_on_submit():
         project = Project(client_id=form.client_id.data)
         _apply(form, project)
@@ -155,6 +158,8 @@ def edit(project_id: int):
     form = ProjectForm(obj=project) if request.method == "GET" else ProjectForm()
     if request.method == "GET":
         _fill(form, project)
+        return render("projects/edit.html", block="project_form", form=form, project=project)
+    if "show_areas" in request.form:  # without JavaScript, as on the new project's page
         return render("projects/edit.html", block="project_form", form=form, project=project)
 
     if form.validate_on_submit():

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,11 +71,11 @@ def live_server(app):
         db.engine.dispose()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server, locale="da-DK", viewport={"width": 1280, "height": 900}
-    )
+@contextmanager
+def browser_page(browser, live_server, **options):
+    """A fresh context and page; fails if the browser logged a JavaScript error."""
+    options = {"locale": "da-DK", "viewport": {"width": 1280, "height": 900}} | options
+    context = browser.new_context(base_url=live_server, **options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
@@ -83,6 +84,27 @@ def page(browser, live_server):
     yield page
     context.close()
     assert errors == [], f"JavaScript errors in the browser: {errors}"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with browser_page(browser, live_server) as page:
+        yield page
+
+
+@pytest.fixture
+def axe_page(browser, live_server):
+    """A page into which axe-core can be injected: the app's Content-Security-Policy forbids
+    inline scripts, so this one context alone is told to ignore it (bypass_csp)."""
+    with browser_page(browser, live_server, bypass_csp=True) as page:
+        yield page
+
+
+@pytest.fixture
+def nojs_page(browser, live_server):
+    """A page with JavaScript switched off."""
+    with browser_page(browser, live_server, java_script_enabled=False) as page:
+        yield page
 
 
 # The browser logs every non-2xx response; these are answers the app gives on purpose
@@ -108,3 +130,12 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Adgangskode").fill(password)
     page.locator("main").get_by_role("button", name="Log ind").click()
     page.wait_for_url("**/")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the axe-core figures per page and impact (tests/browser/test_accessibility.py)."""
+    from tests.browser.a11y import TALLY
+
+    report = TALLY.report()
+    if report:
+        terminalreporter.write_line(report)

@@ -109,7 +109,7 @@ def test_the_preview_reorders_when_a_clause_moves(page):
     page.get_by_role("link", name="Ny boligblok i Bispehaven").click()
     page.get_by_role("link", name="Partnerskabsaftale →").click()
     page.get_by_role("button", name="Begynd at skrive").click()
-    headings = page.locator("#preview h2")
+    headings = page.locator("#preview h3")
     expect(headings.nth(1)).to_have_text("2. Aftalens grundlag og plads i kontrakten")
     page.get_by_role("button", name="Flyt Aftalens grundlag og plads i kontrakten op").click()
     expect(headings.nth(0)).to_have_text("1. Aftalens grundlag og plads i kontrakten")

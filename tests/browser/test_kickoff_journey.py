@@ -119,7 +119,7 @@ def test_coordinator_awards_and_invites(page):
     invite.get_by_label("Navn").fill("Sara Stillads")
     invite.get_by_label("E-mail").fill("sara@stillads.demo")
     invite.get_by_label("Virksomhed").select_option(label="Østjysk Stillads ApS")
-    invite.get_by_role("button", name="Opret login").click()
+    invite.get_by_role("button", name="Opret adgang").click()
     expect(page.locator("#award code")).to_be_visible()
     expect(page.locator("#award")).to_contain_text("Sara Stillads")
     screenshot(page, "25-coordinator-award")
