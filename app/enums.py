@@ -281,4 +281,24 @@ OPTIONAL_MAIL_KINDS = (
     MailKind.MEETING,
     MailKind.DIGEST,
 )
+
+
+class MailChoice(enum.StrEnum):
+    """How a user wants one kind of notification: at once, bundled in one mail each morning
+    (`flask mail daily`), or not at all. No row in mail_opt_outs means at once."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    OFF = "off"
+
+    @property
+    def label(self) -> str:
+        return MAIL_CHOICE_LABELS[self]
+
+
+MAIL_CHOICE_LABELS = {
+    MailChoice.IMMEDIATE: N_("At once"),
+    MailChoice.DAILY: N_("In a daily summary"),
+    MailChoice.OFF: N_("Off"),
+}
 LANGUAGES = {"da": "Dansk", "en": "English"}

@@ -208,7 +208,9 @@ def test_a_cancelled_monthly_meeting_sends_a_cancellation(world, smtp, client, l
 
 def test_a_kind_switched_off_sends_no_mail(world, smtp, client, login):
     login(world["client"])
-    client.post("/mail/settings", data={"language": "da", "kinds": ["meeting", "answer"]})
+    choices = {f"choice-{kind}": "immediate" for kind in ("approved", "question", "answer")}
+    choices |= {"choice-approval": "off", "choice-meeting": "immediate"}
+    client.post("/mail/settings", data={"language": "da"} | choices)
     assert db.session.scalar(
         select(MailOptOut).where(
             MailOptOut.user_id == world["client"].id, MailOptOut.kind == "approval"
@@ -296,3 +298,79 @@ def test_the_morning_overview_counts_what_waits_for_the_coordinators(world, smtp
     text, html = parts(mail)
     assert "Opgaver over deres frist: 1" in text and "uden svar: 1" in html
     assert f"{BASE_URL}/" in text
+
+
+# --- choices: at once, daily summary, off ----------------------------------------------------
+
+
+def choose(user, kind: str, choice: str) -> None:
+    from app.mail.models import MailOptOut
+
+    db.session.add(MailOptOut(user_id=user.id, kind=kind, choice=choice))
+    db.session.commit()
+
+
+def test_a_daily_choice_holds_the_mail_for_one_summary_in_the_morning(app, world, smtp):
+    """A client who wants approvals daily gets none at once; `flask mail daily` sends one
+    multipart summary in their language with the link, and a second run sends nothing."""
+    choose(world["client"], "approval", "daily")
+    choose(world["client_en"], "approval", "daily")
+    version = save_version(world)
+    save_version(world)  # a second version: two items in the one summary
+    assert deliver(smtp) == []
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail", "daily"])
+    assert "Daily summaries for 2 users" in result.output, result.output
+    assert sorted(m["To"] for m in smtp.messages) == ["b@vestbo.dk", "bill@vestbo.dk"]
+    danish = smtp.to("b@vestbo.dk")[0]
+    english = smtp.to("bill@vestbo.dk")[0]
+    assert subject(danish) == "Byg Op: din daglige oversigt (2)"
+    assert subject(english) == "Byg Op: your daily summary (2)"
+    text, html = parts(danish)
+    project = world["project"]
+    url = f"{BASE_URL}/projects/{project.id}/agreement/v{version.number}"
+    assert "Hej Birgitte Bygherre" in text and "Siden sidste oversigt" in text
+    assert url in text and f'href="{url}"' in html
+    assert "Helhedsplan Gellerup" in text
+    assert "Since the last summary" in parts(english)[0]
+    smtp.clear()
+    assert "Daily summaries for 0 users" in runner.invoke(args=["mail", "daily"]).output
+    assert smtp.messages == []
+
+
+def test_set_password_mails_ignore_the_choices(world, smtp, make):
+    from app.mail import notify
+
+    choose(world["client"], "approval", "daily")
+    notify.set_password(world["client"])
+    db.session.commit()
+    assert [m["To"] for m in deliver(smtp)] == ["b@vestbo.dk"]
+
+
+def test_two_daily_runs_at_once_send_each_summary_exactly_once(app, world, smtp):
+    from app.mail import daily
+
+    for person in ("client", "client_en"):
+        choose(world[person], "approval", "daily")
+    for _ in range(3):
+        save_version(world)
+    errors = []
+
+    def run():
+        try:
+            with app.app_context():
+                daily.send_held()
+                db.session.remove()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    import threading
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert sorted(m["To"] for m in deliver(smtp)) == ["b@vestbo.dk", "bill@vestbo.dk"]
+    assert all("(3)" in subject(m) for m in smtp.messages)

@@ -10,29 +10,56 @@ from icalendar import Calendar, vCalAddress, vText
 from sqlalchemy import select
 
 from app.auth.tokens import make_token
-from app.enums import STAFF_ROLES, MailKind, Role
+from app.enums import STAFF_ROLES, MailChoice, MailKind, Role
 from app.extensions import db
 from app.i18n import N_
 from app.mail.compose import Msg, compose, link
-from app.mail.models import MailOptOut
-from app.mail.outbox import mail_server_configured, queue
+from app.mail.models import MailDigestItem, MailOptOut
+from app.mail.outbox import Mailable, mail_server_configured, queue
 from app.meetings.calendar import local, meeting_event
 from app.models import User
 
 
+def _choices(user_ids, kind: MailKind) -> dict[int, MailChoice]:
+    """The choice of each of `user_ids` for `kind` that is not "at once" (the default)."""
+    if not user_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(MailOptOut.user_id, MailOptOut.choice).where(
+                MailOptOut.kind == kind, MailOptOut.user_id.in_(list(user_ids))
+            )
+        ).all()
+    )
+
+
 def _wanted(users, kind: MailKind) -> list[User]:
-    """The active users with an address who have not switched `kind` off."""
+    """The active users with an address who have not switched `kind` off (at once or in the
+    daily summary: `deliver` tells which)."""
     users = [u for u in users if u.active and u.email]
     if not users:
         return []
-    off = set(
-        db.session.scalars(
-            select(MailOptOut.user_id).where(
-                MailOptOut.kind == kind, MailOptOut.user_id.in_([u.id for u in users])
+    choices = _choices({u.id for u in users}, kind)
+    return [u for u in users if choices.get(u.id) != MailChoice.OFF]
+
+
+def deliver(mailable: Mailable, url: str) -> None:
+    """Queue the mail, or, if its recipient wants this kind in the daily summary, keep its
+    subject and link for `flask mail daily` (app/mail/daily.py). Set-password mails are
+    always sent at once (they never reach here)."""
+    if mailable.user_id is not None:
+        choice = _choices({mailable.user_id}, mailable.kind).get(mailable.user_id)
+        if choice == MailChoice.DAILY:
+            db.session.add(
+                MailDigestItem(
+                    user_id=mailable.user_id,
+                    kind=mailable.kind,
+                    subject=mailable.subject,
+                    url=url[:500],
+                )
             )
-        )
-    )
-    return [u for u in users if u.id not in off]
+            return
+    queue(mailable)
 
 
 def _users(*conditions) -> list[User]:
@@ -100,7 +127,7 @@ def version_awaits_approval(version) -> None:
     clients = _users(User.role == Role.CLIENT, User.organisation_id == project.client_id)
     url = link("agreements.version", project_id=project.id, number=version.number)
     for user in _wanted([u for u in clients if u.id != version.author_id], MailKind.APPROVAL):
-        queue(
+        deliver(
             compose(
                 MailKind.APPROVAL,
                 "approval",
@@ -111,7 +138,8 @@ def version_awaits_approval(version) -> None:
                 project=project,
                 version=version,
                 url=url,
-            )
+            ),
+            url,
         )
 
 
@@ -126,7 +154,7 @@ def version_approved(version, approver: User) -> None:
     )
     url = link("agreements.version", project_id=project.id, number=version.number)
     for user in _wanted(people, MailKind.APPROVED):
-        queue(
+        deliver(
             compose(
                 MailKind.APPROVED,
                 "approved",
@@ -137,7 +165,8 @@ def version_approved(version, approver: User) -> None:
                 project=project,
                 version=version,
                 url=url,
-            )
+            ),
+            url,
         )
 
 
@@ -150,7 +179,7 @@ def question_asked(question, project, asker: User) -> None:
         return
     url = link("meetings.kickoff_page", project_id=project.id)
     for user in _wanted(coordinators(), MailKind.QUESTION):
-        queue(
+        deliver(
             compose(
                 MailKind.QUESTION,
                 "question",
@@ -162,7 +191,8 @@ def question_asked(question, project, asker: User) -> None:
                 question=question,
                 asker=asker,
                 url=url,
-            )
+            ),
+            url,
         )
 
 
@@ -171,8 +201,9 @@ def question_answered(question, project, answerer: User) -> None:
     asker = question.asked_by
     if asker is None or asker.id == answerer.id or not question.answer:
         return
+    url = link("meetings.kickoff_page", project_id=project.id)
     for user in _wanted([asker], MailKind.ANSWER):
-        queue(
+        deliver(
             compose(
                 MailKind.ANSWER,
                 "answer",
@@ -182,8 +213,9 @@ def question_answered(question, project, answerer: User) -> None:
                 {"project": project.name},
                 project=project,
                 question=question,
-                url=link("meetings.kickoff_page", project_id=project.id),
-            )
+                url=url,
+            ),
+            url,
         )
 
 
@@ -236,7 +268,7 @@ def meeting_changed(meeting, change: str) -> None:
         )
         mailable.calendar = invitation(meeting, summary, method, address)
         mailable.calendar_method = method
-        queue(mailable)
+        deliver(mailable, url)
 
 
 def invitation(meeting, summary: str, method: str, attendee: str) -> str:
