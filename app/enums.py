@@ -256,6 +256,8 @@ class MailKind(enum.StrEnum):
     ANSWER = "answer"
     MEETING = "meeting"
     DIGEST = "digest"
+    ACTION_ITEM = "action_item"
+    ACTION_DUE = "action_due"
 
     @property
     def label(self) -> str:
@@ -271,6 +273,8 @@ MAIL_KIND_LABELS = {
     MailKind.ANSWER: N_("Your question was answered"),
     MailKind.MEETING: N_("Meetings: invitations, changes and cancellations"),
     MailKind.DIGEST: N_("Every morning: what waits for the coordinators"),
+    MailKind.ACTION_ITEM: N_("An action item was given to you"),
+    MailKind.ACTION_DUE: N_("An action item of yours falls due today"),
 }
 # The kinds a user may switch off on /mail/settings.
 OPTIONAL_MAIL_KINDS = (
@@ -279,6 +283,8 @@ OPTIONAL_MAIL_KINDS = (
     MailKind.QUESTION,
     MailKind.ANSWER,
     MailKind.MEETING,
+    MailKind.ACTION_ITEM,
+    MailKind.ACTION_DUE,
     MailKind.DIGEST,
 )
 

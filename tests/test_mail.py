@@ -363,11 +363,11 @@ def test_every_user_chooses_their_mails_and_language(client, make, login, role):
 
     user = login(make.user(role))
     page = client.get("/mail/settings")
-    kinds = ["approval", "approved", "question", "answer", "meeting"]
+    kinds = ["approval", "approved", "question", "answer", "meeting", "action_item", "action_due"]
     if role == Role.COORDINATOR:  # the morning overview is the coordinators'
         kinds.append("digest")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and html.count('type="radio"') == 3 * 5 + 2 * (len(kinds) - 5)
+    assert page.status_code == 200 and html.count('type="radio"') == 3 * 7 + 2 * (len(kinds) - 7)
     assert "Med det samme" in html and "I en daglig oversigt" in html
     form = {f"choice-{kind}": "immediate" for kind in kinds}
     bad = client.post("/mail/settings", data=form | {"language": "xx"})

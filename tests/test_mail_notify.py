@@ -16,7 +16,7 @@ from app.mail import outbox
 from app.mail.models import MailOptOut, OutboxMessage
 from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import KickoffQuestion, Meeting, MeetingParticipant
-from app.models import Phase, Role, User
+from app.models import Organisation, Phase, Role, User
 from tests.mailserver import BASE_URL, parts, serve, subject
 from tests.world import CANARIES, NAME_MARKS, SECRET_MARK, build_world
 
@@ -208,7 +208,8 @@ def test_a_cancelled_monthly_meeting_sends_a_cancellation(world, smtp, client, l
 
 def test_a_kind_switched_off_sends_no_mail(world, smtp, client, login):
     login(world["client"])
-    choices = {f"choice-{kind}": "immediate" for kind in ("approved", "question", "answer")}
+    kinds = ("approved", "question", "answer", "action_item", "action_due")
+    choices = {f"choice-{kind}": "immediate" for kind in kinds}
     choices |= {"choice-approval": "off", "choice-meeting": "immediate"}
     client.post("/mail/settings", data={"language": "da"} | choices)
     assert db.session.scalar(
@@ -374,3 +375,74 @@ def test_two_daily_runs_at_once_send_each_summary_exactly_once(app, world, smtp)
     assert not errors
     assert sorted(m["To"] for m in deliver(smtp)) == ["b@vestbo.dk", "bill@vestbo.dk"]
     assert all("(3)" in subject(m) for m in smtp.messages)
+
+
+# --- action items ----------------------------------------------------------------------------
+
+
+def test_an_assigned_action_item_mails_its_owner_in_the_project_only(
+    world, smtp, client, login, make
+):
+    """The owner is free text: a user's name (folded) or their company's name, matched among
+    the project's people only; a namesake elsewhere hears nothing."""
+    project = world["project"]
+    make.user(Role.CONTRACTOR, make.company("Andet Byg"), name="Erik Entreprenør", email="x@a.dk")
+    sub = db.session.get(Organisation, world["sub_contractor"].organisation_id)
+    make.user(Role.CONTRACTOR, sub, name="Jens Jysk", email="j@jysk.dk")
+    meeting = make.meeting(project)
+    login(world["coordinator"])
+    url = f"/projects/{project.id}/meetings/{meeting.id}/actions"
+    due = f"{NEXT_YEAR}-03-01"
+    client.post(
+        url,
+        data={"text": "Send lønsedler", "owner": " erik  ENTREPRENØR ", "due_on": due},
+        headers=HX,
+    )
+    [mail] = deliver(smtp)
+    assert mail["To"] == "e@nordbyg.dk"
+    assert subject(mail) == "Du har fået en opgave på Helhedsplan Gellerup"
+    text, html = parts(mail)
+    page = f"{BASE_URL}/projects/{project.id}/meetings/{meeting.id}"
+    assert "Send lønsedler" in text and f"Frist: 01.03.{NEXT_YEAR}" in text
+    assert page in text and f'href="{page}"' in html
+    smtp.clear()
+    client.post(url, data={"text": "Find en lærling", "owner": "jysk murer aps"}, headers=HX)
+    assert sorted(m["To"] for m in deliver(smtp)) == ["j@jysk.dk", "s@jysk.dk"]
+    smtp.clear()
+    client.post(url, data={"text": "Ring til Østbo", "owner": "Ove Østbo"}, headers=HX)
+    client.post(url, data={"text": "Ingen ejer"}, headers=HX)
+    assert deliver(smtp) == []  # a client of another association; no owner
+    client.post(url, data={"text": "Tjek listen", "owner": "Karen Koordinator"}, headers=HX)
+    assert [m["To"] for m in deliver(smtp)] == ["k@bygop.dk"]
+
+
+def test_an_action_item_due_today_mails_its_owner_once(app, world, smtp, make):
+    from app.clock import local_today
+    from app.mail import daily
+
+    project = world["project"]
+    world["contractor"].language = "en"
+    db.session.commit()
+    meeting = make.meeting(project)
+    today = local_today()
+    make.action_item(meeting, "Send lønsedler", "Erik Entreprenør", today)
+    make.action_item(meeting, "Senere", "Erik Entreprenør", today + timedelta(days=1))
+    done = make.action_item(meeting, "Klaret", "Erik Entreprenør", today)
+    done.done_at = datetime.now(UTC)
+    db.session.commit()
+    smtp.clear()
+    deliver(smtp)
+    smtp.clear()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail", "daily"])
+    assert "Action items due today: 1." in result.output, result.output
+    [mail] = smtp.messages
+    assert mail["To"] == "e@nordbyg.dk"
+    assert subject(mail) == "An action item on Helhedsplan Gellerup falls due today"
+    text, html = parts(mail)
+    assert "Send lønsedler" in text and "Senere" not in text and "<blockquote>" in html
+    assert f"{BASE_URL}/projects/{project.id}/meetings/{meeting.id}" in text
+    smtp.clear()
+    assert "Action items due today: 0." in runner.invoke(args=["mail", "daily"]).output
+    assert daily.action_items_due(today) == 0
+    assert deliver(smtp) == []

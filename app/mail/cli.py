@@ -24,15 +24,18 @@ def send_command(limit):
 
 @mail_cli.command("daily")
 def daily_command():
-    """Once a day (cron, e.g. 7.00): each user's daily summary of the notifications they chose
-    to get that way, and the coordinators' morning overview; then send them."""
+    """Once a day (cron, e.g. 7.00): the owners of action items that fall due today, each
+    user's daily summary of the notifications they chose to get that way, and the
+    coordinators' morning overview; then send them."""
     from app.clock import local_today
     from app.mail import daily, digest
 
+    due = daily.action_items_due(local_today())
     summaries = daily.send_held()
     queued = digest.queue_daily(local_today())
     sent, failed = outbox.send_due()
     click.echo(
+        f"Action items due today: {due}. "
         f"Daily summaries for {summaries} users. Overview for {queued} coordinators; "
         f"sent {sent}, failed {failed}."
     )

@@ -10,7 +10,9 @@ the row gone; SQLite has a single writer), and if queuing fails, the rollback ke
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import date
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.enums import MailKind
@@ -19,7 +21,7 @@ from app.i18n import N_
 from app.mail.compose import compose
 from app.mail.models import MailDigestItem
 from app.mail.outbox import queue
-from app.models import User
+from app.models import User, utcnow
 
 
 def send_held() -> int:
@@ -60,3 +62,34 @@ def _summarise(user_id: int) -> bool:
         )
     )
     return True
+
+
+def action_items_due(today: date) -> int:
+    """Tell the owners of open action items that fall due `today`, once per item: each item
+    is first marked (an UPDATE that only one run can win), then mailed in that transaction.
+    Returns how many items were announced."""
+    from app.mail import notify
+    from app.meetings.models import ActionItem
+
+    t = ActionItem
+    ids = list(
+        db.session.scalars(
+            select(t.id).where(t.done_at.is_(None), t.due_on == today, t.due_notified_at.is_(None))
+        )
+    )
+    db.session.commit()
+    announced = 0
+    for item_id in ids:
+        try:
+            won = db.session.execute(
+                update(t)
+                .where(t.id == item_id, t.due_notified_at.is_(None))
+                .values(due_notified_at=utcnow())
+            ).rowcount
+            if won == 1:
+                notify.action_item(db.session.get(t, item_id), MailKind.ACTION_DUE)
+                announced += 1
+            db.session.commit()
+        except OperationalError:  # SQLite: another run holds the writer; it sends this one
+            db.session.rollback()
+    return announced

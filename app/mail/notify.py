@@ -219,6 +219,77 @@ def question_answered(question, project, answerer: User) -> None:
         )
 
 
+# --- action items ---------------------------------------------------------------------------
+
+
+def action_item_owners(item) -> list[User]:
+    """The users an action item's free-text owner names, within its project only (as their
+    inbox matches it, folded): a coordinator, one of the project's contractors' users or one
+    of its association's client users by name; or every contractor user of a project company
+    by the company's name. No one outside the project."""
+    from app.models import Organisation, Project
+    from app.search import search_term
+
+    owner = search_term(item.owner)
+    if not owner:
+        return []
+    project = db.session.get(Project, item.project_id)
+    company_ids = [pc.company_id for pc in project.companies]
+    named = [
+        c.id
+        for c in db.session.scalars(select(Organisation).where(Organisation.id.in_(company_ids)))
+        if search_term(c.name) == owner
+    ]
+    people = coordinators() + _users(
+        User.role == Role.CLIENT, User.organisation_id == project.client_id
+    )
+    if company_ids:
+        people += _users(User.role == Role.CONTRACTOR, User.organisation_id.in_(company_ids))
+    return [
+        u
+        for u in people
+        if search_term(u.name) == owner
+        or (u.role == Role.CONTRACTOR and u.organisation_id in named)
+    ]
+
+
+ACTION_SUBJECTS = {
+    MailKind.ACTION_ITEM: N_("An action item on %(project)s was given to you"),
+    MailKind.ACTION_DUE: N_("An action item on %(project)s falls due today"),
+}
+
+
+def action_item(item, kind: MailKind = MailKind.ACTION_ITEM) -> int:
+    """Tell the owner(s) of an action item that it is theirs (ACTION_ITEM), or that it falls
+    due today (ACTION_DUE). The mail holds the item's text, as the meeting page shows it to
+    them, and links to that page. Returns how many were told."""
+    from app.models import Project
+
+    project = db.session.get(Project, item.project_id)
+    if item.meeting_id:
+        url = link("meetings.meeting_page", project_id=project.id, meeting_id=item.meeting_id)
+    else:
+        url = link("projects.detail", project_id=project.id)
+    owners = _wanted(action_item_owners(item), kind)
+    for user in owners:
+        deliver(
+            compose(
+                kind,
+                "action_item",
+                user.email,
+                user,
+                ACTION_SUBJECTS[kind],
+                {"project": project.name},
+                project=project,
+                item=item,
+                due=kind == MailKind.ACTION_DUE,
+                url=url,
+            ),
+            url,
+        )
+    return len(owners)
+
+
 # --- meetings -------------------------------------------------------------------------------
 
 

@@ -16,15 +16,34 @@ down_revision = "d4e7a1c9b2f3"
 branch_labels = None
 depends_on = None
 
-KINDS = ("set_password", "reset_password", "approval", "approved", "question", "answer",
-         "meeting", "digest")
+OLD_KINDS = (
+    "set_password",
+    "reset_password",
+    "approval",
+    "approved",
+    "question",
+    "answer",
+    "meeting",
+    "digest",
+)
+KINDS = (*OLD_KINDS, "action_item", "action_due")
 
 
-def kind():
-    return sa.Enum(*KINDS, name="kind", native_enum=False, create_constraint=True, length=30)
+def kind(values=KINDS):
+    return sa.Enum(*values, name="kind", native_enum=False, create_constraint=True, length=30)
+
+
+def _kinds(old, new):
+    """Widen (or narrow) the CHECK constraint of the mail kind columns."""
+    for table in ("mail_outbox", "mail_opt_outs"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column(
+                "kind", existing_type=kind(old), type_=kind(new), existing_nullable=False
+            )
 
 
 def upgrade():
+    _kinds(OLD_KINDS, KINDS)
     # Existing rows were "switched off": they keep that meaning.
     with op.batch_alter_table("mail_opt_outs", schema=None) as batch_op:
         batch_op.add_column(
@@ -66,3 +85,6 @@ def downgrade():
         batch_op.drop_constraint(op.f("ck_mail_opt_outs_choice"), type_="check")
     with op.batch_alter_table("mail_opt_outs", schema=None) as batch_op:
         batch_op.drop_column("choice")
+    op.execute("DELETE FROM mail_outbox WHERE kind IN ('action_item', 'action_due')")
+    op.execute("DELETE FROM mail_opt_outs WHERE kind IN ('action_item', 'action_due')")
+    _kinds(KINDS, OLD_KINDS)
