@@ -258,6 +258,7 @@ class MailKind(enum.StrEnum):
     DIGEST = "digest"
     ACTION_ITEM = "action_item"
     ACTION_DUE = "action_due"
+    WEEKLY = "weekly"
 
     @property
     def label(self) -> str:
@@ -275,6 +276,7 @@ MAIL_KIND_LABELS = {
     MailKind.DIGEST: N_("Every morning: what waits for the coordinators"),
     MailKind.ACTION_ITEM: N_("An action item was given to you"),
     MailKind.ACTION_DUE: N_("An action item of yours falls due today"),
+    MailKind.WEEKLY: N_("Every Monday: the coordinators' weekly overview"),
 }
 # The kinds a user may switch off on /mail/settings.
 OPTIONAL_MAIL_KINDS = (
@@ -286,6 +288,7 @@ OPTIONAL_MAIL_KINDS = (
     MailKind.ACTION_ITEM,
     MailKind.ACTION_DUE,
     MailKind.DIGEST,
+    MailKind.WEEKLY,
 )
 
 

@@ -364,8 +364,8 @@ def test_every_user_chooses_their_mails_and_language(client, make, login, role):
     user = login(make.user(role))
     page = client.get("/mail/settings")
     kinds = ["approval", "approved", "question", "answer", "meeting", "action_item", "action_due"]
-    if role == Role.COORDINATOR:  # the morning overview is the coordinators'
-        kinds.append("digest")
+    if role == Role.COORDINATOR:  # the morning and weekly overviews are the coordinators'
+        kinds += ["digest", "weekly"]
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and html.count('type="radio"') == 3 * 7 + 2 * (len(kinds) - 7)
     assert "Med det samme" in html and "I en daglig oversigt" in html

@@ -446,3 +446,32 @@ def test_an_action_item_due_today_mails_its_owner_once(app, world, smtp, make):
     assert "Action items due today: 0." in runner.invoke(args=["mail", "daily"]).output
     assert daily.action_items_due(today) == 0
     assert deliver(smtp) == []
+
+
+def test_the_weekly_overview_goes_to_coordinators_once_with_counts_and_links(
+    app, world, smtp, make
+):
+    runner = app.test_cli_runner()
+    assert "Weekly overview for 0 coordinators" in runner.invoke(args=["mail", "weekly"]).output
+    project = world["project"]
+    db.session.add(
+        KickoffQuestion(
+            project_id=project.id, position=1, question="Hvem?", asked_by_id=world["contractor"].id
+        )
+    )
+    english = make.user(Role.COORDINATOR, name="Eve English", email="eve@bygop.dk")
+    english.language = "en"
+    off = make.user(Role.COORDINATOR, name="Fri Koordinator", email="fri@bygop.dk")
+    make.mail_opt_out(off, "weekly")
+    db.session.commit()
+    result = runner.invoke(args=["mail", "weekly"])
+    assert "Weekly overview for 2 coordinators; sent 2" in result.output, result.output
+    assert sorted(m["To"] for m in smtp.messages) == ["eve@bygop.dk", "k@bygop.dk"]
+    danish = smtp.to("k@bygop.dk")[0]
+    assert subject(danish) == "Byg Op: ugen der kommer"
+    text, html = parts(danish)
+    assert "Spørgsmål fra entreprenører uden svar: 1" in text
+    assert "Ledige stillinger, der ikke er matchet: 0" in text
+    assert f"{BASE_URL}/#inbox-questions" in text and f'href="{BASE_URL}/#inbox-retention"' in html
+    assert "Karen" in text and "Erik" not in text and "Hvem?" not in text  # counts, no names
+    assert subject(smtp.to("eve@bygop.dk")[0]) == "Byg Op: the week ahead"

@@ -41,5 +41,16 @@ def daily_command():
     )
 
 
+@mail_cli.command("weekly")
+def weekly_command():
+    """The coordinators' weekly overview (cron: Mondays, e.g. 7.00)."""
+    from app.clock import local_today
+    from app.mail import digest
+
+    queued = digest.queue_weekly(local_today())
+    sent, failed = outbox.send_due()
+    click.echo(f"Weekly overview for {queued} coordinators; sent {sent}, failed {failed}.")
+
+
 def init_app(app):
     app.cli.add_command(mail_cli)

@@ -17,6 +17,7 @@ from app.models import Role
 from app.web import redirect_after_write, render
 
 PAGE = 100
+OVERVIEWS = (MailKind.DIGEST, MailKind.WEEKLY)
 
 
 @bp.get("/outbox")
@@ -63,17 +64,17 @@ def retry(message_id: int):
 
 
 def _kinds_for(user) -> list[MailKind]:
-    """The kinds a user chooses for: the morning overview is the coordinators' alone."""
+    """The kinds a user chooses for: the overviews are the coordinators' alone."""
     return [
         kind
         for kind in OPTIONAL_MAIL_KINDS
-        if kind != MailKind.DIGEST or user.role == Role.COORDINATOR
+        if kind not in OVERVIEWS or user.role == Role.COORDINATOR
     ]
 
 
 def _choices_for(kind: MailKind) -> list[MailChoice]:
-    """The overview is itself a daily mail: it comes or not."""
-    if kind == MailKind.DIGEST:
+    """An overview is itself a bundle: it comes or not."""
+    if kind in OVERVIEWS:
         return [MailChoice.IMMEDIATE, MailChoice.OFF]
     return list(MailChoice)
 

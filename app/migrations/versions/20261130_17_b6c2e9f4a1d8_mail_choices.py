@@ -26,7 +26,7 @@ OLD_KINDS = (
     "meeting",
     "digest",
 )
-KINDS = (*OLD_KINDS, "action_item", "action_due")
+KINDS = (*OLD_KINDS, "action_item", "action_due", "weekly")
 
 
 def kind(values=KINDS):
@@ -85,6 +85,6 @@ def downgrade():
         batch_op.drop_constraint(op.f("ck_mail_opt_outs_choice"), type_="check")
     with op.batch_alter_table("mail_opt_outs", schema=None) as batch_op:
         batch_op.drop_column("choice")
-    op.execute("DELETE FROM mail_outbox WHERE kind IN ('action_item', 'action_due')")
-    op.execute("DELETE FROM mail_opt_outs WHERE kind IN ('action_item', 'action_due')")
+    op.execute("DELETE FROM mail_outbox WHERE kind IN ('action_item', 'action_due', 'weekly')")
+    op.execute("DELETE FROM mail_opt_outs WHERE kind IN ('action_item', 'action_due', 'weekly')")
     _kinds(KINDS, OLD_KINDS)
