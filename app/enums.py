@@ -256,6 +256,9 @@ class MailKind(enum.StrEnum):
     ANSWER = "answer"
     MEETING = "meeting"
     DIGEST = "digest"
+    ACTION_ITEM = "action_item"
+    ACTION_DUE = "action_due"
+    WEEKLY = "weekly"
 
     @property
     def label(self) -> str:
@@ -271,6 +274,9 @@ MAIL_KIND_LABELS = {
     MailKind.ANSWER: N_("Your question was answered"),
     MailKind.MEETING: N_("Meetings: invitations, changes and cancellations"),
     MailKind.DIGEST: N_("Every morning: what waits for the coordinators"),
+    MailKind.ACTION_ITEM: N_("An action item was given to you"),
+    MailKind.ACTION_DUE: N_("An action item of yours falls due today"),
+    MailKind.WEEKLY: N_("Every Monday: the coordinators' weekly overview"),
 }
 # The kinds a user may switch off on /mail/settings.
 OPTIONAL_MAIL_KINDS = (
@@ -279,6 +285,29 @@ OPTIONAL_MAIL_KINDS = (
     MailKind.QUESTION,
     MailKind.ANSWER,
     MailKind.MEETING,
+    MailKind.ACTION_ITEM,
+    MailKind.ACTION_DUE,
     MailKind.DIGEST,
+    MailKind.WEEKLY,
 )
+
+
+class MailChoice(enum.StrEnum):
+    """How a user wants one kind of notification: at once, bundled in one mail each morning
+    (`flask mail daily`), or not at all. No row in mail_opt_outs means at once."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    OFF = "off"
+
+    @property
+    def label(self) -> str:
+        return MAIL_CHOICE_LABELS[self]
+
+
+MAIL_CHOICE_LABELS = {
+    MailChoice.IMMEDIATE: N_("At once"),
+    MailChoice.DAILY: N_("In a daily summary"),
+    MailChoice.OFF: N_("Off"),
+}
 LANGUAGES = {"da": "Dansk", "en": "English"}

@@ -505,11 +505,21 @@ class Factories:
         db.session.commit()
         return row
 
-    def mail_opt_out(self, user: User, kind: str = "approval"):
-        """The user has switched one kind of notification mail off (the settings page)."""
+    def mail_opt_out(self, user: User, kind: str = "approval", choice: str = "off"):
+        """The user's choice for one kind of notification mail (the settings page): "off"
+        or "daily" (no row: at once)."""
         from app.mail.models import MailOptOut
 
-        row = MailOptOut(user_id=user.id, kind=kind)
+        row = MailOptOut(user_id=user.id, kind=kind, choice=choice)
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    def mail_digest_item(self, user: User, kind: str = "approval", subject: str = "Besked"):
+        """A notification held for the user's daily summary."""
+        from app.mail.models import MailDigestItem
+
+        row = MailDigestItem(user_id=user.id, kind=kind, subject=subject, url="https://x.test/")
         db.session.add(row)
         db.session.commit()
         return row

@@ -38,6 +38,7 @@ def make_one_of_each(make) -> None:
     make.clause_comment(approved, client_user, answer_by=coordinator)
     make.working_copy(project, coordinator, v_courses_min="12")
     make.mail_opt_out(client_user)
+    make.mail_digest_item(client_user)
     kickoff = make.kickoff(project, coordinator)
     make.participant(kickoff)
     make.question(project, asked_by=contractor, answer="Det har vi styr på.")

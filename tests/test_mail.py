@@ -9,7 +9,8 @@ import threading
 from datetime import UTC, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.enums import MailKind, OutboxStatus
 from app.extensions import db
@@ -357,19 +358,76 @@ def test_anonymous_is_sent_to_sign_in_for_the_mail_pages(client, ctx):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_every_user_chooses_their_mails_and_language(client, make, login, role):
+    """Every role has the page, for its own account: per kind at once, daily or off."""
+    from app.mail.models import MailOptOut
+
     user = login(make.user(role))
     page = client.get("/mail/settings")
-    boxes = 6 if role == Role.COORDINATOR else 5  # the morning overview is the coordinators'
-    assert page.status_code == 200 and page.get_data(as_text=True).count('type="checkbox"') == boxes
-    bad = client.post("/mail/settings", data={"language": "xx", "kinds": ["meeting"]})
-    assert bad.status_code == 422 and "field-error" in bad.get_data(as_text=True)
-    saved = client.post("/mail/settings", data={"language": "en", "kinds": ["meeting"]})
+    kinds = ["approval", "approved", "question", "answer", "meeting", "action_item", "action_due"]
+    if role == Role.COORDINATOR:  # the morning and weekly overviews are the coordinators'
+        kinds += ["digest", "weekly"]
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count('type="radio"') == 3 * 7 + 2 * (len(kinds) - 7)
+    assert "Med det samme" in html and "I en daglig oversigt" in html
+    form = {f"choice-{kind}": "immediate" for kind in kinds}
+    bad = client.post("/mail/settings", data=form | {"language": "xx"})
+    assert bad.status_code == 422 and 'id="language-error"' in bad.get_data(as_text=True)
+    bad = client.post("/mail/settings", data=form | {"language": "da", "choice-approval": "x"})
+    assert bad.status_code == 422 and 'id="choice-approval-error"' in bad.get_data(as_text=True)
+    if role == Role.COORDINATOR:  # the overview is daily by nature: on or off
+        daily = {"language": "da", "choice-digest": "daily"}
+        bad = client.post("/mail/settings", data=form | daily)
+        assert bad.status_code == 422
+    form |= {"choice-approval": "daily", "choice-question": "off", "choice-answer": "off"}
+    saved = client.post("/mail/settings", data=form | {"language": "en"})
     assert saved.status_code == 303
     db.session.refresh(user)
     assert user.language == "en"
+    rows = db.session.execute(
+        select(MailOptOut.kind, MailOptOut.choice).where(MailOptOut.user_id == user.id)
+    ).all()
+    assert dict(rows) == {"approval": "daily", "question": "off", "answer": "off"}
+    html = client.get("/mail/settings").get_data(as_text=True)
+    assert 'name="choice-approval" value="daily" checked' in html
+    assert 'name="choice-meeting" value="immediate" checked' in html
+
+
+def test_the_mail_choices_migration_goes_down_and_up(app, ctx, make):
+    """On the session's database (SQLite or PostgreSQL): down, a "daily" choice is dropped
+    and an "off" one kept (the old table knew only off); up again, the new columns are back."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
     from app.mail.models import MailOptOut
 
-    off = set(db.session.scalars(select(MailOptOut.kind).where(MailOptOut.user_id == user.id)))
-    assert off == {"approval", "approved", "question", "answer"} | (
-        {"digest"} if role == Role.COORDINATOR else set()
+    user = make.user(Role.CLIENT)
+    db.session.add_all(
+        [
+            MailOptOut(user_id=user.id, kind="approval", choice="daily"),
+            MailOptOut(user_id=user.id, kind="meeting", choice="off"),
+        ]
     )
+    db.session.commit()
+    db.session.remove()
+    db.engine.dispose()
+
+    def columns(table: str) -> set[str]:
+        return {c["name"] for c in inspect(db.engine).get_columns(table)}
+
+    downgrade(revision="d4e7a1c9b2f3")
+    db.engine.dispose()
+    assert "choice" not in columns("mail_opt_outs")
+    assert "due_notified_at" not in columns("action_items")
+    assert "mail_digest_items" not in inspect(db.engine).get_table_names()
+    kept = db.session.execute(text("SELECT kind FROM mail_opt_outs")).scalars().all()
+    assert kept == ["meeting"]
+    db.session.remove()
+    db.engine.dispose()
+    upgrade()
+    db.engine.dispose()
+    assert "choice" in columns("mail_opt_outs") and "due_notified_at" in columns("action_items")
+    assert "mail_digest_items" in inspect(db.engine).get_table_names()
+    assert db.session.execute(text("SELECT choice FROM mail_opt_outs")).scalars().all() == ["off"]
+    with pytest.raises(IntegrityError):
+        db.session.execute(text("UPDATE mail_opt_outs SET choice = 'weekly'"))
+    db.session.rollback()

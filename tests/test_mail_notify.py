@@ -16,7 +16,7 @@ from app.mail import outbox
 from app.mail.models import MailOptOut, OutboxMessage
 from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import KickoffQuestion, Meeting, MeetingParticipant
-from app.models import Phase, Role, User
+from app.models import Organisation, Phase, Role, User
 from tests.mailserver import BASE_URL, parts, serve, subject
 from tests.world import CANARIES, NAME_MARKS, SECRET_MARK, build_world
 
@@ -208,7 +208,10 @@ def test_a_cancelled_monthly_meeting_sends_a_cancellation(world, smtp, client, l
 
 def test_a_kind_switched_off_sends_no_mail(world, smtp, client, login):
     login(world["client"])
-    client.post("/mail/settings", data={"language": "da", "kinds": ["meeting", "answer"]})
+    kinds = ("approved", "question", "answer", "action_item", "action_due")
+    choices = {f"choice-{kind}": "immediate" for kind in kinds}
+    choices |= {"choice-approval": "off", "choice-meeting": "immediate"}
+    client.post("/mail/settings", data={"language": "da"} | choices)
     assert db.session.scalar(
         select(MailOptOut).where(
             MailOptOut.user_id == world["client"].id, MailOptOut.kind == "approval"
@@ -296,3 +299,179 @@ def test_the_morning_overview_counts_what_waits_for_the_coordinators(world, smtp
     text, html = parts(mail)
     assert "Opgaver over deres frist: 1" in text and "uden svar: 1" in html
     assert f"{BASE_URL}/" in text
+
+
+# --- choices: at once, daily summary, off ----------------------------------------------------
+
+
+def choose(user, kind: str, choice: str) -> None:
+    from app.mail.models import MailOptOut
+
+    db.session.add(MailOptOut(user_id=user.id, kind=kind, choice=choice))
+    db.session.commit()
+
+
+def test_a_daily_choice_holds_the_mail_for_one_summary_in_the_morning(app, world, smtp):
+    """A client who wants approvals daily gets none at once; `flask mail daily` sends one
+    multipart summary in their language with the link, and a second run sends nothing."""
+    choose(world["client"], "approval", "daily")
+    choose(world["client_en"], "approval", "daily")
+    version = save_version(world)
+    save_version(world)  # a second version: two items in the one summary
+    assert deliver(smtp) == []
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail", "daily"])
+    assert "Daily summaries for 2 users" in result.output, result.output
+    assert sorted(m["To"] for m in smtp.messages) == ["b@vestbo.dk", "bill@vestbo.dk"]
+    danish = smtp.to("b@vestbo.dk")[0]
+    english = smtp.to("bill@vestbo.dk")[0]
+    assert subject(danish) == "Byg Op: din daglige oversigt (2)"
+    assert subject(english) == "Byg Op: your daily summary (2)"
+    text, html = parts(danish)
+    project = world["project"]
+    url = f"{BASE_URL}/projects/{project.id}/agreement/v{version.number}"
+    assert "Hej Birgitte Bygherre" in text and "Siden sidste oversigt" in text
+    assert url in text and f'href="{url}"' in html
+    assert "Helhedsplan Gellerup" in text
+    assert "Since the last summary" in parts(english)[0]
+    smtp.clear()
+    assert "Daily summaries for 0 users" in runner.invoke(args=["mail", "daily"]).output
+    assert smtp.messages == []
+
+
+def test_set_password_mails_ignore_the_choices(world, smtp, make):
+    from app.mail import notify
+
+    choose(world["client"], "approval", "daily")
+    notify.set_password(world["client"])
+    db.session.commit()
+    assert [m["To"] for m in deliver(smtp)] == ["b@vestbo.dk"]
+
+
+def test_two_daily_runs_at_once_send_each_summary_exactly_once(app, world, smtp):
+    from app.mail import daily
+
+    for person in ("client", "client_en"):
+        choose(world[person], "approval", "daily")
+    for _ in range(3):
+        save_version(world)
+    errors = []
+
+    def run():
+        try:
+            with app.app_context():
+                daily.send_held()
+                db.session.remove()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    import threading
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert sorted(m["To"] for m in deliver(smtp)) == ["b@vestbo.dk", "bill@vestbo.dk"]
+    assert all("(3)" in subject(m) for m in smtp.messages)
+
+
+# --- action items ----------------------------------------------------------------------------
+
+
+def test_an_assigned_action_item_mails_its_owner_in_the_project_only(
+    world, smtp, client, login, make
+):
+    """The owner is free text: a user's name (folded) or their company's name, matched among
+    the project's people only; a namesake elsewhere hears nothing."""
+    project = world["project"]
+    make.user(Role.CONTRACTOR, make.company("Andet Byg"), name="Erik Entreprenør", email="x@a.dk")
+    sub = db.session.get(Organisation, world["sub_contractor"].organisation_id)
+    make.user(Role.CONTRACTOR, sub, name="Jens Jysk", email="j@jysk.dk")
+    meeting = make.meeting(project)
+    login(world["coordinator"])
+    url = f"/projects/{project.id}/meetings/{meeting.id}/actions"
+    due = f"{NEXT_YEAR}-03-01"
+    client.post(
+        url,
+        data={"text": "Send lønsedler", "owner": " erik  ENTREPRENØR ", "due_on": due},
+        headers=HX,
+    )
+    [mail] = deliver(smtp)
+    assert mail["To"] == "e@nordbyg.dk"
+    assert subject(mail) == "Du har fået en opgave på Helhedsplan Gellerup"
+    text, html = parts(mail)
+    page = f"{BASE_URL}/projects/{project.id}/meetings/{meeting.id}"
+    assert "Send lønsedler" in text and f"Frist: 01.03.{NEXT_YEAR}" in text
+    assert page in text and f'href="{page}"' in html
+    smtp.clear()
+    client.post(url, data={"text": "Find en lærling", "owner": "jysk murer aps"}, headers=HX)
+    assert sorted(m["To"] for m in deliver(smtp)) == ["j@jysk.dk", "s@jysk.dk"]
+    smtp.clear()
+    client.post(url, data={"text": "Ring til Østbo", "owner": "Ove Østbo"}, headers=HX)
+    client.post(url, data={"text": "Ingen ejer"}, headers=HX)
+    assert deliver(smtp) == []  # a client of another association; no owner
+    client.post(url, data={"text": "Tjek listen", "owner": "Karen Koordinator"}, headers=HX)
+    assert [m["To"] for m in deliver(smtp)] == ["k@bygop.dk"]
+
+
+def test_an_action_item_due_today_mails_its_owner_once(app, world, smtp, make):
+    from app.clock import local_today
+    from app.mail import daily
+
+    project = world["project"]
+    world["contractor"].language = "en"
+    db.session.commit()
+    meeting = make.meeting(project)
+    today = local_today()
+    make.action_item(meeting, "Send lønsedler", "Erik Entreprenør", today)
+    make.action_item(meeting, "Senere", "Erik Entreprenør", today + timedelta(days=1))
+    done = make.action_item(meeting, "Klaret", "Erik Entreprenør", today)
+    done.done_at = datetime.now(UTC)
+    db.session.commit()
+    smtp.clear()
+    deliver(smtp)
+    smtp.clear()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail", "daily"])
+    assert "Action items due today: 1." in result.output, result.output
+    [mail] = smtp.messages
+    assert mail["To"] == "e@nordbyg.dk"
+    assert subject(mail) == "An action item on Helhedsplan Gellerup falls due today"
+    text, html = parts(mail)
+    assert "Send lønsedler" in text and "Senere" not in text and "<blockquote>" in html
+    assert f"{BASE_URL}/projects/{project.id}/meetings/{meeting.id}" in text
+    smtp.clear()
+    assert "Action items due today: 0." in runner.invoke(args=["mail", "daily"]).output
+    assert daily.action_items_due(today) == 0
+    assert deliver(smtp) == []
+
+
+def test_the_weekly_overview_goes_to_coordinators_once_with_counts_and_links(
+    app, world, smtp, make
+):
+    runner = app.test_cli_runner()
+    assert "Weekly overview for 0 coordinators" in runner.invoke(args=["mail", "weekly"]).output
+    project = world["project"]
+    db.session.add(
+        KickoffQuestion(
+            project_id=project.id, position=1, question="Hvem?", asked_by_id=world["contractor"].id
+        )
+    )
+    english = make.user(Role.COORDINATOR, name="Eve English", email="eve@bygop.dk")
+    english.language = "en"
+    off = make.user(Role.COORDINATOR, name="Fri Koordinator", email="fri@bygop.dk")
+    make.mail_opt_out(off, "weekly")
+    db.session.commit()
+    result = runner.invoke(args=["mail", "weekly"])
+    assert "Weekly overview for 2 coordinators; sent 2" in result.output, result.output
+    assert sorted(m["To"] for m in smtp.messages) == ["eve@bygop.dk", "k@bygop.dk"]
+    danish = smtp.to("k@bygop.dk")[0]
+    assert subject(danish) == "Byg Op: ugen der kommer"
+    text, html = parts(danish)
+    assert "Spørgsmål fra entreprenører uden svar: 1" in text
+    assert "Ledige stillinger, der ikke er matchet: 0" in text
+    assert f"{BASE_URL}/#inbox-questions" in text and f'href="{BASE_URL}/#inbox-retention"' in html
+    assert "Karen" in text and "Erik" not in text and "Hvem?" not in text  # counts, no names
+    assert subject(smtp.to("eve@bygop.dk")[0]) == "Byg Op: the week ahead"

@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from app.mail import outbox
 
-mail_cli = AppGroup("mail", help="Send the outbox, and the coordinators' morning overview.")
+mail_cli = AppGroup("mail", help="Send the outbox, daily summaries, the overview.")
 
 
 @mail_cli.command("send")
@@ -24,13 +24,32 @@ def send_command(limit):
 
 @mail_cli.command("daily")
 def daily_command():
-    """Queue and send the coordinators' morning overview (cron: once a day, e.g. 7.00)."""
+    """Once a day (cron, e.g. 7.00): the owners of action items that fall due today, each
+    user's daily summary of the notifications they chose to get that way, and the
+    coordinators' morning overview; then send them."""
+    from app.clock import local_today
+    from app.mail import daily, digest
+
+    due = daily.action_items_due(local_today())
+    summaries = daily.send_held()
+    queued = digest.queue_daily(local_today())
+    sent, failed = outbox.send_due()
+    click.echo(
+        f"Action items due today: {due}. "
+        f"Daily summaries for {summaries} users. Overview for {queued} coordinators; "
+        f"sent {sent}, failed {failed}."
+    )
+
+
+@mail_cli.command("weekly")
+def weekly_command():
+    """The coordinators' weekly overview (cron: Mondays, e.g. 7.00)."""
     from app.clock import local_today
     from app.mail import digest
 
-    queued = digest.queue_daily(local_today())
+    queued = digest.queue_weekly(local_today())
     sent, failed = outbox.send_due()
-    click.echo(f"Overview for {queued} coordinators; sent {sent}, failed {failed}.")
+    click.echo(f"Weekly overview for {queued} coordinators; sent {sent}, failed {failed}.")
 
 
 def init_app(app):

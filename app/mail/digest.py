@@ -1,6 +1,7 @@
 """The coordinators' morning overview (`flask mail daily`): how many placements wait for a
 retention conversation, action items are past their date, contractor questions wait for an
-answer and openings wait for a match. Counts and links only: never a resident."""
+answer and openings wait for a match; and their weekly overview (`flask mail weekly`). Counts
+and links only: never a resident."""
 
 from __future__ import annotations
 
@@ -80,6 +81,34 @@ def queue_daily(today: date) -> int:
                 N_("Byg Op: what waits for you today"),
                 figures=figures,
                 home_url=link("core.home"),
+                openings_url=link("placements.openings"),
+            )
+        )
+    db.session.commit()
+    return len(people)
+
+
+def queue_weekly(today: date) -> int:
+    """Queue the weekly overview (`flask mail weekly`) for every coordinator who wants it:
+    placements due a retention conversation, openings not matched, questions without an
+    answer. Counts and links, never a resident; nothing when nothing waits."""
+    figures = overview(today)
+    if not (figures.retention_due or figures.open_openings or figures.open_questions):
+        return 0
+    home = link("core.home")
+    people = _wanted(coordinators(), MailKind.WEEKLY)
+    for user in people:
+        queue(
+            compose(
+                MailKind.WEEKLY,
+                "weekly",
+                user.email,
+                user,
+                N_("Byg Op: the week ahead"),
+                figures=figures,
+                home_url=home,
+                retention_url=home + "#inbox-retention",
+                questions_url=home + "#inbox-questions",
                 openings_url=link("placements.openings"),
             )
         )

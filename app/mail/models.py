@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.enums import MailKind, OutboxStatus
+from app.enums import MailChoice, MailKind, OutboxStatus
 from app.extensions import db, enum_type
 from app.models import User, utcnow
 
@@ -53,7 +53,8 @@ class OutboxMessage(db.Model):
 
 
 class MailOptOut(db.Model):
-    """A kind of notification a user does not want by e-mail."""
+    """A user's choice for one kind of notification other than "at once" (the default, no
+    row): "daily" (kept as MailDigestItem rows for the morning summary) or "off"."""
 
     __tablename__ = "mail_opt_outs"
 
@@ -61,6 +62,26 @@ class MailOptOut(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[MailKind] = mapped_column(enum_type(MailKind, "kind", length=30), primary_key=True)
+    choice: Mapped[MailChoice] = mapped_column(
+        enum_type(MailChoice, "choice", length=10), default=MailChoice.OFF
+    )
 
     def __repr__(self) -> str:
-        return f"<MailOptOut u{self.user_id} {self.kind}>"
+        return f"<MailOptOut u{self.user_id} {self.kind} {self.choice}>"
+
+
+class MailDigestItem(db.Model):
+    """A notification held for a user's daily summary: what it was about (the subject, in
+    the user's language) and the link. `flask mail daily` bundles and deletes them."""
+
+    __tablename__ = "mail_digest_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[MailKind] = mapped_column(enum_type(MailKind, "kind", length=30))
+    subject: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MailDigestItem {self.id} u{self.user_id} {self.kind}>"

@@ -10,29 +10,56 @@ from icalendar import Calendar, vCalAddress, vText
 from sqlalchemy import select
 
 from app.auth.tokens import make_token
-from app.enums import STAFF_ROLES, MailKind, Role
+from app.enums import STAFF_ROLES, MailChoice, MailKind, Role
 from app.extensions import db
 from app.i18n import N_
 from app.mail.compose import Msg, compose, link
-from app.mail.models import MailOptOut
-from app.mail.outbox import mail_server_configured, queue
+from app.mail.models import MailDigestItem, MailOptOut
+from app.mail.outbox import Mailable, mail_server_configured, queue
 from app.meetings.calendar import local, meeting_event
 from app.models import User
 
 
+def _choices(user_ids, kind: MailKind) -> dict[int, MailChoice]:
+    """The choice of each of `user_ids` for `kind` that is not "at once" (the default)."""
+    if not user_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(MailOptOut.user_id, MailOptOut.choice).where(
+                MailOptOut.kind == kind, MailOptOut.user_id.in_(list(user_ids))
+            )
+        ).all()
+    )
+
+
 def _wanted(users, kind: MailKind) -> list[User]:
-    """The active users with an address who have not switched `kind` off."""
+    """The active users with an address who have not switched `kind` off (at once or in the
+    daily summary: `deliver` tells which)."""
     users = [u for u in users if u.active and u.email]
     if not users:
         return []
-    off = set(
-        db.session.scalars(
-            select(MailOptOut.user_id).where(
-                MailOptOut.kind == kind, MailOptOut.user_id.in_([u.id for u in users])
+    choices = _choices({u.id for u in users}, kind)
+    return [u for u in users if choices.get(u.id) != MailChoice.OFF]
+
+
+def deliver(mailable: Mailable, url: str) -> None:
+    """Queue the mail, or, if its recipient wants this kind in the daily summary, keep its
+    subject and link for `flask mail daily` (app/mail/daily.py). Set-password mails are
+    always sent at once (they never reach here)."""
+    if mailable.user_id is not None:
+        choice = _choices({mailable.user_id}, mailable.kind).get(mailable.user_id)
+        if choice == MailChoice.DAILY:
+            db.session.add(
+                MailDigestItem(
+                    user_id=mailable.user_id,
+                    kind=mailable.kind,
+                    subject=mailable.subject,
+                    url=url[:500],
+                )
             )
-        )
-    )
-    return [u for u in users if u.id not in off]
+            return
+    queue(mailable)
 
 
 def _users(*conditions) -> list[User]:
@@ -100,7 +127,7 @@ def version_awaits_approval(version) -> None:
     clients = _users(User.role == Role.CLIENT, User.organisation_id == project.client_id)
     url = link("agreements.version", project_id=project.id, number=version.number)
     for user in _wanted([u for u in clients if u.id != version.author_id], MailKind.APPROVAL):
-        queue(
+        deliver(
             compose(
                 MailKind.APPROVAL,
                 "approval",
@@ -111,7 +138,8 @@ def version_awaits_approval(version) -> None:
                 project=project,
                 version=version,
                 url=url,
-            )
+            ),
+            url,
         )
 
 
@@ -126,7 +154,7 @@ def version_approved(version, approver: User) -> None:
     )
     url = link("agreements.version", project_id=project.id, number=version.number)
     for user in _wanted(people, MailKind.APPROVED):
-        queue(
+        deliver(
             compose(
                 MailKind.APPROVED,
                 "approved",
@@ -137,7 +165,8 @@ def version_approved(version, approver: User) -> None:
                 project=project,
                 version=version,
                 url=url,
-            )
+            ),
+            url,
         )
 
 
@@ -150,7 +179,7 @@ def question_asked(question, project, asker: User) -> None:
         return
     url = link("meetings.kickoff_page", project_id=project.id)
     for user in _wanted(coordinators(), MailKind.QUESTION):
-        queue(
+        deliver(
             compose(
                 MailKind.QUESTION,
                 "question",
@@ -162,7 +191,8 @@ def question_asked(question, project, asker: User) -> None:
                 question=question,
                 asker=asker,
                 url=url,
-            )
+            ),
+            url,
         )
 
 
@@ -171,8 +201,9 @@ def question_answered(question, project, answerer: User) -> None:
     asker = question.asked_by
     if asker is None or asker.id == answerer.id or not question.answer:
         return
+    url = link("meetings.kickoff_page", project_id=project.id)
     for user in _wanted([asker], MailKind.ANSWER):
-        queue(
+        deliver(
             compose(
                 MailKind.ANSWER,
                 "answer",
@@ -182,9 +213,81 @@ def question_answered(question, project, answerer: User) -> None:
                 {"project": project.name},
                 project=project,
                 question=question,
-                url=link("meetings.kickoff_page", project_id=project.id),
-            )
+                url=url,
+            ),
+            url,
         )
+
+
+# --- action items ---------------------------------------------------------------------------
+
+
+def action_item_owners(item) -> list[User]:
+    """The users an action item's free-text owner names, within its project only (as their
+    inbox matches it, folded): a coordinator, one of the project's contractors' users or one
+    of its association's client users by name; or every contractor user of a project company
+    by the company's name. No one outside the project."""
+    from app.models import Organisation, Project
+    from app.search import search_term
+
+    owner = search_term(item.owner)
+    if not owner:
+        return []
+    project = db.session.get(Project, item.project_id)
+    company_ids = [pc.company_id for pc in project.companies]
+    named = [
+        c.id
+        for c in db.session.scalars(select(Organisation).where(Organisation.id.in_(company_ids)))
+        if search_term(c.name) == owner
+    ]
+    people = coordinators() + _users(
+        User.role == Role.CLIENT, User.organisation_id == project.client_id
+    )
+    if company_ids:
+        people += _users(User.role == Role.CONTRACTOR, User.organisation_id.in_(company_ids))
+    return [
+        u
+        for u in people
+        if search_term(u.name) == owner
+        or (u.role == Role.CONTRACTOR and u.organisation_id in named)
+    ]
+
+
+ACTION_SUBJECTS = {
+    MailKind.ACTION_ITEM: N_("An action item on %(project)s was given to you"),
+    MailKind.ACTION_DUE: N_("An action item on %(project)s falls due today"),
+}
+
+
+def action_item(item, kind: MailKind = MailKind.ACTION_ITEM) -> int:
+    """Tell the owner(s) of an action item that it is theirs (ACTION_ITEM), or that it falls
+    due today (ACTION_DUE). The mail holds the item's text, as the meeting page shows it to
+    them, and links to that page. Returns how many were told."""
+    from app.models import Project
+
+    project = db.session.get(Project, item.project_id)
+    if item.meeting_id:
+        url = link("meetings.meeting_page", project_id=project.id, meeting_id=item.meeting_id)
+    else:
+        url = link("projects.detail", project_id=project.id)
+    owners = _wanted(action_item_owners(item), kind)
+    for user in owners:
+        deliver(
+            compose(
+                kind,
+                "action_item",
+                user.email,
+                user,
+                ACTION_SUBJECTS[kind],
+                {"project": project.name},
+                project=project,
+                item=item,
+                due=kind == MailKind.ACTION_DUE,
+                url=url,
+            ),
+            url,
+        )
+    return len(owners)
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -236,7 +339,7 @@ def meeting_changed(meeting, change: str) -> None:
         )
         mailable.calendar = invitation(meeting, summary, method, address)
         mailable.calendar_method = method
-        queue(mailable)
+        deliver(mailable, url)
 
 
 def invitation(meeting, summary: str, method: str, attendee: str) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 
 from app.access import admin_only, signed_in
 from app.audit import log as audit
-from app.enums import LANGUAGES, OPTIONAL_MAIL_KINDS, MailKind, OutboxStatus
+from app.enums import LANGUAGES, OPTIONAL_MAIL_KINDS, MailChoice, MailKind, OutboxStatus
 from app.extensions import db
 from app.forms import EmptyForm
 from app.mail import outbox
@@ -17,6 +17,7 @@ from app.models import Role
 from app.web import redirect_after_write, render
 
 PAGE = 100
+OVERVIEWS = (MailKind.DIGEST, MailKind.WEEKLY)
 
 
 @bp.get("/outbox")
@@ -63,45 +64,65 @@ def retry(message_id: int):
 
 
 def _kinds_for(user) -> list[MailKind]:
-    """The kinds a user may switch off: the daily overview is the coordinators' alone."""
+    """The kinds a user chooses for: the overviews are the coordinators' alone."""
     return [
         kind
         for kind in OPTIONAL_MAIL_KINDS
-        if kind != MailKind.DIGEST or user.role == Role.COORDINATOR
+        if kind not in OVERVIEWS or user.role == Role.COORDINATOR
     ]
+
+
+def _choices_for(kind: MailKind) -> list[MailChoice]:
+    """An overview is itself a bundle: it comes or not."""
+    if kind in OVERVIEWS:
+        return [MailChoice.IMMEDIATE, MailChoice.OFF]
+    return list(MailChoice)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @signed_in
 def settings():
-    """Which notifications come by e-mail, and in which language."""
+    """Per kind of notification: at once, in the daily summary, or off; and the language."""
     user = current_user._get_current_object()
     form = EmptyForm()
     status = 200
+    kinds = _kinds_for(user)
+    chosen = dict(
+        db.session.execute(
+            select(MailOptOut.kind, MailOptOut.choice).where(MailOptOut.user_id == user.id)
+        ).all()
+    )
+    bad_kinds: set[MailKind] = set()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         language = request.form.get("language", "")
-        if language not in LANGUAGES:
+        posted = {kind: request.form.get(f"choice-{kind.value}", "") for kind in kinds}
+        bad_kinds = {kind for kind, value in posted.items() if value not in set(_choices_for(kind))}
+        if language not in LANGUAGES or bad_kinds:
             status = 422
+            chosen |= {
+                kind: MailChoice(value) for kind, value in posted.items() if kind not in bad_kinds
+            }
         else:
-            wanted = set(request.form.getlist("kinds"))
             user.language = language
             db.session.execute(delete(MailOptOut).where(MailOptOut.user_id == user.id))
-            for kind in _kinds_for(user):
-                if kind.value not in wanted:
-                    db.session.add(MailOptOut(user_id=user.id, kind=kind))
+            for kind, value in posted.items():
+                if value != MailChoice.IMMEDIATE:
+                    db.session.add(MailOptOut(user_id=user.id, kind=kind, choice=value))
             db.session.commit()
             flash(_("Your e-mail settings were saved."), "success")
             return redirect_after_write(url_for("mail.settings"))
-    off = set(db.session.scalars(select(MailOptOut.kind).where(MailOptOut.user_id == user.id)))
     return render(
         "mail/settings.html",
-        kinds=[(kind, kind not in off) for kind in _kinds_for(user)],
+        kinds=[
+            (kind, _choices_for(kind), chosen.get(kind, MailChoice.IMMEDIATE), kind in bad_kinds)
+            for kind in kinds
+        ],
         languages=LANGUAGES,
         language=user.language,
         form=form,
         status=status,
-        bad_language=status == 422,
+        bad_language=status == 422 and request.form.get("language") not in LANGUAGES,
         MailKind=MailKind,
     )

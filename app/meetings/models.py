@@ -208,6 +208,8 @@ class ActionItem(db.Model):
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When `flask mail daily` told the owner that the item falls due (once per item).
+    due_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:
         return f"<ActionItem {self.id} p{self.project_id}>"

@@ -226,6 +226,8 @@ def add_item(meeting: Meeting, text: str, owner: str, due_on: date | None, user)
         created_by_id=user.id,
     )
     db.session.add(item)
+    db.session.flush()
+    _notify().action_item(item)  # the owner hears of it, in the same transaction
     db.session.commit()
     return item
 

@@ -1,5 +1,5 @@
 """An admin invites a user; the e-mail arrives at a real SMTP server; its link sets the
-password; the user signs in with it."""
+password; the user signs in with it and sees their inbox."""
 
 import re
 
@@ -89,6 +89,15 @@ def test_an_invited_user_sets_a_password_by_the_mailed_link_and_signs_in(
 
     sign_in(page, "nanna@bygop.dk", "tre ord er nok")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Nanna")
+    # The start page opens with what waits for her as a coordinator (the demo data has some).
+    inbox = page.locator("#inbox")
+    expect(inbox).to_be_visible()
+    expect(inbox.locator("#inbox-heading")).to_contain_text("Venter på dig")
+    expect(inbox.locator(".inbox-kind").first).to_be_visible()
+    expect(
+        inbox.locator("#inbox-questions, #inbox-openings, #inbox-retention").first
+    ).to_be_visible()
+    screenshot(page, "mail-03-inbox")
     # The link worked once (signed in, the way on is the password change page).
     page.goto(link)
     page.wait_for_url("**/auth/password")
