@@ -339,3 +339,53 @@ def test_a_broken_clause_file_is_reported_at_start_up_and_the_app_runs(app, tmp_
     assert broken_app.test_client().get("/healthz").status_code == 200
     with broken_app.app_context():
         db.engine.dispose()
+
+
+def draft_links(client, project) -> list[str]:
+    """The texts of the overview's links to the draft page, as a user reads them."""
+    html = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    href = re.escape(f"/projects/{project.id}/agreement/draft")
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text)).strip()
+        for text in re.findall(rf'<a[^>]*href="{href}"[^>]*>(.*?)</a>', html, re.S)
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN, Role.CLIENT, Role.CONTRACTOR])
+def test_an_approved_latest_version_offers_a_new_version_not_the_draft(
+    client, make, login, project, role
+):
+    """Before anything is saved the drafter starts drafting; while the latest version is a
+    draft they edit it; once the latest version is approved there is no draft to edit, so
+    the same page is offered as a new version. Contractors draft nothing and see neither."""
+    firm = make.company()
+    project.phase = Phase.AWARDED
+    db.session.commit()
+    from app.models import ProjectCompany
+
+    db.session.add(ProjectCompany(project_id=project.id, company_id=firm.id, role="main"))
+    db.session.commit()
+    owner = {Role.CLIENT: project.client, Role.CONTRACTOR: firm}.get(role)
+    user = make.user(role, owner) if owner else make.user(role)
+    coordinator = make.user(Role.COORDINATOR)
+    drafter = role != Role.CONTRACTOR
+
+    login(user)
+    assert draft_links(client, project) == (["Begynd at skrive"] if drafter else [])
+    login(coordinator)
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
+    login(user)
+    assert draft_links(client, project) == (["Rediger kladden"] if drafter else [])
+
+    service.approve(service.get_version(project, 1), make.user(Role.CLIENT, project.client))
+    login(user)
+    links = draft_links(client, project)
+    assert "Rediger kladden" not in links
+    assert links == (["Ny version"] if drafter else [])
+    if drafter:  # the link still leads to the editor, which saves version 2
+        assert client.get(f"/projects/{project.id}/agreement/draft").status_code == 200
+
+
+def test_anonymous_visitors_see_no_agreement_links(client, project):
+    response = client.get(f"/projects/{project.id}/agreement")
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]

@@ -11,11 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEvent
+from app.clock import local_today
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements.models import Placement, TrainingScheme
 from app.reports.aarsvaerk import TrainingPeriod, training_year
+from app.reports.lbf import deadline
 from tests.factories import Factories
+from tests.xlsx_helpers import date_cells
 
 YEAR = 2025
 TODAY = date(2026, 11, 30)
@@ -162,6 +165,13 @@ def test_the_workbook_follows_the_order_of_lbfs_form(client, site, coordinator):
     assert line[3] == pytest.approx(round(OTHER_2025, 2))
     assert line[4] == 80_000_000
     assert line[5].date() == date(2024, 6, 1) and line[6].date() == date(2026, 6, 30)
+    dates = date_cells(book)  # real date cells shown dd-mm-yyyy, no date as text
+    labels = {
+        sheet.cell(c.row, 1).value: c.value.date()
+        for c in dates
+        if c.parent is sheet and c.row <= header_at
+    }
+    assert labels == {"Opgjort pr.": local_today(), "Frist for indberetning": deadline(YEAR)}
     basis = [list(r) for r in book["Grundlag"].iter_rows(min_row=2, values_only=True)]
     ours = [r for r in basis if r[1] == "Helhedsplan Gellerup"]
     assert sorted(r[9] for r in ours) == [59, 92, 306]

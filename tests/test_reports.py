@@ -36,10 +36,11 @@ from app.placements.models import Placement
 from app.placements.progress_data import project_facts, project_progress, projects_progress
 from app.reports import aarsvaerk as av
 from app.reports import chart
+from app.reports import data as report_data
 from app.reports.models import ReportNarrative
 from tests.factories import add_candidate, add_placement, approve_agreement
 from tests.sites import progress_site
-from tests.xlsx_helpers import row_values, value_of
+from tests.xlsx_helpers import date_cells, row_values, value_of
 
 TODAY = date.today()
 CANARY = "KANARIEFUGL-7f3a"
@@ -321,6 +322,48 @@ def test_the_word_chart_follows_a_new_placement_at_once(client, login, site):
     assert chart_png() != before
 
 
+def test_the_word_chart_speaks_the_readers_language(client, login, site):
+    """A reader who chose English gets the chart with English words, dates and numbers
+    ("Counted courses", "1 Jul 2026"); the Danish reader's chart is not handed out to them,
+    although the counts are the same (the language is part of the chart's cache key)."""
+    from app.reports import word
+
+    login(site["coordinator"])
+    url = f"/projects/{site['project'].id}/report.docx"
+
+    def chart_png():
+        package = zipfile.ZipFile(io.BytesIO(client.get(url).data))
+        return package.read("word/media/image1.png")
+
+    danish = chart_png()
+    client.post("/language", data={"lang": "en"})
+    english = chart_png()
+    assert english != danish
+    client.post("/language", data={"lang": "da"})
+    assert chart_png() == danish
+
+    report = report_data.project_report(site["project"])
+    overview, t = report.overview, report.progress.targets
+    drawn = dict(
+        today=overview.today,
+        start=site["project"].execution_start,
+        end=site["project"].execution_end,
+        target=t.courses if t else None,
+        forecast=overview.forecast,
+    )
+    english_words = chart.ChartLabels(
+        y_axis="Counted courses",
+        counted="Counted courses",
+        target="Target",
+        pace="At this pace",
+        today="Today",
+    )
+    expected = chart.progress_chart(
+        list(overview.series), labels=english_words, locale="en", **drawn
+    )
+    assert english == expected == word.report_chart(report, "en")
+
+
 def test_a_project_without_agreement_or_placements_still_gets_a_report(client, login, make):
     project = make.project(phase=Phase.AWARDED, main=make.company())
     login(make.user(Role.COORDINATOR))
@@ -414,6 +457,27 @@ def test_the_excel_report_has_the_counted_figures(client, login, make, site):
         assert secret not in text
 
 
+def test_the_excel_report_writes_dates_as_date_cells_shown_the_danish_way(
+    client, login, make, site
+):
+    """Each date is a real date cell (Excel can sort and filter it) with the format
+    dd-mm-yyyy, never text: the as-of day, the execution period, every journey's start
+    and the development sheet's days."""
+    project = site["project"]
+    login(make.user(Role.CLIENT, site["assoc"]))
+    book = workbook_of(client.get(f"/projects/{project.id}/report.xlsx"))
+    dates = date_cells(book)
+    status = rows_by_label(book["Status"])
+    assert status["Opgjort pr."][0].date() == TODAY
+    assert status["Udførelse start"][0].date() == project.execution_start
+    assert status["Udførelse slut"][0].date() == project.execution_end
+    assert book["Status"]["B2"] in dates
+    starts = [row[4] for row in book["Beboernes forløb"].iter_rows(min_row=2)]
+    assert starts and all(cell in dates for cell in starts)
+    days = [row[0] for row in book["Udvikling"].iter_rows(min_row=2)]
+    assert days and all(cell in dates for cell in days)
+
+
 def test_a_formula_in_a_name_stays_text_in_excel(client, login, make, site):
     site["main"].name = '=HYPERLINK("http://evil")'
     db.session.commit()
@@ -465,6 +529,9 @@ def test_the_portfolio_has_one_counted_row_per_project_and_a_total(client, login
     assert total[10:12] == (244_000, 272_000)
     text = xlsx_text(book)
     assert "KORA" in text and "skøn" in text and "122.000–136.000" in text
+    (as_of,) = date_cells(book)  # the as-of day, a real date beside its label
+    assert sheet["A2"].value == "Opgjort pr." and as_of.coordinate == "B2"
+    assert as_of.value.date() == TODAY
 
 
 def test_a_client_sees_only_its_own_projects_in_the_portfolio(client, login, make, site):
@@ -800,6 +867,7 @@ def test_the_aarsvaerk_page_and_workbook_show_the_computed_figures(client, login
         assert rows[(year, "Helhedsplan Gellerup")][3:5] == (1, days)
     method = xlsx_text(book)
     assert "37" in method and "1.924" in method and "datoer" in method
+    assert [cell.value.date() for cell in date_cells(book)] == [TODAY, TODAY]  # "Opgjort pr."
     assert all(name[1] != other.name for name in rows)
 
 
@@ -816,6 +884,9 @@ def test_the_chart_is_a_png_even_without_dejavu(monkeypatch, tmp_path):
         image = Image.open(io.BytesIO(data))
         assert image.format == "PNG" and image.size == (chart.WIDTH, chart.HEIGHT)
     assert chart.short_date(date(2026, 7, 1)) == "1. jul. 2026"
+    assert chart.short_date(date(2026, 7, 1), "en") == "1 Jul 2026"
+    assert chart.month_label(date(2026, 5, 1), "en") == "May 2026"
+    assert (chart.number(1250), chart.number(1250, "en")) == ("1.250", "1,250")
     # Nothing counted and no target still draws axes.
     assert Image.open(io.BytesIO(chart.progress_chart([], today=date(2026, 1, 1)))).width
 

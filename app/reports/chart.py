@@ -2,7 +2,9 @@
 
 Plain Python (no Flask). It draws what `counting.cumulative()` and `counting.forecast()` gave:
 a step line of counted courses, the target as a dashed line, the pace as a dotted line, and
-Danish dates on the time axis. The image is drawn at twice its print size so it stays sharp.
+dates on the time axis in the reader's language (Danish "1. jul. 2026", British English
+"1 Jul 2026", as the web chart shows them). The words come in `ChartLabels` (the caller
+translates them). The image is drawn at twice its print size so it stays sharp.
 """
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ SHORT_MONTHS = (
     "nov.",
     "dec.",
 )
+ENGLISH_MONTHS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 
 WIDTH, HEIGHT = 1600, 800
 LEFT, RIGHT, TOP, BOTTOM = 130, 50, 100, 130
@@ -52,13 +68,21 @@ class ChartLabels:
     today: str = "I dag"
 
 
-def short_date(day: date) -> str:
-    """'1. jul. 2026', the Danish short form."""
+def short_date(day: date, locale: str = "da") -> str:
+    """'1. jul. 2026', the Danish short form; '1 Jul 2026' in English."""
+    if locale == "en":
+        return f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
     return f"{day.day}. {SHORT_MONTHS[day.month - 1]} {day.year}"
 
 
-def month_label(day: date) -> str:
-    return f"{SHORT_MONTHS[day.month - 1]} {day.year}"
+def month_label(day: date, locale: str = "da") -> str:
+    months = ENGLISH_MONTHS if locale == "en" else SHORT_MONTHS
+    return f"{months[day.month - 1]} {day.year}"
+
+
+def number(value: int, locale: str = "da") -> str:
+    """'1.250' in Danish, '1,250' in English."""
+    return f"{value:,}" if locale == "en" else format_number(value)
 
 
 def _font(size: int, bold: bool = False):
@@ -118,8 +142,10 @@ def progress_chart(
     target: int | None = None,
     forecast: int | None = None,
     labels: ChartLabels | None = None,
+    locale: str = "da",
 ) -> bytes:
-    """Return the chart as PNG bytes; `forecast` is drawn from today to `end` when both exist."""
+    """Return the chart as PNG bytes; `forecast` is drawn from today to `end` when both exist.
+    `locale` ("da" or "en") sets the dates and numbers; `labels` the words."""
     labels = labels or ChartLabels()
     first = min(d for d in (start, series[0][0] if series else None, today) if d)
     last = max(d for d in (end, today) if d)
@@ -144,7 +170,7 @@ def progress_chart(
     # Grid and the value axis.
     for value in range(0, top + 1, step):
         draw.line([(LEFT, y(value)), (WIDTH - RIGHT, y(value))], fill=GRID, width=2)
-        draw.text((LEFT - 14, y(value)), format_number(value), fill=AXIS, font=small, anchor="rm")
+        draw.text((LEFT - 14, y(value)), number(value, locale), fill=AXIS, font=small, anchor="rm")
     _vertical_title(image, labels.y_axis, small)
 
     # The time axis: first and last day, month ticks between.
@@ -153,9 +179,13 @@ def progress_chart(
     draw.line([(LEFT, TOP), (LEFT, base)], fill=AXIS, width=3)
     for tick in _month_ticks(first, last):
         draw.line([(x(tick), base), (x(tick), base + 10)], fill=AXIS, width=2)
-        draw.text((x(tick), base + 16), month_label(tick), fill=AXIS, font=small, anchor="ma")
-    draw.text((LEFT, HEIGHT - 36), short_date(first), fill=TEXT, font=small, anchor="lm")
-    draw.text((WIDTH - RIGHT, HEIGHT - 36), short_date(last), fill=TEXT, font=small, anchor="rm")
+        draw.text(
+            (x(tick), base + 16), month_label(tick, locale), fill=AXIS, font=small, anchor="ma"
+        )
+    draw.text((LEFT, HEIGHT - 36), short_date(first, locale), fill=TEXT, font=small, anchor="lm")
+    draw.text(
+        (WIDTH - RIGHT, HEIGHT - 36), short_date(last, locale), fill=TEXT, font=small, anchor="rm"
+    )
 
     # Today.
     draw.line([(x(today), TOP), (x(today), base)], fill=(209, 213, 219), width=2)
@@ -164,7 +194,7 @@ def progress_chart(
     if target:
         _dashed(draw, (LEFT, y(target)), (WIDTH - RIGHT, y(target)), TARGET, 4, 22, 14)
         # Top left of the line, on white: the pace line ends top right.
-        text, spot = f"{labels.target}: {format_number(target)}", (LEFT + 16, y(target) - 10)
+        text, spot = f"{labels.target}: {number(target, locale)}", (LEFT + 16, y(target) - 10)
         box = draw.textbbox(spot, text, font=bold, anchor="ld")
         draw.rectangle([box[0] - 6, box[1] - 4, box[2] + 6, box[3] + 2], fill="white")
         draw.text(spot, text, fill=TARGET, font=bold, anchor="ld")

@@ -10,7 +10,7 @@ import io
 import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -33,7 +33,8 @@ TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14, color="1F4E79")
 NOTE = Font(italic=True, color="555555")
-DATE_FORMAT = "dd-mm-yyyy"
+DATE_FORMAT = "dd-mm-yyyy"  # the one Danish date format of every workbook
+DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
 INT_FORMAT = "#,##0"
 KR_FORMAT = '#,##0 "kr."'
 MAX_CELL = 32_767  # the most characters an Excel cell holds
@@ -133,11 +134,21 @@ def data_table(sheet: Worksheet, name: str, header_row: int, columns: int) -> No
     sheet.add_table(table)
 
 
-def _title(sheet: Worksheet, title: str, subtitle: str) -> None:
+def _title(sheet: Worksheet, title: str, today: date, *dated: tuple[str, date]) -> None:
+    """The title, then "Opgjort pr." and any other (label, day) rows as a label beside a real
+    date cell (Danish display format), then an empty row."""
     _append(sheet, [title])
     sheet["A1"].font = TITLE
-    _append(sheet, [subtitle])
+    for label, day in ((AS_OF, today), *dated):
+        _append(sheet, [label, day])
+        _date_cell(sheet.cell(sheet.max_row, 2))
     _append(sheet)
+
+
+def _date_cell(cell) -> None:
+    """A date cell shown the Danish way, left-aligned like the text beside it."""
+    cell.number_format = DATETIME_FORMAT if isinstance(cell.value, datetime) else DATE_FORMAT
+    cell.alignment = Alignment(horizontal="left")
 
 
 def _header(sheet: Worksheet, cells: Sequence[str]) -> int:
@@ -172,8 +183,7 @@ def _widths(sheet: Worksheet, widths: Iterable[int]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def as_of(day: date) -> str:
-    return f"Opgjort pr. {day.strftime('%d-%m-%Y')}"
+AS_OF = "Opgjort pr."
 
 
 # --- the project progress report ---------------------------------------------------------------
@@ -186,7 +196,7 @@ def project_workbook(report: ProjectReport) -> bytes:
 
     status = book.active
     status.title = "Status"
-    _title(status, f"Fremdriftsrapport – {project.name}", as_of(overview.today))
+    _title(status, f"Fremdriftsrapport – {project.name}", overview.today)
     main = project.main_contractor
     for label, value in (
         ("Bygherre", project.client.name),
@@ -248,11 +258,10 @@ def project_workbook(report: ProjectReport) -> bytes:
         )
     _widths(status, (52, 14, 14, 14, 14))
     print_setup(status, first - 1)
-    for row in status.iter_rows(min_row=4, max_row=9, min_col=2, max_col=2):
+    for row in status.iter_rows(min_row=4, max_row=10, min_col=2, max_col=2):
         for cell in row:
             if isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-                cell.alignment = Alignment(horizontal="left")
+                _date_cell(cell)
 
     rungs = book.create_sheet("Pr. trin")
     _header(rungs, ["Trin", "Startet", "Talt med", "Afsluttet"])
@@ -370,7 +379,12 @@ def portfolio_workbook(rows: list[PortfolioRow], today: date) -> Iterator[bytes]
         return written
 
     sheet.append([cell("Sociale partnerskabsaftaler – portefølje", font=TITLE)])
-    sheet.append([cell(as_of(today))])
+    sheet.append(
+        [
+            cell(AS_OF),
+            cell(today, number_format=DATE_FORMAT, alignment=Alignment(horizontal="left")),
+        ]
+    )
     sheet.append([])
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([cell(h, font=BOLD, fill=HEADER_FILL, alignment=wrap) for h in PORTFOLIO_HEADER])
@@ -487,7 +501,7 @@ def aarsvaerk_workbook(
     book = _workbook("Lærlinge – årsværk", "Årsværk for lærlinge")
     per_project = book.active
     per_project.title = "Pr. byggesag"
-    _title(per_project, "Lærlinge pr. byggesag – mål og opnået", as_of(today))
+    _title(per_project, "Lærlinge pr. byggesag – mål og opnået", today)
     achieved: dict[int, float] = {}
     for row in rows:
         achieved[row.project_id] = achieved.get(row.project_id, 0.0) + row.aarsvaerk
@@ -518,7 +532,7 @@ def aarsvaerk_workbook(
     print_setup(per_project, header, landscape=True)
 
     sheet = book.create_sheet("Årsværk")
-    _title(sheet, "Lærlinge på byggesagerne – årsværk", as_of(today))
+    _title(sheet, "Lærlinge på byggesagerne – årsværk", today)
     for text in METHOD_NOTES:
         _note(sheet, text)
     _append(sheet)

@@ -23,7 +23,6 @@ from app.reports.excel import (
     _total,
     _widths,
     _workbook,
-    as_of,
 )
 from app.reports.lbf import OrganisationBlock, deadline
 from app.reports.word import danish_label
@@ -62,7 +61,8 @@ def lbf_workbook(blocks: list[OrganisationBlock], year: int, today: date) -> byt
     _title(
         sheet,
         f"Lærlingeindberetning til Landsbyggefonden – {year}",
-        f"{as_of(today)}. Frist for indberetning: {deadline(year).strftime('%d-%m-%Y')}.",
+        today,
+        ("Frist for indberetning", deadline(year)),
     )
     _note(sheet, METHOD)
     _append(sheet)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -141,6 +141,12 @@ def _conflict(project: Project, form: NarrativeForm):
     return _page(project, narrative, form, status=409, conflict=True, block="narrative")
 
 
+def reader_language() -> str:
+    """'en' when the reader chose English, else 'da' (for the Word report's chart)."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "da"
+
+
 # --- the project report -------------------------------------------------------------------------
 
 
@@ -153,7 +159,7 @@ def project_docx(project_id: int):
     report = data.project_report(project)
     return _export(
         "project_report.docx",
-        report_docx(report),
+        report_docx(report, reader_language()),
         DOCX_MIMETYPE,
         f"Fremdriftsrapport - {project.name} - {report.overview.today.isoformat()}.docx",
         project.id,

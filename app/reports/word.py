@@ -23,7 +23,7 @@ from app.agreements.document_model import (
 from app.agreements.docx_writer import to_docx
 from app.models import Rung
 from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
-from app.reports.chart import progress_chart
+from app.reports.chart import ChartLabels, progress_chart
 from app.reports.data import ProjectReport
 
 TITLE = "Fremdriftsrapport"
@@ -300,10 +300,11 @@ def _forecast_text(report: ProjectReport) -> str:
     return text + ". Prognosen er en ret linje gennem det hidtidige tempo."
 
 
-def report_chart(report: ProjectReport) -> bytes:
-    """The chart for the report: drawn once per worker for each set of inputs (the counted
-    series, the day, the phase's dates, the target and the forecast), which are the whole key,
-    so a chart that no longer matches its project's counts is never handed out."""
+def report_chart(report: ProjectReport, locale: str = "da") -> bytes:
+    """The chart for the report in the reader's language ("da" or "en"): drawn once per
+    worker for each set of inputs (the counted series, the day, the phase's dates, the target,
+    the forecast and the language), which are the whole key, so a chart that no longer matches
+    its project's counts, or another reader's language, is never handed out."""
     overview, project = report.overview, report.project
     t = report.progress.targets
     return _chart(
@@ -313,19 +314,36 @@ def report_chart(report: ProjectReport) -> bytes:
         project.execution_end,
         t.courses if t else None,
         overview.forecast,
+        "en" if locale == "en" else "da",
     )
 
 
 @functools.lru_cache(maxsize=64)  # a chart is about 40 KB
-def _chart(series, today, start, end, target, forecast) -> bytes:
+def _chart(series, today, start, end, target, forecast, locale) -> bytes:
+    with force_locale(locale):
+        counted = gettext("Counted courses")
+        labels = ChartLabels(
+            y_axis=counted,
+            counted=counted,
+            target=gettext("Target"),
+            pace=gettext("At this pace"),
+            today=gettext("Today"),
+        )
     return progress_chart(
-        list(series), today=today, start=start, end=end, target=target, forecast=forecast
+        list(series),
+        today=today,
+        start=start,
+        end=end,
+        target=target,
+        forecast=forecast,
+        labels=labels,
+        locale=locale,
     )
 
 
-def report_docx(report: ProjectReport) -> bytes:
-    """The report as .docx bytes, chart included."""
-    doc = report_document(report, report_chart(report))
+def report_docx(report: ProjectReport, locale: str = "da") -> bytes:
+    """The report as .docx bytes, the chart in the reader's language ("da" or "en")."""
+    doc = report_document(report, report_chart(report, locale))
     return to_docx(
         doc,
         title=f"{TITLE} – {report.project.name}",

@@ -99,13 +99,14 @@ def main_pages(page, limit: int = 60) -> list[str]:
 
 
 class Tally:
-    """Violations per role, page and impact, printed at the end of the session."""
+    """Violations per role, page, width and impact, printed at the end of the session."""
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], Counter] = defaultdict(Counter)
 
-    def add(self, role: str, page: str, violations: list[dict]) -> None:
-        counter = self.rows[(role, page)]
+    def add(self, role: str, page: str, violations: list[dict], width: str = "") -> None:
+        """`width` names the layout when it is not the desktop's ("phone")."""
+        counter = self.rows[(role, f"{page} ({width})" if width else page)]
         counter.update({})  # the page counts even with nothing found
         for violation in violations:
             counter[violation["impact"]] += violation["count"]
@@ -118,13 +119,13 @@ class Tally:
         per_role: Counter = Counter()
         totals: Counter = Counter()
         for (role, page), counter in sorted(self.rows.items()):
-            per_role[role] += 1
+            per_role[role] += not page.endswith(")")  # a page at phone width is the same page
             totals.update(counter)
             lines.append(f"{role:<12} {page:<52} " + " ".join(f"{counter[i]:>8}" for i in IMPACTS))
         lines.append(
             "pages checked: "
             + ", ".join(f"{role} {n}" for role, n in sorted(per_role.items()))
-            + " · total "
+            + " (each at desktop and phone width) · total "
             + ", ".join(f"{i} {totals[i]}" for i in IMPACTS)
         )
         return "\n".join(lines)
