@@ -1,7 +1,11 @@
 """The client negotiates the agreement: the editor keeps a working copy (restored after a
 reload, discarded on request), asks before leaving with changes, starts an adaptation from
 the library's wording, follows the clause being edited in the preview; then a comment on a
-clause is answered and resolved, and the approval shows what is approved before it is."""
+clause is answered and resolved, the web diff and the approval show what is approved before
+it is, and the Word redline holds the tracked changes and the comment thread."""
+
+import re
+import zipfile
 
 from playwright.sync_api import expect
 
@@ -98,6 +102,12 @@ def test_the_draft_keeps_its_work_and_the_approval_shows_what_is_approved(page):
     page.get_by_role("button", name="Gem som version 2").click()
     expect(page.locator("#flashes")).to_contain_text("Version 2 er gemt.")
 
+    # The web diff beside it: only the changed clauses, deletions and insertions apart.
+    page.get_by_role("link", name="Se ændringerne").first.click()
+    expect(page.locator("#diff-purpose ins")).to_contain_text("Parterne vil især hjælpe unge")
+    expect(page.locator("#diff-purpose del").first).to_be_visible()
+    page.go_back()
+
     # A comment on a clause of the version, answered and resolved in place.
     aside = page.locator("#comments-purpose")
     aside.get_by_text("Kommentér punktet").click()
@@ -125,6 +135,22 @@ def test_the_draft_keeps_its_work_and_the_approval_shows_what_is_approved(page):
     panel.get_by_label("Jeg har læst ændringerne").check()
     panel.get_by_role("button", name="Godkend version 2").click()
     expect(page.locator("#flashes")).to_contain_text("den gældende aftale")
+    # The redline: version 2's changes since version 1 as tracked changes in Word, with the
+    # clause's comment thread as a Word comment.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Ændringer siden v1 i Word").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith("ændringer v1-v2.docx")
+    with zipfile.ZipFile(download.path()) as package:
+        body = package.read("word/document.xml").decode()
+        notes = package.read("word/comments.xml").decode()
+    assert "<w:ins " in body and "<w:del " in body
+    insertions = re.findall(r"<w:ins [^>]*>(.*?)</w:ins>", body, re.S)
+    inserted = " ".join(re.sub(r"<[^>]+>", " ", part) for part in insertions)
+    assert "hjælpe" in inserted.split() and "beboere" in inserted.split()
+    assert "Skal vi nævne de unge i måltallene også?" in notes
+    assert "Nej, det står i formålet." in notes and "Formålet skærpet" in notes
+
     # The older version offers no approval.
     page.goto(page.url.replace("/v2", "/v1"))
     expect(
