@@ -48,14 +48,16 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def live_server(app):
-    """Serve a second app instance (CSRF on, as in production) on the test database."""
+@contextmanager
+def serve(app, **config):
+    """Serve a second app instance (CSRF on, as in production) on the test database, with the
+    demo data and `config` on top; yield its base URL."""
     served = create_app(
         {
             "TESTING": False,
             "SECRET_KEY": "browser-test",
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            **config,
         }
     )
     with served.app_context():
@@ -63,12 +65,21 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with served.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with served.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve a second app instance (CSRF on, as in production) on the test database."""
+    with serve(app) as url:
+        yield url
 
 
 @contextmanager

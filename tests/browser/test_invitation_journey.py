@@ -5,12 +5,8 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.demo import load_demo
-from app.extensions import db
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, serve, sign_in
 from tests.mailserver import MailServer, parts, subject
 
 
@@ -25,28 +21,8 @@ def smtp_server():
 @pytest.fixture
 def live_server(app, smtp_server):
     """As the shared live server, with mail going to the test SMTP server."""
-    import threading
-
-    served = create_app(
-        {
-            "TESTING": False,
-            "SECRET_KEY": "browser-test",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": smtp_server.port,
-        }
-    )
-    with served.app_context():
-        load_demo()
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with served.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with serve(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port) as url:
+        yield url
 
 
 def _wait_for_mail(smtp_server, address, page):
