@@ -67,6 +67,7 @@ class Wrk:
     p50: float  # ms
     p99: float
     bad: int  # non-2xx/3xx answers and socket errors
+    size: float = 0.0  # bytes read per answer, headers included
 
 
 def lua_string(text: str) -> str:
@@ -74,8 +75,11 @@ def lua_string(text: str) -> str:
     return f"[==[{text}]==]"
 
 
-def lua_script(route: Route | None, cookie: str, token: str, base: str) -> str:
-    """A wrk script: method, body and headers of one route, as a signed-in browser sends them."""
+def lua_script(route: Route | None, cookie: str, token: str, base: str, check=False) -> str:
+    """A wrk script: method, body and headers of one route, as a signed-in browser sends them.
+
+    With check, every answer that is not a 200 is written to stderr, which fails the run: the
+    warm-up checks that the timed run measures the page itself, not a sign-in redirect."""
     headers = {"Cookie": cookie} if cookie else {}
     lines = []
     if route is not None and route.htmx:
@@ -84,7 +88,17 @@ def lua_script(route: Route | None, cookie: str, token: str, base: str) -> str:
         fields = [(k, token if k == "csrf_token" else v) for k, v in route.data]
         headers |= {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": token}
         lines += ['wrk.method = "POST"', f"wrk.body = {lua_string(urllib.parse.urlencode(fields))}"]
-    lines += [f"wrk.headers[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()]
+    # The spaces matter: `wrk.headers[[==[` would open a long string and the script would not load.
+    lines += [f"wrk.headers[ {lua_string(k)} ] = {lua_string(v)}" for k, v in headers.items()]
+    lines.append(
+        "done = function(summary, latency, requests) "
+        'io.write(string.format("BYTES %d REQUESTS %d\\n", summary.bytes, summary.requests)) end'
+    )
+    if check:
+        lines.append(
+            "response = function(status, headers, body) "
+            'if status ~= 200 then io.stderr:write("answered " .. status .. "\\n") end end'
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -103,7 +117,8 @@ def run_wrk(url: str, script: str, seconds: float, connections: int, workdir: Pa
         capture_output=True, text=True, timeout=seconds + 60,
     )  # fmt: skip
     out = done.stdout
-    if done.returncode or "Requests/sec" not in out:
+    # wrk runs on without a script it cannot load (so without the session cookie): refuse that.
+    if done.returncode or "Requests/sec" not in out or done.stderr.strip():
         raise SystemExit(f"wrk failed on {url}:\n{out}{done.stderr}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = duration_ms(re.search(r"50%\s+(\S+)", out).group(1))
@@ -113,7 +128,10 @@ def run_wrk(url: str, script: str, seconds: float, connections: int, workdir: Pa
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     ):
         bad += sum(int(n) for n in errors.groups())
-    return Wrk(rps, p50, p99, bad)
+    size = 0.0
+    if counted := re.search(r"BYTES (\d+) REQUESTS (\d+)", out):
+        size = int(counted.group(1)) / max(1, int(counted.group(2)))
+    return Wrk(rps, p50, p99, bad, size)
 
 
 def cookie_header(session) -> str:
@@ -159,11 +177,13 @@ class AppUnderTest:
         self.session = signed_in_session(self.server.base)
         self.signed_in_at = time.monotonic()
 
-    def script(self, route: Route) -> str:
+    def script(self, route: Route, check=False) -> str:
         if time.monotonic() - self.signed_in_at > REFRESH_SESSION_AFTER:
             self.sign_in()
             self.routes = main_routes(self.session, self.project_id, self.number)
-        return lua_script(route, cookie_header(self.session), self.session.token, self.server.base)
+        return lua_script(
+            route, cookie_header(self.session), self.session.token, self.server.base, check
+        )
 
 
 def report(hello: Wrk, apps: list[AppUnderTest], results: dict, args) -> int:
@@ -217,10 +237,11 @@ def run(args, workdir: Path, demo_env: dict, large_env: dict) -> None:
             for app in apps:  # the same route on both sizes, back to back
                 route = app.routes[index]
                 url = app.server.base + route.path
-                run_wrk(url, app.script(route), 1, args.connections, workdir)  # warm-up
+                run_wrk(url, app.script(route, check=True), 1, args.connections, workdir)  # warm-up
                 m = run_wrk(url, app.script(route), args.seconds, args.connections, workdir)
                 results[app.name, index] = m
                 print(f"   {app.name:<5} {route.name:<34} {m.rps:8.0f} req/s  p50 {m.p50:6.1f} ms"
+                      f"  {m.size / 1024:6.1f} KiB/answer"
                       + (f"  {m.bad} bad answers" if m.bad else ""))  # fmt: skip
         for app in apps:  # the session still works: nothing was measured on a login redirect
             status, _ = hit(app.session, app.routes[1])
