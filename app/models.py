@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -189,6 +190,10 @@ class Project(db.Model):
     # its agreement versions), so counted progress can be cached by it: see
     # app/placements/progress_cache.py.
     progress_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp, server_default="")
+    # The number of the project's latest agreement version while it waits for approval, else
+    # None: kept by app/agreements/pending.py on every insert, approval and deletion of a
+    # version, so "what waits for approval" is read from a small index, not from every version.
+    pending_version: Mapped[int | None] = mapped_column(Integer)
 
     client: Mapped[Organisation] = relationship()
     areas: Mapped[list[HousingArea]] = relationship(
@@ -206,6 +211,13 @@ class Project(db.Model):
         ),
         CheckConstraint(
             "trades_budget IS NULL OR trades_budget >= 0", name="trades_budget_not_negative"
+        ),
+        # The projects whose latest version waits for approval: few, whatever the portfolio.
+        Index(
+            "ix_projects_pending_version",
+            "pending_version",
+            sqlite_where=text("pending_version IS NOT NULL"),
+            postgresql_where=text("pending_version IS NOT NULL"),
         ),
     )
 

@@ -91,6 +91,16 @@ def init_app(app):
             return _int_text(value, _locale(context))
         return format_decimal(value)
 
+    @app.template_filter("waiting_count")
+    @pass_context
+    def waiting_count_filter(context, value: int) -> str:
+        """The inbox's counts stop at COUNT_CAP (app/core/inbox.py): "99+" from there."""
+        from app.core.inbox import COUNT_CAP
+
+        if value >= COUNT_CAP:
+            return f"{_int_text(COUNT_CAP - 1, _locale(context))}+"
+        return _int_text(value, _locale(context))
+
     @app.template_filter("label")
     @pass_context
     def label_filter(context, value) -> str:

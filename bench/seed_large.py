@@ -639,6 +639,7 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
     data. Returns the rows added in bulk and the rows in all, by table."""
     from sqlalchemy import func, select, text
 
+    from app.agreements import pending
     from app.bulk import insert_rows
     from app.demo import load_demo
     from app.extensions import db
@@ -678,6 +679,7 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
     # the projects that got placements are set here.
     retention.refresh_all(db.session)
     progress_cache.touch(db.session, placed)
+    pending.refresh(connection)  # the latest version of each project, when not approved
     if connection.dialect.name == "postgresql":  # explicit ids: move the sequences on
         for table in TABLE_ORDER:
             if "id" in metadata.tables[table].c:

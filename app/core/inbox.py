@@ -26,14 +26,16 @@ Who sees what (the scope is in each select, never filtered afterwards):
 A client user also sees answers to their clause comments: answers someone else wrote in the
 last `WINDOW_DAYS` days to a comment thread they started on their association's agreement.
 
-Extension point: a new kind is a function `(reader, today, now) -> Select` with `COLUMNS`,
-added to its role's tuple in `KINDS`.
+Extension point: a new kind is a function `(reader) -> KindQuery` with `COLUMNS`, its values
+as bind parameters (`_p`, filled in by `_values`), added to its role's tuple of kinds. Only
+the reader's role may shape the statement: the statements are built once per role.
 
 No Flask here: the functions take a SQLAlchemy session and a `Reader`.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -45,6 +47,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    bindparam,
     case,
     cast,
     false,
@@ -57,6 +60,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import operators
 
 from app.agreements.models import AgreementVersion, ClauseComment
 from app.candidates.models import Candidate, initials_of
@@ -71,6 +75,9 @@ from app.search import fold
 WINDOW_DAYS = 14  # how far ahead (meetings, planned ends) and back (answers, reports) we look
 DEFAULT_RETENTION_WEEKS = 4
 LIMIT = 5  # items shown per kind on the start page; the count says how many there are
+# A kind is counted up to this many items, never further: the count stays cheap whatever the
+# data size (the database stops at the cap), and more than 99 shows as "99+".
+COUNT_CAP = 100
 TEXT_CHARS = 120
 # The SQL comment on the navigation's count statement, so that logs and tests can tell it apart.
 BADGE_TAG = "inbox count"  # of a question or an action item, enough to recognise it
@@ -95,6 +102,15 @@ class Reader:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def shape(self) -> str:
+        """What decides the statements: the kinds and scope of the role ("" for nothing)."""
+        if self.is_staff:
+            return "staff"
+        if self.role in (Role.CLIENT, Role.CONTRACTOR) and self.organisation_id:
+            return str(self.role)
+        return ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,11 @@ class Kind:
     def more(self) -> int:
         return self.count - len(self.items)
 
+    @property
+    def capped(self) -> bool:
+        """True when the count stopped at COUNT_CAP: there are at least that many."""
+        return self.count >= COUNT_CAP
+
 
 @dataclass(frozen=True)
 class Inbox:
@@ -130,8 +151,37 @@ class Inbox:
     def total(self) -> int:
         return sum(kind.count for kind in self.kinds)
 
+    @property
+    def capped(self) -> bool:
+        return self.total >= COUNT_CAP
+
     def kind(self, name: str) -> Kind | None:
         return next((k for k in self.kinds if k.name == name), None)
+
+
+# --- the values a statement is run with --------------------------------------------------------
+# The statements are built once per role (`_statements`) with these bind parameters, and each
+# request only passes the values (`_values`): building and compiling them is most of the cost
+# of a small statement, and the navigation's count is on every page.
+
+
+def _p(name: str):
+    """A bind parameter, typed by the column it is compared with."""
+    return bindparam(name)
+
+
+def _values(reader: Reader, today: date, now: datetime, retention_weeks: int) -> dict:
+    return {
+        "user_id": reader.user_id,
+        "org_id": reader.organisation_id,
+        "owner_name": " ".join(reader.name.split()).lower(),
+        "today": today,
+        "now": now,
+        "ahead": now + timedelta(days=WINDOW_DAYS),  # meetings until
+        "since": now - timedelta(days=WINDOW_DAYS),  # answers and reports from
+        "ending_by": today + timedelta(days=WINDOW_DAYS),  # planned ends until
+        "waited_since": today - timedelta(weeks=retention_weeks),  # retention due before
+    }
 
 
 # --- typed blanks, so that every arm of the UNION ALL has the same column types ----------------
@@ -174,10 +224,8 @@ def _row(sub, project_id, project, ref, ref2, day, moment, text, detail) -> tupl
 # --- scopes -------------------------------------------------------------------------------------
 
 
-def _company_projects(reader: Reader):
-    return select(ProjectCompany.project_id).where(
-        ProjectCompany.company_id == reader.organisation_id
-    )
+def _company_projects():
+    return select(ProjectCompany.project_id).where(ProjectCompany.company_id == _p("org_id"))
 
 
 def _in_scope(reader: Reader):
@@ -186,9 +234,9 @@ def _in_scope(reader: Reader):
     if reader.is_staff:
         return true()
     if reader.role == Role.CLIENT:
-        return Project.client_id == reader.organisation_id
+        return Project.client_id == _p("org_id")
     if reader.role == Role.CONTRACTOR:
-        return Project.id.in_(_company_projects(reader))
+        return Project.id.in_(_company_projects())
     return false()
 
 
@@ -201,14 +249,9 @@ class KindQuery:
     order: tuple
 
 
-def approvals(reader: Reader, today: date, now: datetime) -> KindQuery:
-    """Versions waiting for approval: a project's latest version, not approved."""
-    newer = aliased(AgreementVersion)
-    latest = (
-        select(func.max(newer.number))
-        .where(newer.project_id == AgreementVersion.project_id)
-        .scalar_subquery()
-    )
+def approvals(reader: Reader) -> KindQuery:
+    """Versions waiting for approval: a project's latest version, not approved, which
+    `Project.pending_version` names (a small partial index, whatever the portfolio)."""
     query = (
         select(
             *_row(
@@ -223,17 +266,18 @@ def approvals(reader: Reader, today: date, now: datetime) -> KindQuery:
                 _text(),
             )
         )
-        .join(Project, Project.id == AgreementVersion.project_id)
-        .where(
-            AgreementVersion.approved_at.is_(None),
-            AgreementVersion.number == latest,
-            _in_scope(reader),
+        .select_from(Project)
+        .join(
+            AgreementVersion,
+            (AgreementVersion.project_id == Project.id)
+            & (AgreementVersion.number == Project.pending_version),
         )
+        .where(Project.pending_version.is_not(None), _in_scope(reader))
     )
     return KindQuery(query, (AgreementVersion.created_at, AgreementVersion.id))
 
 
-def meetings(reader: Reader, today: date, now: datetime) -> KindQuery:
+def meetings(reader: Reader) -> KindQuery:
     """Meetings in the next WINDOW_DAYS days, not cancelled."""
     query = (
         select(
@@ -251,8 +295,8 @@ def meetings(reader: Reader, today: date, now: datetime) -> KindQuery:
         )
         .join(Project, Project.id == Meeting.project_id)
         .where(
-            Meeting.starts_at >= now,
-            Meeting.starts_at < now + timedelta(days=WINDOW_DAYS),
+            Meeting.starts_at >= _p("now"),
+            Meeting.starts_at < _p("ahead"),
             ~Meeting.cancelled,
             _in_scope(reader),
         )
@@ -260,11 +304,11 @@ def meetings(reader: Reader, today: date, now: datetime) -> KindQuery:
     return KindQuery(query, (Meeting.starts_at, Meeting.id))
 
 
-def reports(reader: Reader, today: date, now: datetime) -> KindQuery:
+def reports(reader: Reader) -> KindQuery:
     """New reports for the client: minutes marked final (the moment is the meeting's), and
     progress reports whose coordinator's comment changed, in the last WINDOW_DAYS days; the
     newest first."""
-    since = now - timedelta(days=WINDOW_DAYS)
+    since = _p("since")
     minutes = (
         select(
             *_row(
@@ -306,7 +350,7 @@ def reports(reader: Reader, today: date, now: datetime) -> KindQuery:
     return KindQuery(query, (both.c.at.desc(), both.c.project_id, both.c.ref))
 
 
-def answers(reader: Reader, today: date, now: datetime) -> KindQuery:
+def answers(reader: Reader) -> KindQuery:
     """Answers to the kickoff questions the reader asked, in the last WINDOW_DAYS days."""
     query = (
         select(
@@ -324,15 +368,15 @@ def answers(reader: Reader, today: date, now: datetime) -> KindQuery:
         )
         .join(Project, Project.id == KickoffQuestion.project_id)
         .where(
-            KickoffQuestion.asked_by_id == reader.user_id,
-            KickoffQuestion.answered_at >= now - timedelta(days=WINDOW_DAYS),
+            KickoffQuestion.asked_by_id == _p("user_id"),
+            KickoffQuestion.answered_at >= _p("since"),
             _in_scope(reader),
         )
     )
     return KindQuery(query, (KickoffQuestion.answered_at.desc(), KickoffQuestion.id))
 
 
-def comment_answers(reader: Reader, today: date, now: datetime) -> KindQuery:
+def comment_answers(reader: Reader) -> KindQuery:
     """Answers by others, in the last WINDOW_DAYS days, to clause comment threads the reader
     started (the thread's clause in `sub`, the version's number in `ref`)."""
     thread = aliased(ClauseComment)
@@ -358,9 +402,9 @@ def comment_answers(reader: Reader, today: date, now: datetime) -> KindQuery:
         .join(Project, Project.id == thread.project_id)
         .join(author, author.id == answer.author_id)
         .where(
-            thread.author_id == reader.user_id,
-            answer.author_id != reader.user_id,
-            answer.created_at >= now - timedelta(days=WINDOW_DAYS),
+            thread.author_id == _p("user_id"),
+            answer.author_id != _p("user_id"),
+            answer.created_at >= _p("since"),
             _in_scope(reader),
         )
     )
@@ -381,13 +425,11 @@ def _item_columns(owner: bool):
     )
 
 
-def actions(reader: Reader, today: date, now: datetime) -> KindQuery:
+def actions(reader: Reader) -> KindQuery:
     """Open action items whose owner is the reader's name or their company's name (compared
     folded), on their company's projects."""
     company = (
-        select(fold(Organisation.name))
-        .where(Organisation.id == reader.organisation_id)
-        .scalar_subquery()
+        select(fold(Organisation.name)).where(Organisation.id == _p("org_id")).scalar_subquery()
     )
     owner = fold(ActionItem.owner)
     query = (
@@ -396,7 +438,7 @@ def actions(reader: Reader, today: date, now: datetime) -> KindQuery:
         .where(
             ActionItem.done_at.is_(None),
             ActionItem.owner != "",
-            or_(owner == " ".join(reader.name.split()).lower(), owner == company),
+            or_(owner == _p("owner_name"), owner == company),
             _in_scope(reader),
         )
     )
@@ -404,17 +446,17 @@ def actions(reader: Reader, today: date, now: datetime) -> KindQuery:
     return KindQuery(query, (undated, ActionItem.due_on, ActionItem.id))
 
 
-def overdue_actions(reader: Reader, today: date, now: datetime) -> KindQuery:
+def overdue_actions(reader: Reader) -> KindQuery:
     """Action items not done whose due day has passed (staff)."""
     query = (
         select(*_item_columns(owner=True))
         .join(Project, Project.id == ActionItem.project_id)
-        .where(ActionItem.done_at.is_(None), ActionItem.due_on < today)
+        .where(ActionItem.done_at.is_(None), ActionItem.due_on < _p("today"))
     )
     return KindQuery(query, (ActionItem.due_on, ActionItem.id))
 
 
-def openings(reader: Reader, today: date, now: datetime) -> KindQuery:
+def openings(reader: Reader) -> KindQuery:
     """Openings still open: the reader's company's (a contractor), or every one (staff)."""
     query = (
         select(
@@ -435,7 +477,7 @@ def openings(reader: Reader, today: date, now: datetime) -> KindQuery:
         .where(Opening.status == OpeningStatus.OPEN)
     )
     if not reader.is_staff:
-        query = query.where(Opening.company_id == reader.organisation_id, _in_scope(reader))
+        query = query.where(Opening.company_id == _p("org_id"), _in_scope(reader))
     return KindQuery(query, (Opening.expected_start, Opening.id))
 
 
@@ -443,7 +485,7 @@ def _person():
     return Candidate.first_name + " " + Candidate.last_name
 
 
-def ending(reader: Reader, today: date, now: datetime) -> KindQuery:
+def ending(reader: Reader) -> KindQuery:
     """The reader's company's running placements whose planned end is within WINDOW_DAYS
     days. The name is read to make initials of (`inbox` does), never shown whole."""
     query = (
@@ -463,10 +505,10 @@ def ending(reader: Reader, today: date, now: datetime) -> KindQuery:
         .join(Project, Project.id == Placement.project_id)
         .join(Candidate, Candidate.id == Placement.candidate_id)
         .where(
-            Placement.company_id == reader.organisation_id,
-            Placement.planned_end >= today,
-            Placement.planned_end <= today + timedelta(days=WINDOW_DAYS),
-            or_(Placement.actual_end.is_(None), Placement.actual_end >= today),
+            Placement.company_id == _p("org_id"),
+            Placement.planned_end >= _p("today"),
+            Placement.planned_end <= _p("ending_by"),
+            or_(Placement.actual_end.is_(None), Placement.actual_end >= _p("today")),
             Candidate.anonymised_at.is_(None),
             _in_scope(reader),
         )
@@ -474,7 +516,7 @@ def ending(reader: Reader, today: date, now: datetime) -> KindQuery:
     return KindQuery(query, (Placement.planned_end, Placement.id))
 
 
-def questions(reader: Reader, today: date, now: datetime) -> KindQuery:
+def questions(reader: Reader) -> KindQuery:
     """Questions contractors asked for a kickoff that nobody has answered yet (staff)."""
     query = (
         select(
@@ -502,10 +544,29 @@ def questions(reader: Reader, today: date, now: datetime) -> KindQuery:
     return KindQuery(query, (KickoffQuestion.asked_at, KickoffQuestion.id))
 
 
-def retention(reader: Reader, today: date, now: datetime, weeks: int) -> KindQuery:
-    """Running placements without a retention conversation for more than `weeks` weeks
+def retention(reader: Reader) -> KindQuery:
+    """Running placements without a retention conversation since `waited_since`
     (`Placement.retention_since`, as the start page's section reads it). Staff only: the
-    text is the resident's name."""
+    text is the resident's name.
+
+    As in the start page's section, the open-ended placements and those with an end still to
+    come are taken apart, each in waiting order and at most COUNT_CAP of them: the first walks
+    the partial index over the open-ended placements and stops, the second is few."""
+
+    def waiting(running):
+        return (
+            select(Placement.id, Placement.retention_since)
+            .join(Candidate, Candidate.id == Placement.candidate_id)
+            .where(running, Placement.retention_since < _p("waited_since"))
+            .where(Candidate.anonymised_at.is_(None))
+            .order_by(Placement.retention_since, Placement.id)
+            .limit(COUNT_CAP)
+        )
+
+    due = union_all(
+        select(waiting(Placement.actual_end.is_(None)).subquery()),
+        select(waiting(Placement.actual_end >= _p("today")).subquery()),
+    ).subquery()
     query = (
         select(
             *_row(
@@ -520,16 +581,13 @@ def retention(reader: Reader, today: date, now: datetime, weeks: int) -> KindQue
                 _text(Organisation.name),
             )
         )
+        .select_from(due)
+        .join(Placement, Placement.id == due.c.id)
         .join(Project, Project.id == Placement.project_id)
         .join(Candidate, Candidate.id == Placement.candidate_id)
         .join(Organisation, Organisation.id == Placement.company_id)
-        .where(
-            or_(Placement.actual_end.is_(None), Placement.actual_end >= today),
-            Placement.retention_since < today - timedelta(weeks=weeks),
-            Candidate.anonymised_at.is_(None),
-        )
     )
-    return KindQuery(query, (Placement.retention_since, Placement.id))
+    return KindQuery(query, (due.c.retention_since, due.c.id))
 
 
 KindFunction = Callable[..., KindQuery]
@@ -567,10 +625,70 @@ def kinds_of(reader: Reader) -> tuple[tuple[str, KindFunction], ...]:
     return ()  # a role or account we do not know: nothing waits
 
 
-def _queries(reader: Reader, today: date, now: datetime, retention_weeks: int):
+# A reader of each shape, for building that shape's statements (only the role is read).
+_SHAPES = {
+    "staff": Reader(0, str(Role.COORDINATOR), None, ""),
+    str(Role.CLIENT): Reader(0, str(Role.CLIENT), -1, ""),
+    str(Role.CONTRACTOR): Reader(0, str(Role.CONTRACTOR), -1, ""),
+}
+
+
+def _ordering(order: tuple) -> list[tuple[object, bool]]:
+    """A kind's ORDER BY as (expression, descending) pairs."""
+    pairs = []
+    for item in order:
+        descending = getattr(item, "modifier", None) is operators.desc_op
+        pairs.append((item.element if descending else item, descending))
+    return pairs
+
+
+@functools.lru_cache(maxsize=32)
+def _statements(shape: str, limit: int, tag: str):
+    """The names of a shape's kinds, its inbox statement and its count statement, built once
+    per process. Each kind is read in its order and cut at COUNT_CAP rows before anything is
+    counted or numbered, so neither statement grows with the data."""
+    if not shape:
+        return (), None, None
+    reader = _SHAPES[shape]
+    names, arms, counts = [], [], []
     for name, make in kinds_of(reader):
-        extra = (retention_weeks,) if make is retention else ()
-        yield name, make(reader, today, now, *extra)
+        kind = make(reader)
+        names.append(name)
+        pairs = _ordering(kind.order)
+        keys = [expression.label(f"order_{i}") for i, (expression, _d) in enumerate(pairs)]
+        first = (
+            kind.query.add_columns(cast(literal(name), String).label("kind"), *keys)
+            .order_by(*kind.order)
+            .limit(COUNT_CAP)
+            .subquery()
+        )
+        again = [
+            first.c[f"order_{i}"].desc() if descending else first.c[f"order_{i}"]
+            for i, (_e, descending) in enumerate(pairs)
+        ]
+        numbered = select(
+            *(first.c[c] for c in ("kind", *COLUMNS)),
+            func.row_number().over(order_by=again).label("position"),
+            func.count().over().label("total"),
+        ).subquery()
+        arms.append(
+            select(*(numbered.c[c] for c in ("kind", *COLUMNS, "position", "total"))).where(
+                numbered.c.position <= limit
+            )
+        )
+        counts.append(
+            select(func.count())
+            .select_from(kind.query.limit(COUNT_CAP).subquery())
+            .scalar_subquery()
+        )
+    listing = union_all(*arms) if len(arms) > 1 else arms[0]
+    expression = counts[0]
+    for count in counts[1:]:
+        expression = expression + count
+    counting = select(expression.label("waiting"))
+    if tag:
+        counting = counting.prefix_with(f"/* {tag} */")
+    return tuple(names), listing, counting
 
 
 def inbox(
@@ -581,24 +699,12 @@ def inbox(
     limit: int = LIMIT,
     retention_weeks: int = DEFAULT_RETENTION_WEEKS,
 ) -> Inbox:
-    """Every kind of the reader's role with its count and first `limit` items: one statement."""
-    arms, names = [], []
-    for name, kind in _queries(reader, today, now, retention_weeks):
-        ranked = (
-            kind.query.add_columns(
-                cast(literal(name), String).label("kind"),
-                func.row_number().over(order_by=kind.order).label("position"),
-                func.count().over().label("total"),
-            )
-            .order_by(*kind.order)
-            .limit(limit)
-            .subquery()
-        )
-        arms.append(select(*(ranked.c[c] for c in ("kind", *COLUMNS, "position", "total"))))
-        names.append(name)
-    if not arms:
+    """Every kind of the reader's role with its count (up to COUNT_CAP) and first `limit`
+    items: one statement."""
+    names, listing, _counting = _statements(reader.shape, limit, "")
+    if not names:
         return Inbox()
-    rows = session.execute(union_all(*arms) if len(arms) > 1 else arms[0]).all()
+    rows = session.execute(listing, _values(reader, today, now, retention_weeks)).all()
     found: dict[str, list] = {name: [] for name in names}
     for row in rows:
         found[row.kind].append(row)
@@ -636,18 +742,11 @@ def total(
     retention_weeks: int = DEFAULT_RETENTION_WEEKS,
     tag: str = "",
 ) -> int:
-    """How many items wait for the reader, all kinds together: one statement. `tag` is put
-    in the statement as an SQL comment (the query-count tests tell it apart by that)."""
-    counts = [
-        select(func.count()).select_from(kind.query.subquery()).scalar_subquery()
-        for _name, kind in _queries(reader, today, now, retention_weeks)
-    ]
-    if not counts:
+    """How many items wait for the reader, all kinds together, each kind counted up to
+    COUNT_CAP: one statement. `tag` is put in the statement as an SQL comment (the
+    query-count tests tell it apart by that)."""
+    names, _listing, counting = _statements(reader.shape, LIMIT, tag)
+    if not names:
         return 0
-    expression = counts[0]
-    for count in counts[1:]:
-        expression = expression + count
-    statement = select(expression.label("waiting"))
-    if tag:
-        statement = statement.prefix_with(f"/* {tag} */")
-    return int(session.execute(statement).scalar_one())
+    values = _values(reader, today, now, retention_weeks)
+    return int(session.execute(counting, values).scalar_one())

@@ -11,12 +11,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import MeetingKind  # noqa: F401  (re-exported beside the models)
@@ -210,6 +212,18 @@ class ActionItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # When `flask mail daily` told the owner that the item falls due (once per item).
     due_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # The open items in the order they fall due: the inbox reads the overdue ones from it
+        # and stops at its cap, however many items were ever agreed.
+        Index(
+            "ix_action_items_open_due",
+            "due_on",
+            "id",
+            sqlite_where=sql_text("done_at IS NULL"),
+            postgresql_where=sql_text("done_at IS NULL"),
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<ActionItem {self.id} p{self.project_id}>"

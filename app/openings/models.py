@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.enums import (  # noqa: F401  (re-exported beside the models)
@@ -44,6 +45,17 @@ class Opening(db.Model):
     project: Mapped[Project] = relationship()
     company: Mapped[Organisation] = relationship()
     reported_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        # The open openings by expected start: the inbox walks them and stops at its cap.
+        Index(
+            "ix_openings_open_start",
+            "expected_start",
+            "id",
+            sqlite_where=sql_text("status = 'open'"),
+            postgresql_where=sql_text("status = 'open'"),
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<Opening {self.id} p{self.project_id} {self.function} {self.status}>"

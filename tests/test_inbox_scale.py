@@ -1,0 +1,115 @@
+"""The inbox at any size: what waits for approval comes from `Project.pending_version`, kept
+with every write of a version, and each kind is counted only up to COUNT_CAP ("99+")."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.agreements import pending
+from app.agreements.models import AgreementVersion
+from app.clock import local_today
+from app.core import inbox
+from app.extensions import db
+from app.meetings.models import ActionItem
+from app.models import Project, utcnow
+
+
+def pending_column() -> dict[int, int | None]:
+    db.session.expire_all()
+    return dict(db.session.execute(select(Project.id, Project.pending_version)).all())
+
+
+def pending_computed() -> dict[int, int | None]:
+    """What the column must say, computed from the versions themselves."""
+    found = dict(db.session.execute(pending.latest_pending()).all())
+    return {pid: found.get(pid) for pid in db.session.scalars(select(Project.id))}
+
+
+def test_pending_version_follows_every_save_approval_and_deletion(make):
+    a, b = make.project(name="Alfa"), make.project(name="Beta")
+    assert pending_column() == pending_computed() == {a.id: None, b.id: None}
+
+    make.agreement(a)  # v1, a draft
+    assert pending_column()[a.id] == 1 and pending_column()[b.id] is None
+    v2 = make.agreement(a)  # v2 supersedes v1 as what waits
+    assert pending_column()[a.id] == 2
+    make.approved_agreement(b)  # saved and approved at once: nothing waits
+    assert pending_column()[b.id] is None
+
+    client = make.client_user(db.session.get(Project, a.id).client)
+    from app.agreements import service
+
+    service.approve(db.session.get(AgreementVersion, v2.id), client)
+    assert pending_column()[a.id] is None
+    make.agreement(a)  # v3 after the approval waits again
+    assert pending_column()[a.id] == 3
+    assert pending_column() == pending_computed()
+
+    # A version deleted (as a project's deletion or a repair would): counted again.
+    db.session.delete(
+        db.session.scalar(select(AgreementVersion).filter_by(project_id=a.id, number=3))
+    )
+    db.session.commit()
+    assert pending_column()[a.id] is None  # v2, now the latest, is approved
+    assert pending_column() == pending_computed()
+
+
+def test_refresh_repairs_the_column_after_a_bulk_write(make):
+    p = make.project()
+    make.agreement(p)
+    db.session.execute(Project.__table__.update().values(pending_version=None))
+    db.session.commit()
+    assert pending_column()[p.id] is None  # as after rows written without the ORM
+    pending.refresh(db.session.connection())
+    db.session.commit()
+    assert pending_column()[p.id] == 1 == pending_computed()[p.id]
+
+
+def test_the_inbox_lists_the_pending_versions_of_the_readers_projects(make):
+    p = make.project(name="Ventende")
+    make.agreement(p, note="Klar til godkendelse")
+    client = make.client_user(p.client)
+    box = inbox.inbox(db.session, inbox.Reader.of(client), local_today(), utcnow())
+    approvals = box.kind("approvals")
+    assert approvals.count == 1
+    assert (approvals.items[0].project, approvals.items[0].ref) == ("Ventende", 1)
+    assert approvals.items[0].text == "Klar til godkendelse"
+    other = make.client_user(make.association("Anden boligforening"))
+    assert (
+        inbox.inbox(db.session, inbox.Reader.of(other), local_today(), utcnow())
+        .kind("approvals")
+        .count
+        == 0
+    )
+
+
+def badge(html: str) -> str:
+    link = re.search(r'<a [^>]*class="inbox-link"[^>]*>(.*?)</a>', html, re.S)
+    assert link
+    return re.search(r'class="visually-hidden">\(([^)]*)\)<', link.group(1)).group(1)
+
+
+def test_a_count_stops_at_the_cap_and_says_so(client, login, make):
+    coordinator = make.coordinator()
+    project = make.project()
+    meeting = make.monthly_meeting(project)
+    overdue = local_today() - timedelta(days=3)
+    for n in range(inbox.COUNT_CAP - 2):
+        make.action_item(meeting, f"Opgave {n}", due_on=overdue, user=coordinator)
+    login(coordinator)
+    # Below the cap: the real number.
+    assert badge(client.get("/projects/").get_data(as_text=True)) == "98"
+
+    for n in range(7):
+        make.action_item(meeting, f"Flere {n}", due_on=overdue, user=coordinator)
+    assert db.session.query(ActionItem).count() == inbox.COUNT_CAP + 5
+    box = inbox.inbox(db.session, inbox.Reader.of(coordinator), local_today(), utcnow())
+    assert box.kind("overdue").count == inbox.COUNT_CAP and box.kind("overdue").capped
+    assert len(box.kind("overdue").items) == inbox.LIMIT
+    assert badge(client.get("/projects/").get_data(as_text=True)) == "99+"
+    home = client.get("/").get_data(as_text=True)
+    assert badge(home) == "99+"
+    assert "og mindst 95 til" in home
