@@ -135,6 +135,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def htmx_settled(page) -> None:
+    """Wait until the page has loaded, htmx has set it up and no htmx request is in flight:
+    typing into a search box before that (a loaded machine) fires no search at all."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => window.htmx !== undefined && !document.querySelector('.htmx-request')"
+    )
+
+
 def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/auth/login")
     page.get_by_label("E-mail").fill(email)

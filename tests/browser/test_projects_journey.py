@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import htmx_settled, screenshot, sign_in
 
 
 def test_coordinator_creates_a_project_and_finds_it(page):
@@ -43,6 +43,8 @@ def test_coordinator_creates_a_project_and_finds_it(page):
     screenshot(page, "04-project-detail")
 
     page.get_by_role("banner").get_by_role("link", name="Byggesager").click()
+    page.wait_for_url(re.compile(r"/projects/$"))
+    htmx_settled(page)
     page.get_by_role("searchbox").fill("tagrenov")
     results = page.locator("#project-results")
     expect(results.get_by_role("link", name="Tagrenovering Rosenhøj")).to_be_visible()

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import htmx_settled, screenshot, sign_in
 
 
 def test_coordinator_without_javascript(nojs_page):
@@ -67,11 +67,16 @@ def test_admin_client_and_contractor_without_javascript(nojs_page):
 def test_back_after_an_htmx_search_keeps_the_words(page):
     sign_in(page, "koordinator@bygop.demo")
     page.goto("/projects/")
+    htmx_settled(page)
     box = page.get_by_role("searchbox")
     box.fill("gel")
     page.wait_for_url(re.compile(r"q=gel&"))
+    # app.js copies the words into the HTML once the results have settled, which is what
+    # htmx's snapshot keeps; a person does not press Back within those milliseconds.
+    expect(box).to_have_attribute("value", "gel")
     box.fill("gellerup")
     page.wait_for_url(re.compile(r"q=gellerup"))
+    expect(box).to_have_attribute("value", "gellerup")
     page.go_back()
     expect(page).to_have_url(re.compile(r"q=gel&"))
     expect(box).to_have_value("gel")
