@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: install run test fuzz bench lint format translations clean
+.PHONY: install run test fuzz bench lint format translations catalogs clean
 
 install: $(VENV)/.installed static/vendor/.installed catalogs
 
@@ -26,8 +26,13 @@ static/vendor/.installed: node_modules/.package-lock.json
 	cp node_modules/@picocss/pico/css/pico.jade.min.css static/vendor/pico.min.css
 	touch $@
 
-catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile -d app/translations
+# Each catalog is compiled when its .po changed (a file target, so that two `make test` runs
+# side by side, as in .ci/run, never write a .mo while the other reads it).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+catalogs: $(CATALOGS)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations -l $*
 
 run: install
 	$(BIN)/flask db upgrade

@@ -25,7 +25,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# TEST_ARTIFACTS: another folder, for two runs side by side (.ci/run: SQLite and PostgreSQL).
+ARTIFACTS = (
+    Path(os.environ.get("TEST_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts")
+    / "screenshots"
+)
 
 
 def _require_chromium():
