@@ -20,6 +20,7 @@ from functools import lru_cache
 from werkzeug.security import generate_password_hash
 
 from app import coefficient
+from app.agreements import pending
 from app.agreements import service as agreements
 from app.agreements.document import ClauseChoice
 from app.agreements.models import AgreementVersion, ClauseComment
@@ -608,5 +609,7 @@ def approve_agreement(project, author, apprenticeships=2, courses=8, rule="start
         approved_by_id=author.id,
     )
     db.session.add(version)
+    db.session.flush()
+    pending.refresh(db.session, [project.id])  # a row written outside save_version()
     db.session.commit()
     return version

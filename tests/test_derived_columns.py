@@ -1,9 +1,10 @@
 """Derived columns stay right on every write path, and no ORM listener keeps them.
 
-Three columns are derived from other data (README, "Derived columns"):
+Four columns are derived from other data (README, "Derived columns"):
 - `Candidate.search_text` from the name, housing area and skills;
 - `Placement.retention_since` from the candidate's retention conversations;
-- `Project.progress_stamp`, the key under which counted progress is cached.
+- `Project.progress_stamp`, the key under which counted progress is cached;
+- `Project.pending_version`, the latest agreement version while it waits for approval.
 
 Each test warms the progress cache for every project, takes one write path the way a user
 does (the page, the command, the loader), and then compares every derived column with the
@@ -25,6 +26,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from app.agreements import pending
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Conversation, search_text
 from app.clock import local_today
@@ -88,6 +90,9 @@ def assert_derived_columns_right() -> None:
         assert candidate.search_text == expected_search_text(candidate), candidate
     for placement in placements:
         assert placement.retention_since == expected_retention_since(placement), placement
+    waiting = dict(db.session.execute(pending.latest_pending()).all())
+    for project in projects:
+        assert project.pending_version == waiting.get(project.id), project
     cached = {p.id: project_progress(p, TODAY) for p in projects}
     progress_cache.cache.clear()
     fresh = {p.id: project_progress(p, TODAY) for p in projects}

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.agreements import pending
 from app.agreements.models import AgreementVersion
 from app.clock import local_today
 from app.core import inbox
@@ -38,6 +39,8 @@ def version(project, author, number, approved=False, note=""):
         approved_by_id=author.id if approved else None,
     )
     db.session.add(v)
+    db.session.flush()
+    pending.refresh(db.session, [project.id])  # a row written outside save_version()
     return v
 
 

@@ -108,7 +108,3 @@ class DraftWorkingCopy(db.Model):
     __table_args__ = (
         UniqueConstraint("project_id", "user_id", name="uq_draft_working_copies_project_user"),
     )
-
-
-# Keeps Project.pending_version with every write of a version (mapper events).
-from app.agreements import pending  # noqa: E402, F401

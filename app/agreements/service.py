@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.agreements import pending
 from app.agreements.document import (
     ClauseChoice,
     Draft,
@@ -328,6 +329,7 @@ def save_version(
     db.session.add(version)
     try:
         db.session.flush()
+        pending.set_pending(db.session, project.id, version.number)  # what waits for approval
         notify.version_awaits_approval(version)  # the mails, in the same transaction
         db.session.commit()
     except IntegrityError:  # saved at the same moment by someone else: same number taken
@@ -345,6 +347,7 @@ def approve(version: AgreementVersion, user: User) -> None:
     version.approved_by_id = user.id
     progress_cache.touch(db.session, [version.project_id])  # other targets are in force
     db.session.flush()
+    pending.refresh(db.session, [version.project_id])  # nothing waits, unless a newer one
     kickoff.refresh_after_approval(version.project)
     notify.version_approved(version, user)
     db.session.commit()
