@@ -212,7 +212,9 @@ def progress_chart(
 
     _legend(draw, normal, labels, bool(target), show_forecast)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    # zlib's default level: `optimize=True` made the file 2 % smaller at three times the
+    # encoding time (~100 ms of a 1600x800 chart's ~105 ms).
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -1,0 +1,215 @@
+"""The progress report's .docx is kept per worker (app/reports/word.py, `cached_report_docx`),
+keyed by everything it is made of (`data.ReportSources`) and the reader's language. Each
+input the document shows is changed here once, and the next download must be built anew and
+show the change; the same inputs hand out the kept file without building it again."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timedelta
+
+import docx
+import pytest
+from sqlalchemy import select
+
+from app.agreements.danish import format_date
+from app.agreements.models import AgreementVersion
+from app.extensions import db
+from app.gdpr import service as gdpr
+from app.models import Phase, ProjectCompany, utcnow
+from app.reports import views as report_views
+from app.reports import word
+from app.reports.models import ReportNarrative
+from tests.factories import add_candidate, add_placement
+from tests.sites import progress_site
+from tests.test_reports import TODAY, days_ago, docx_text
+
+
+@pytest.fixture
+def site(make):
+    return progress_site(make)
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Count the reports actually built (laid out and zipped), as opposed to handed out."""
+    calls = []
+    real = word.report_docx
+
+    def counted(report, locale="da"):
+        calls.append(locale)
+        return real(report, locale)
+
+    monkeypatch.setattr(word, "report_docx", counted)
+    word.forget_documents()
+    return calls
+
+
+def download(client, project):
+    response = client.get(f"/projects/{project.id}/report.docx")
+    assert response.status_code == 200
+    return response.data
+
+
+def text_of(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    return docx_text(document) + "\n" + document.core_properties.title
+
+
+def test_the_same_sources_hand_out_the_kept_file(client, login, site, builds):
+    login(site["coordinator"])
+    first = download(client, site["project"])
+    assert download(client, site["project"]) == first
+    assert download(client, site["project"]) == first
+    assert builds == ["da"]
+
+
+def _new_placement(site, make, monkeypatch):
+    person = add_candidate("Nina", "Nielsen", site["assoc"])
+    add_placement(person, site["project"], site["sub"], "internship", days_ago(3))
+    return "N.N."
+
+
+def _person_renamed(site, make, monkeypatch):
+    site["mads"].first_name = "Jens"
+    db.session.commit()
+    return "J.M."
+
+
+def _person_erased(site, make, monkeypatch):
+    gdpr.erase([site["ahmed"].id], reason="test")
+    db.session.commit()
+    return "\nA.\n"  # the journeys table's cell: "Anonymiseret" has the initials "A."
+
+
+def _company_renamed(site, make, monkeypatch):
+    site["sub"].name = "Omdøbt Entreprise ApS"
+    db.session.commit()
+    return "Omdøbt Entreprise ApS"
+
+
+def _client_renamed(site, make, monkeypatch):
+    site["assoc"].name = "Boligselskabet Nyt Navn"
+    db.session.commit()
+    return "Bygherre: Boligselskabet Nyt Navn."
+
+
+def _main_contractor_replaced(site, make, monkeypatch):
+    other = make.company("Ny Hovedentreprenør A/S")
+    link = db.session.scalar(
+        select(ProjectCompany).where(
+            ProjectCompany.project_id == site["project"].id,
+            ProjectCompany.company_id == site["main"].id,
+        )
+    )
+    link.company_id = other.id
+    db.session.commit()
+    return "Hovedentreprenør: Ny Hovedentreprenør A/S."
+
+
+def _project_renamed(site, make, monkeypatch):
+    site["project"].name = "Helhedsplan Nyt Navn"
+    db.session.commit()
+    return "Fremdriftsrapport – Helhedsplan Nyt Navn"
+
+
+def _phase_changed(site, make, monkeypatch):
+    site["project"].phase = Phase.COMPLETED
+    db.session.commit()
+    return f"Fase: {word.danish_label(Phase.COMPLETED)}."
+
+
+def _execution_end_moved(site, make, monkeypatch):
+    end = TODAY + timedelta(days=123)
+    site["project"].execution_end = end
+    db.session.commit()
+    return f"slutter {format_date(end)}"
+
+
+def _narrative_written(site, make, monkeypatch):
+    db.session.add(ReportNarrative(project_id=site["project"].id, text="Ny kommentar her."))
+    db.session.commit()
+    return "Ny kommentar her."
+
+
+def _agreement_approved(site, make, monkeypatch):
+    db.session.add(
+        AgreementVersion(
+            project_id=site["project"].id,
+            number=2,
+            content={"values": {"apprenticeships_min": 3, "courses_min": 47}},
+            text="",
+            apprenticeships_min=3,
+            courses_min=47,
+            count_rule="started",
+            author_id=site["coordinator"].id,
+            approved_at=utcnow() + timedelta(seconds=1),
+            approved_by_id=site["coordinator"].id,
+        )
+    )
+    db.session.commit()
+    return "af 47 beskæftigelsesforløb"
+
+
+def _next_day(site, make, monkeypatch):
+    tomorrow = TODAY + timedelta(days=1)
+    monkeypatch.setattr(report_views, "local_today", lambda: tomorrow)
+    return f"Status pr. {format_date(tomorrow)}"
+
+
+CHANGES = [
+    _new_placement,
+    _person_renamed,
+    _person_erased,
+    _company_renamed,
+    _client_renamed,
+    _main_contractor_replaced,
+    _project_renamed,
+    _phase_changed,
+    _execution_end_moved,
+    _narrative_written,
+    _agreement_approved,
+    _next_day,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__.strip("_"))
+def test_a_changed_input_builds_the_report_anew(
+    client, login, make, site, builds, monkeypatch, change
+):
+    login(site["coordinator"])
+    before = download(client, site["project"])
+    assert download(client, site["project"]) == before and len(builds) == 1
+    shown = change(site, make, monkeypatch)
+    after = download(client, site["project"])
+    assert len(builds) == 2
+    assert shown not in text_of(before)
+    assert shown in text_of(after)
+
+
+def test_an_edited_comment_builds_the_report_anew(client, login, site, builds):
+    login(site["coordinator"])
+    _narrative_written(site, None, None)
+    assert "Ny kommentar her." in text_of(download(client, site["project"]))
+    narrative = db.session.get(ReportNarrative, site["project"].id)
+    narrative.text = "Rettet kommentar."
+    db.session.commit()
+    after = text_of(download(client, site["project"]))
+    assert "Rettet kommentar." in after and "Ny kommentar her." not in after
+    assert len(builds) == 2
+
+
+def test_each_language_has_its_own_kept_file(client, login, site, builds):
+    login(site["coordinator"])
+
+    def chart():
+        package = zipfile.ZipFile(io.BytesIO(download(client, site["project"])))
+        return package.read("word/media/image1.png")
+
+    danish = chart()
+    client.post("/language", data={"lang": "en"})
+    english = chart()
+    client.post("/language", data={"lang": "da"})
+    assert english != danish and chart() == danish
+    assert builds == ["da", "en"]
