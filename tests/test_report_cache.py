@@ -10,6 +10,7 @@ import zipfile
 from datetime import timedelta
 
 import docx
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -17,13 +18,13 @@ from app.agreements.danish import format_date
 from app.agreements.models import AgreementVersion
 from app.extensions import db
 from app.gdpr import service as gdpr
-from app.models import Phase, ProjectCompany, utcnow
+from app.models import Phase, ProjectCompany, Role, utcnow
+from app.reports import excel, word
 from app.reports import views as report_views
-from app.reports import word
 from app.reports.models import ReportNarrative
 from tests.factories import add_candidate, add_placement
 from tests.sites import progress_site
-from tests.test_reports import TODAY, days_ago, docx_text
+from tests.test_reports import TODAY, days_ago, docx_text, other_project, xlsx_text
 
 
 @pytest.fixture
@@ -213,3 +214,102 @@ def test_each_language_has_its_own_kept_file(client, login, site, builds):
     client.post("/language", data={"lang": "da"})
     assert english != danish and chart() == danish
     assert builds == ["da", "en"]
+
+
+# --- the portfolio .xlsx -------------------------------------------------------------------------
+# Kept per worker by the day and every line it shows (`excel.PortfolioLine`).
+
+PORTFOLIO = "/reports/portfolio.xlsx"
+
+
+@pytest.fixture
+def writes(monkeypatch):
+    """Count the portfolio workbooks actually written, as opposed to handed out kept."""
+    calls = []
+    real = excel._portfolio_book
+
+    def counted(lines, today):
+        calls.append(len(lines))
+        return real(lines, today)
+
+    monkeypatch.setattr(excel, "_portfolio_book", counted)
+    excel.forget_portfolios()
+    return calls
+
+
+def portfolio(client) -> bytes:
+    response = client.get(PORTFOLIO)
+    assert response.status_code == 200
+    return response.data
+
+
+def portfolio_text(data: bytes) -> str:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return xlsx_text(book)
+
+
+def test_the_same_portfolio_hands_out_the_kept_file(client, login, site, writes):
+    login(site["coordinator"])
+    first = portfolio(client)
+    assert portfolio(client) == first and portfolio(client) == first
+    assert writes == [1]
+
+
+def test_an_abandoned_portfolio_download_keeps_nothing(client, login, site, writes):
+    login(site["coordinator"])
+    response = client.get(PORTFOLIO, buffered=False)
+    next(iter(response.response))
+    response.close()
+    portfolio(client)
+    assert writes == [1, 1]  # written again: the half-sent file was not kept
+
+
+def _other_project_added(site, make, monkeypatch):
+    return other_project(make, site["coordinator"], "Tilføjet Afdeling").name
+
+
+PORTFOLIO_CHANGES = [
+    (_new_placement, "6"),  # 6 courses counted instead of 5
+    (_client_renamed, "Boligselskabet Nyt Navn"),
+    (_project_renamed, "Helhedsplan Nyt Navn"),
+    (_phase_changed, word.danish_label(Phase.COMPLETED)),
+    (_agreement_approved, "47"),
+    (_other_project_added, "Tilføjet Afdeling"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    PORTFOLIO_CHANGES,
+    ids=[f.__name__.strip("_") for f, _ in PORTFOLIO_CHANGES],
+)
+def test_a_changed_figure_writes_the_portfolio_anew(
+    client, login, make, site, writes, monkeypatch, change, shown
+):
+    login(site["coordinator"])
+    before = portfolio(client)
+    assert portfolio(client) == before and len(writes) == 1
+    change(site, make, monkeypatch)
+    after = portfolio(client)
+    assert len(writes) == 2
+    assert f"\n{shown}\n" not in portfolio_text(before)
+    assert f"\n{shown}\n" in portfolio_text(after)
+
+
+def test_the_next_day_writes_the_portfolio_anew(client, login, site, writes, monkeypatch):
+    login(site["coordinator"])
+    portfolio(client)
+    tomorrow = TODAY + timedelta(days=1)
+    monkeypatch.setattr(report_views, "local_today", lambda: tomorrow)
+    book = openpyxl.load_workbook(io.BytesIO(portfolio(client)))
+    assert book["Portefølje"]["B2"].value.date() == tomorrow
+    assert len(writes) == 2
+
+
+def test_each_reader_gets_the_portfolio_of_their_own_scope(client, login, make, site, writes):
+    other = other_project(make, site["coordinator"])
+    login(site["coordinator"])
+    assert other.name in portfolio_text(portfolio(client))
+    login(make.user(Role.CLIENT, site["assoc"]))
+    assert other.name not in portfolio_text(portfolio(client))
+    assert writes == [2, 1]
