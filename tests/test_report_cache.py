@@ -19,6 +19,7 @@ from app.agreements.models import AgreementVersion
 from app.extensions import db
 from app.gdpr import service as gdpr
 from app.models import Phase, ProjectCompany, Role, utcnow
+from app.placements import progress_cache, progress_data
 from app.reports import excel, word
 from app.reports import views as report_views
 from app.reports.models import ReportNarrative
@@ -313,3 +314,30 @@ def test_each_reader_gets_the_portfolio_of_their_own_scope(client, login, make, 
     login(make.user(Role.CLIENT, site["assoc"]))
     assert other.name not in portfolio_text(portfolio(client))
     assert writes == [2, 1]
+
+
+def test_the_portfolio_reads_ladder_values_only_for_the_projects_it_counts(
+    client, login, make, site, monkeypatch
+):
+    """The agreements in force are read without their documents; the ladder values (inside
+    the document) only for the projects that are counted, not found in the worker's cache."""
+    other = other_project(make, site["coordinator"])
+    asked = []
+    real = progress_data.ladder_values
+
+    def recorded(version_ids):
+        asked.append(sorted(version_ids))
+        return real(version_ids)
+
+    monkeypatch.setattr(progress_data, "ladder_values", recorded)
+    login(site["coordinator"])
+    progress_cache.cache.clear()
+    portfolio(client)
+    versions = progress_data.approved_versions([site["project"].id, other.id])
+    assert asked == [sorted(v.id for v in versions.values())]
+    portfolio(client)
+    assert asked[1:] == []  # both counted already: no values read
+    progress_cache.touch(db.session, [other.id])
+    db.session.commit()
+    portfolio(client)
+    assert asked[1:] == [[versions[other.id].id]]
