@@ -357,7 +357,7 @@ def report_docx(report: ProjectReport, locale: str = "da") -> bytes:
 
 
 # Finished reports per worker, by everything they are made of (`ReportSources`) and the
-# reader's language; a report of a large project is about 60 KB.
+# reader's language; the report of a project with 246 placements is 49 KB.
 DOCUMENTS_KEPT = 32
 _documents: OrderedDict[tuple[ReportSources, str], bytes] = OrderedDict()
 _documents_lock = threading.Lock()
