@@ -185,11 +185,11 @@ def project_report(
 ) -> ProjectReport:
     """Everything the client's progress report shows, counted by the counting module (pass
     `sources` when the caller has read them for the same day)."""
-    overview = project_overview(project, today)
+    facts = project_facts(project.id)  # counted from once more below, per company
+    overview = project_overview(project, today, facts=facts)
     targets, today = overview.progress.targets, overview.today
     if sources is None or sources.today != today:
         sources = report_sources(project, today)
-    facts = project_facts(project.id)
     phase = phase_of(project)
 
     names = {company_id: name for *_, company_id, name in sources.rows}
