@@ -283,7 +283,7 @@ def projects_counted(
         facts = facts_by_project(project.id for project, _approved in missing)
         ladders = values
         if callable(values):
-            ladders = values([approved.id for _project, approved in missing if approved])
+            ladders = values([v.id for _project, v in missing if v is not None])
         for project, approved in missing:
             ladder = _CONTENT if ladders is None or approved is None else ladders[approved.id]
             result[project.id] = counted(
