@@ -23,9 +23,8 @@ from app.placements import progress_cache, progress_data
 from app.reports import excel, word
 from app.reports import views as report_views
 from app.reports.models import ReportNarrative
-from tests.factories import add_candidate, add_placement
-from tests.sites import progress_site
-from tests.test_reports import TODAY, days_ago, docx_text, other_project, xlsx_text
+from tests.factories import TODAY, add_candidate, add_placement, days_ago
+from tests.sites import docx_text, other_project, progress_site, xlsx_text
 
 
 @pytest.fixture
