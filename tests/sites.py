@@ -48,3 +48,33 @@ def progress_site(make, retention_note: str = "Hemmelig note om helbred") -> dic
 def progress_page(client, project):
     """The project's progress page."""
     return client.get(f"/projects/{project.id}/progress")
+
+
+def other_project(make, coordinator, name="Skovgårdsparken"):
+    """A second association's project with one resident."""
+    assoc = make.association(f"Boligforeningen {name}")
+    company = make.company(f"Byg {name} A/S")
+    project = make.project(assoc, name, Phase.EXECUTION, main=company)
+    approve_agreement(project, coordinator, apprenticeships=1, courses=3)
+    person = add_candidate("Ole", f"Olsen{name}", assoc)
+    add_placement(person, project, company, "ordinary", days_ago(120))
+    return project
+
+
+def docx_text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    parts += [p.text for p in document.sections[0].header.paragraphs]
+    return "\n".join(parts)
+
+
+def xlsx_text(book) -> str:
+    return "\n".join(
+        str(cell.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    )

@@ -38,8 +38,8 @@ from app.reports import aarsvaerk as av
 from app.reports import chart
 from app.reports import data as report_data
 from app.reports.models import ReportNarrative
-from tests.factories import add_candidate, add_placement, approve_agreement
-from tests.sites import progress_site
+from tests.factories import add_candidate, add_placement
+from tests.sites import docx_text, other_project, progress_site, xlsx_text
 from tests.xlsx_helpers import date_cells, row_values, value_of
 
 TODAY = date.today()
@@ -67,17 +67,6 @@ def site(make):
     return site
 
 
-def other_project(make, coordinator, name="Skovgårdsparken"):
-    """A second association's project with one resident."""
-    assoc = make.association(f"Boligforeningen {name}")
-    company = make.company(f"Byg {name} A/S")
-    project = make.project(assoc, name, Phase.EXECUTION, main=company)
-    approve_agreement(project, coordinator, apprenticeships=1, courses=3)
-    person = add_candidate("Ole", f"Olsen{name}", assoc)
-    add_placement(person, project, company, "ordinary", days_ago(120))
-    return project
-
-
 def reader(response):
     assert response.status_code == 200, response.status_code
     return io.BytesIO(response.data)
@@ -98,25 +87,6 @@ def csv_rows(response) -> list[list[str]]:
     assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Danish Excel needs for UTF-8
     text = response.data.decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text), delimiter=";"))
-
-
-def docx_text(document) -> str:
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [cell.text for cell in row.cells]
-    parts += [p.text for p in document.sections[0].header.paragraphs]
-    return "\n".join(parts)
-
-
-def xlsx_text(book) -> str:
-    return "\n".join(
-        str(cell.value)
-        for sheet in book.worksheets
-        for row in sheet.iter_rows()
-        for cell in row
-        if cell.value is not None
-    )
 
 
 def table_with(document, first_header: str):

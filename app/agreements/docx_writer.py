@@ -7,13 +7,15 @@ body XML is written directly as text with every drafter-supplied string escaped,
 text such as ``<w:p>`` or ``]]>`` in a value arrives in Word literally.
 
 A document with pictures (a report's chart) also needs its images in word/media and their
-relationships and content type; those parts are static in the fast path, so such a document
-is zipped afresh from the base parts instead.
+relationships and content type: the base's parts with those added are zipped once per process
+for each set of images (`_media_base`), and the images are stored as they are (a PNG is
+compressed already).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import struct
 import threading
@@ -96,9 +98,13 @@ def _base() -> tuple[Base, bytes]:
         return _cache
 
 
-def _write(package: zipfile.ZipFile, name: str, data: str | bytes, level: int = 1) -> None:
+def _write(
+    package: zipfile.ZipFile, name: str, data: str | bytes, level: int = 1, stored: bool = False
+) -> None:
+    """Add a part; `stored` for data that is compressed already (a PNG): deflating it again
+    costs time and saves nothing."""
     info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     info.external_attr = 0o600 << 16
     package.writestr(info, data, compresslevel=level)
 
@@ -243,10 +249,27 @@ class _Media:
 
 
 def _package_with_media(base: Base, media: _Media, body: str, header: str, core: str) -> bytes:
+    buffer = io.BytesIO(_media_base(tuple((rel_id, target) for rel_id, target, _ in media.images)))
+    buffer.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as package:
+        _write(package, "word/document.xml", body)
+        _write(package, base.header_name, header)
+        _write(package, "docProps/core.xml", core)
+        for _, target, png in media.images:
+            _write(package, f"word/{target}", png, stored=True)
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _media_base(images: tuple[tuple[str, str], ...]) -> bytes:
+    """The zipped static parts for a document with these images (relationship id, part
+    name): the base's parts with the images' relationships and the PNG content type added,
+    zipped once per process for each such set (a report always has the same one)."""
+    base, _ = _base()
     rels = base.static_parts[_RELS_PART].decode("utf-8")
     extra = "".join(
         f'<Relationship Id="{rel_id}" Type="{_IMAGE_REL}" Target="{target}"/>'
-        for rel_id, target, _ in media.images
+        for rel_id, target in images
     )
     rels = rels.replace("</Relationships>", extra + "</Relationships>")
     types = base.static_parts[_TYPES_PART].decode("utf-8")
@@ -257,14 +280,9 @@ def _package_with_media(base: Base, media: _Media, body: str, header: str, core:
         )
     changed = {_RELS_PART: rels.encode("utf-8"), _TYPES_PART: types.encode("utf-8")}
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         for name in sorted(base.static_parts, key=lambda n: n != _TYPES_PART):
-            _write(package, name, changed.get(name, base.static_parts[name]))
-        _write(package, "word/document.xml", body)
-        _write(package, base.header_name, header)
-        _write(package, "docProps/core.xml", core)
-        for _, target, png in media.images:
-            _write(package, f"word/{target}", png)
+            _write(package, name, changed.get(name, base.static_parts[name]), level=6)
     return buffer.getvalue()
 
 

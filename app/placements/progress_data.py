@@ -11,7 +11,7 @@ the placements' facts only the first time after they (or the agreement, or the d
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -204,13 +204,15 @@ def approved_versions(project_ids: Iterable[int]) -> dict[int, AgreementVersion]
 
 def approved_ladders(
     project_ids: Iterable[int],
-) -> tuple[dict[int, AgreementVersion], dict[int, dict | None]]:
+) -> tuple[dict[int, AgreementVersion], Callable[[list[int]], dict[int, dict | None]]]:
     """`approved_versions` without their documents: each project's version in force (its
-    `content` and `text` deferred, never loaded) and each version's ladder values by version
-    id, for `projects_counted` over many projects (the portfolio)."""
+    `content` and `text` deferred, never loaded), and a function that reads the ladder values
+    of the versions given by id, for `projects_counted` over many projects (the portfolio),
+    which asks for those of the projects it has to count only (reading the values means
+    reading each version's whole document in the database)."""
     ids = list(project_ids)
     if not ids:
-        return {}, {}
+        return {}, ladder_values
     ranked = (
         select(
             AgreementVersion.id,
@@ -224,8 +226,8 @@ def approved_ladders(
         .where(AgreementVersion.project_id.in_(ids), AgreementVersion.approved_at.is_not(None))
         .subquery()
     )
-    rows = db.session.execute(
-        select(AgreementVersion, AgreementVersion.content["values"])
+    versions = db.session.scalars(
+        select(AgreementVersion)
         .join(ranked, ranked.c.id == AgreementVersion.id)
         .where(ranked.c.rank == 1)
         .options(
@@ -233,11 +235,19 @@ def approved_ladders(
             defer(AgreementVersion.content, raiseload=True),
         )
     )
-    versions, values = {}, {}
-    for version, ladder in rows:
-        versions[version.project_id] = version
-        values[version.id] = ladder
-    return versions, values
+    return {version.project_id: version for version in versions}, ladder_values
+
+
+def ladder_values(version_ids: list[int]) -> dict[int, dict | None]:
+    """The ladder values of agreement versions by id, in one query (none for no ids)."""
+    if not version_ids:
+        return {}
+    rows = db.session.execute(
+        select(AgreementVersion.id, AgreementVersion.content["values"]).where(
+            AgreementVersion.id.in_(version_ids)
+        )
+    )
+    return {version_id: ladder for version_id, ladder in rows}
 
 
 def projects_progress(
@@ -254,11 +264,13 @@ def projects_progress(
 def projects_counted(
     projects: Iterable[tuple[Project, AgreementVersion | None]],
     today: date,
-    values: dict[int, dict | None] | None = None,
+    values: dict[int, dict | None] | Callable[[list[int]], dict[int, dict | None]] | None = None,
 ) -> dict[int, Counted]:
     """Many projects (each with its approved version or None) counted as of `today`: from
-    this worker's cache, and the rest from one query for all their placements. `values`:
-    each version's ladder values by version id, when loaded without the whole content."""
+    this worker's cache, and the rest from one query for all their placements. `values`,
+    when the versions were loaded without their content: each version's ladder values by
+    version id, or the function that reads those of the given ids (called once, for the
+    projects to count only)."""
     result: dict[int, Counted] = {}
     missing: list[tuple[Project, AgreementVersion | None]] = []
     for project, approved in projects:
@@ -269,8 +281,11 @@ def projects_counted(
             result[project.id] = hit
     if missing:
         facts = facts_by_project(project.id for project, _approved in missing)
+        ladders = values
+        if callable(values):
+            ladders = values([v.id for _project, v in missing if v is not None])
         for project, approved in missing:
-            ladder = _CONTENT if values is None or approved is None else values[approved.id]
+            ladder = _CONTENT if ladders is None or approved is None else ladders[approved.id]
             result[project.id] = counted(
                 project, approved, today, facts.get(project.id, []), values=ladder
             )

@@ -8,18 +8,20 @@ projects or placements.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.access import project_scope_clause, scoped_projects
-from app.candidates.models import Candidate
+from app.candidates.models import Candidate, initials_of
+from app.enums import CompanyRole
 from app.extensions import db
-from app.models import Organisation, Project, Role, Rung
+from app.models import Organisation, Project, ProjectCompany, Role, Rung
 from app.placements import counting
 from app.placements.counting import PlacementFact, Progress
 from app.placements.models import Placement
@@ -27,6 +29,7 @@ from app.placements.progress_cache import phase_of
 from app.placements.progress_data import (
     ProjectProgress,
     approved_ladders,
+    approved_version_id,
     project_facts,
     project_overview,
     projects_counted,
@@ -73,22 +76,123 @@ def narrative_of(project: Project) -> ReportNarrative | None:
     return db.session.get(ReportNarrative, project.id)
 
 
-def project_report(project: Project, today: date | None = None) -> ProjectReport:
-    """Everything the client's progress report shows, counted by the counting module."""
-    overview = project_overview(project, today)
-    targets, today = overview.progress.targets, overview.today
-    facts = project_facts(project.id)
-    phase = phase_of(project)
-    rows = db.session.execute(
-        select(Placement.candidate_id, Candidate, Placement.rung, Placement.start_date)
-        .add_columns(Placement.actual_end, Placement.company_id, Organisation.name)
+# One row per placement the report shows (started by `today`), read as plain columns: the
+# person's name (for the initials), the rung, the dates and the company's name.
+JOURNEY_COLUMNS = (
+    Placement.candidate_id,
+    Candidate.first_name,
+    Candidate.last_name,
+    Placement.rung,
+    Placement.start_date,
+    Placement.actual_end,
+    Placement.company_id,
+    Organisation.name,
+)
+
+
+@dataclass(frozen=True)
+class ReportSources:
+    """What a project's progress report is made of, read lean in two queries, so that a
+    finished report can be kept per worker with this as its key (`app.reports.word`).
+
+    - the project's own columns (name, phase, execution dates) and its `progress_stamp`,
+      which every placement write and approval replaces (so the counts, the series, the
+      forecast, the gain and the per-company counts are covered, as in `progress_cache`);
+    - `heading`: the client's and the main contractor's names, the coordinator's comment
+      (text and version) and the id of the agreement version in force;
+    - `rows`: every started placement with its person's name, rung, dates and company name,
+      i.e. the journeys table and the companies' names as the report shows them, so a
+      renamed company or person (or an erasure) gives another key;
+    - the day.
+    Equal sources make the same document; anything the document shows that changes makes
+    them unequal."""
+
+    project_id: int
+    stamp: str
+    version: int
+    name: str
+    phase: str
+    execution: tuple[date | None, date | None]
+    today: date
+    heading: tuple
+    rows: tuple[tuple, ...]
+
+    @property
+    def narrative(self) -> str:
+        return self.heading[2] or ""
+
+
+@functools.cache
+def _sources_statements():
+    """The two statements of `report_sources`, built once (building them costs more than
+    running them); the project and the day are bound at each execution."""
+    client = aliased(Organisation)
+    main = aliased(Organisation)
+    main_name = (
+        select(main.name)
+        .join(ProjectCompany, ProjectCompany.company_id == main.id)
+        .where(ProjectCompany.project_id == Project.id, ProjectCompany.role == CompanyRole.MAIN)
+        .order_by(ProjectCompany.id)
+        .limit(1)
+        .correlate(Project)
+        .scalar_subquery()
+    )
+    heading = (
+        select(
+            client.name,
+            main_name,
+            ReportNarrative.text,
+            ReportNarrative.version,
+            approved_version_id(),
+        )
+        .select_from(Project)
+        .join(client, client.id == Project.client_id)
+        .outerjoin(ReportNarrative, ReportNarrative.project_id == Project.id)
+        .where(Project.id == bindparam("project_id"))
+    )
+    rows = (
+        select(*JOURNEY_COLUMNS)
         .join(Candidate, Candidate.id == Placement.candidate_id)
         .join(Organisation, Organisation.id == Placement.company_id)
-        .where(Placement.project_id == project.id, Placement.start_date <= today)
+        .where(
+            Placement.project_id == bindparam("project_id"),
+            Placement.start_date <= bindparam("today", type_=Date),
+        )
         .order_by(Placement.start_date, Placement.id)
-    ).all()
+    )
+    return heading, rows
 
-    names = {company_id: name for *_, company_id, name in rows}
+
+def report_sources(project: Project, today: date) -> ReportSources:
+    """The project's `ReportSources` as of `today`: two queries, whatever its size."""
+    heading, rows = _sources_statements()
+    params = {"project_id": project.id, "today": today}
+    return ReportSources(
+        project_id=project.id,
+        stamp=project.progress_stamp,
+        version=project.version,
+        name=project.name,
+        phase=str(project.phase),
+        execution=(project.execution_start, project.execution_end),
+        today=today,
+        heading=tuple(db.session.execute(heading, params).one()),
+        rows=tuple(tuple(row) for row in db.session.execute(rows, params)),
+    )
+
+
+def project_report(
+    project: Project, today: date | None = None, sources: ReportSources | None = None
+) -> ProjectReport:
+    """Everything the client's progress report shows, counted by the counting module (pass
+    `sources` when the caller has read them for the same day)."""
+    facts = project_facts(project.id)  # counted from once more below, per company
+    overview = project_overview(project, today, facts=facts)
+    targets, today = overview.progress.targets, overview.today
+    if sources is None or sources.today != today:
+        sources = report_sources(project, today)
+    phase = phase_of(project)
+
+    names = {company_id: name for *_, company_id, name in sources.rows}
     by_company: dict[int, list[PlacementFact]] = defaultdict(list)
     for fact in facts:
         by_company[fact.company_id].append(fact)
@@ -102,15 +206,18 @@ def project_report(project: Project, today: date | None = None) -> ProjectReport
     )
 
     numbers: dict[int, int] = {}
+    initials: dict[int, str] = {}
     journeys = []
-    for candidate_id, candidate, rung, start, end, _company_id, company in rows:
-        numbers.setdefault(candidate_id, len(numbers) + 1)
+    for candidate_id, first, last, rung, start, end, _company_id, company in sources.rows:
+        if candidate_id not in numbers:
+            numbers[candidate_id] = len(numbers) + 1
+            initials[candidate_id] = initials_of(f"{first} {last}".strip())
+        person = numbers[candidate_id]
         journeys.append(
-            JourneyStep(numbers[candidate_id], candidate.initials, Rung(rung), company, start, end)
+            JourneyStep(person, initials[candidate_id], Rung(rung), company, start, end)
         )
     journeys.sort(key=lambda step: (step.person, step.start))
-    narrative = narrative_of(project)
-    return ProjectReport(overview, companies, journeys, narrative.text if narrative else "")
+    return ProjectReport(overview, companies, journeys, sources.narrative)
 
 
 # --- the portfolio ------------------------------------------------------------------------------
@@ -136,7 +243,8 @@ def portfolio_projects(user) -> list[Project]:
 def portfolio(projects: list[Project], today: date) -> list[PortfolioRow]:
     """One row per project: its counted progress and societal gain, from this worker's cache
     (`progress_cache`, which keeps both) or counted in one query for the projects that changed;
-    the agreements in force are read without their documents. A fixed number of queries."""
+    the agreements in force are read without their documents (the ladder values, which are in
+    the document, only for the projects counted). A fixed number of queries."""
     versions, values = approved_ladders(project.id for project in projects)
     counted = projects_counted(
         [(project, versions.get(project.id)) for project in projects], today, values

@@ -6,10 +6,15 @@ counting module's results, so a board member can sum and chart them; dates are r
 
 from __future__ import annotations
 
+import functools
 import io
 import tempfile
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from openpyxl import Workbook
@@ -342,11 +347,88 @@ PORTFOLIO_FORMATS = {**{n: INT_FORMAT for n in range(4, 11)}, 11: KR_FORMAT, 12:
 STREAM_CHUNK = 64 * 1024
 
 
+@dataclass(frozen=True, slots=True)
+class PortfolioLine:
+    """One project's row of the portfolio as the workbook shows it: its 12 values, and what
+    the totals row counts (whether it has targets, whether they are met)."""
+
+    values: tuple
+    has_targets: bool
+    fulfilled: bool
+
+
+def portfolio_line(row: PortfolioRow) -> PortfolioLine:
+    p, t = row.progress, row.progress.targets
+    persons, low, high = row.gain
+    values = (
+        row.project.name,
+        row.project.client.name,
+        danish_label(row.project.phase_enum),
+        t.courses if t else None,
+        t.apprenticeships if t else None,
+        p.courses_counted,
+        p.apprenticeships_counted,
+        p.residents,
+        fulfilled_text(row),
+        persons,
+        low,
+        high,
+    )
+    return PortfolioLine(values, t is not None, bool(p.fulfilled))
+
+
+# Finished portfolio files per worker, by the day and every line they show; the file of 504
+# projects is 40 KB, its key (the lines) about 0.4 MB.
+PORTFOLIOS_KEPT = 8
+_portfolios: OrderedDict[tuple[date, tuple[PortfolioLine, ...]], bytes] = OrderedDict()
+_portfolios_lock = threading.Lock()
+
+
+def forget_portfolios() -> None:
+    """Drop every kept portfolio file (tests)."""
+    with _portfolios_lock:
+        _portfolios.clear()
+
+
 def portfolio_workbook(rows: list[PortfolioRow], today: date) -> Iterator[bytes]:
-    """The portfolio workbook, streamed: openpyxl's write-only mode writes each row to a
-    temporary file as it comes (memory stays flat however many projects there are), and the
-    finished file is sent in pieces. The same cells, styles, table and print setup as a
-    workbook built in memory; the file is packed when the first piece is asked for."""
+    """The portfolio workbook in pieces. Kept per worker by exactly what it shows (the day and
+    each project's line, `PortfolioLine`): a download with the same lines as a kept file sends
+    that file; any other is written anew and kept once it was sent whole. The file's core
+    properties carry the time it was written."""
+    lines = tuple(portfolio_line(row) for row in rows)
+    key = (today, lines)
+    with _portfolios_lock:
+        kept = _portfolios.get(key)
+        if kept is not None:
+            _portfolios.move_to_end(key)
+    if kept is not None:
+        return _pieces(kept)
+    return _keeping(key, _streamed(_portfolio_book(lines, today)))
+
+
+def _pieces(body: bytes) -> Iterator[bytes]:
+    for start in range(0, len(body), STREAM_CHUNK):
+        yield body[start : start + STREAM_CHUNK]
+
+
+def _keeping(key, pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """Pass the pieces on, and keep the whole file once the last one was sent (a download
+    abandoned halfway keeps nothing)."""
+    sent = []
+    for piece in pieces:
+        sent.append(piece)
+        yield piece
+    with _portfolios_lock:
+        _portfolios[key] = b"".join(sent)
+        _portfolios.move_to_end(key)
+        while len(_portfolios) > PORTFOLIOS_KEPT:
+            _portfolios.popitem(last=False)
+
+
+def _portfolio_book(lines: tuple[PortfolioLine, ...], today: date) -> Workbook:
+    """The portfolio workbook, written with openpyxl's write-only mode (each row goes to a
+    temporary file as it comes, so memory stays flat however many projects there are). The
+    same cells, styles, table and print setup as a workbook built in memory."""
     book = Workbook(write_only=True)
     props = book.properties
     props.title = xml_text("Portefølje – sociale partnerskabsaftaler")
@@ -375,8 +457,16 @@ def portfolio_workbook(rows: list[PortfolioRow], today: date) -> Iterator[bytes]
         if alignment is not None:
             written.alignment = alignment
         if number_format is not None and value is not None:
-            written.number_format = number_format
+            written._style = copy(number_styles(number_format))
         return written
+
+    @functools.cache
+    def number_styles(number_format: str):
+        # Setting `number_format` looks the format up in the workbook's tables on every cell;
+        # a plain cell with only a number format takes a copy of the style made once.
+        proto = WriteOnlyCell(sheet)
+        proto.number_format = number_format
+        return proto._style
 
     sheet.append([cell("Sociale partnerskabsaftaler – portefølje", font=TITLE)])
     sheet.append(
@@ -388,38 +478,22 @@ def portfolio_workbook(rows: list[PortfolioRow], today: date) -> Iterator[bytes]
     sheet.append([])
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([cell(h, font=BOLD, fill=HEADER_FILL, alignment=wrap) for h in PORTFOLIO_HEADER])
-    for row in rows:
-        p, t = row.progress, row.progress.targets
-        persons, low, high = row.gain
-        values = (
-            row.project.name,
-            row.project.client.name,
-            danish_label(row.project.phase_enum),
-            t.courses if t else None,
-            t.apprenticeships if t else None,
-            p.courses_counted,
-            p.apprenticeships_counted,
-            p.residents,
-            fulfilled_text(row),
-            persons,
-            low,
-            high,
-        )
+    for line in lines:
         sheet.append(
             [
                 cell(value, number_format=PORTFOLIO_FORMATS.get(column))
-                for column, value in enumerate(values, 1)
+                for column, value in enumerate(line.values, 1)
             ]
         )
-    if rows:  # an Excel table with its totals row (as `totals_table` makes it)
-        last = header_row + len(rows)
-        with_targets = sum(1 for r in rows if r.progress.targets)
+    if lines:  # an Excel table with its totals row (as `totals_table` makes it)
+        last = header_row + len(lines)
+        with_targets = sum(1 for line in lines if line.has_targets)
         totals = [
-            f"I alt ({len(rows)} {'byggesag' if len(rows) == 1 else 'byggesager'})",
+            f"I alt ({len(lines)} {'byggesag' if len(lines) == 1 else 'byggesager'})",
             None,
             None,
             *(["sum"] * 5),
-            f"{sum(r.progress.fulfilled for r in rows)} af {with_targets}",
+            f"{sum(line.fulfilled for line in lines)} af {with_targets}",
             *(["sum"] * 3),
         ]
         table_columns, cells = [], []
@@ -461,7 +535,7 @@ def portfolio_workbook(rows: list[PortfolioRow], today: date) -> Iterator[bytes]
         "Totalen er summen af byggesagerne; en beboer på flere byggesager tæller på hver.",
     ):
         sheet.append([cell(text, font=NOTE)])
-    return _streamed(book)
+    return book
 
 
 def _streamed(book: Workbook) -> Iterator[bytes]:

@@ -39,7 +39,7 @@ from app.reports.excel import (
 from app.reports.forms import NarrativeForm
 from app.reports.lbf_excel import lbf_workbook
 from app.reports.models import ReportNarrative
-from app.reports.word import report_docx
+from app.reports.word import cached_report_docx
 from app.web import download, parse_id, render
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -156,12 +156,12 @@ def reader_language() -> str:
 def project_docx(project_id: int):
     """Download the project's progress report for the client as a Word file."""
     project = _report_project(project_id)
-    report = data.project_report(project)
+    sources = data.report_sources(project, local_today())
     return _export(
         "project_report.docx",
-        report_docx(report, reader_language()),
+        cached_report_docx(project, sources, reader_language()),
         DOCX_MIMETYPE,
-        f"Fremdriftsrapport - {project.name} - {report.overview.today.isoformat()}.docx",
+        f"Fremdriftsrapport - {project.name} - {sources.today.isoformat()}.docx",
         project.id,
     )
 

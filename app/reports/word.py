@@ -8,6 +8,8 @@ catalog. Every figure is read from the counting module's `Progress` (and per com
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 
 from flask_babel import force_locale, gettext
 
@@ -21,10 +23,10 @@ from app.agreements.document_model import (
     Table,
 )
 from app.agreements.docx_writer import to_docx
-from app.models import Rung
+from app.models import Project, Rung
 from app.placements.counting import GAIN_HIGH_DKK, GAIN_LOW_DKK, GAIN_MIN_DAYS
 from app.reports.chart import ChartLabels, progress_chart
-from app.reports.data import ProjectReport
+from app.reports.data import ProjectReport, ReportSources, project_report
 
 TITLE = "Fremdriftsrapport"
 SUBJECT = "Fremdriftsrapport for social partnerskabsaftale"
@@ -352,3 +354,36 @@ def report_docx(report: ProjectReport, locale: str = "da") -> bytes:
         version_label=f"pr. {report.overview.today.isoformat()}",
         project_name=report.project.name,
     )
+
+
+# Finished reports per worker, by everything they are made of (`ReportSources`) and the
+# reader's language; the report of a project with 246 placements is 49 KB.
+DOCUMENTS_KEPT = 32
+_documents: OrderedDict[tuple[ReportSources, str], bytes] = OrderedDict()
+_documents_lock = threading.Lock()
+
+
+def cached_report_docx(project: Project, sources: ReportSources, locale: str = "da") -> bytes:
+    """The report's .docx as `report_docx` makes it, kept per worker: built (counted, laid
+    out, zipped) only when its sources or the language differ from every kept one. The key is
+    the sources themselves (their equality, not a digest of them), so a kept document is
+    handed out only for exactly the inputs it was built from. The file's core properties
+    carry the time it was built."""
+    key = (sources, "en" if locale == "en" else "da")
+    with _documents_lock:
+        body = _documents.get(key)
+        if body is not None:
+            _documents.move_to_end(key)
+            return body
+    body = report_docx(project_report(project, sources.today, sources), key[1])
+    with _documents_lock:
+        _documents[key] = body
+        while len(_documents) > DOCUMENTS_KEPT:
+            _documents.popitem(last=False)
+    return body
+
+
+def forget_documents() -> None:
+    """Drop every kept report (tests)."""
+    with _documents_lock:
+        _documents.clear()
