@@ -109,6 +109,45 @@ def init_app(app):
             return str(value)
         return _label_text(str(value.label), _locale(context))
 
+    # The templates' _() and ngettext(): Flask-Babel's own look the translations up through
+    # the request context on every call (16 µs each, 50 to 90 calls a page). These take them
+    # from a dictionary by the render's locale (LOCALE_KEY, set per render, so a mail rendered
+    # under force_locale gets its reader's language).
+    translations_by_locale: dict[str, object] = {}
+
+    def _translations(context):
+        key = context.get(LOCALE_KEY)
+        if key is None:  # a macro imported without context: ask Flask-Babel
+            return get_translations()
+        found = translations_by_locale.get(key)
+        if found is None:
+            found = translations_by_locale[key] = get_translations()
+        return found
+
+    @pass_context
+    def fast_gettext(context, message):
+        return _translations(context).ugettext(message)
+
+    @pass_context
+    def fast_ngettext(context, singular, plural, n):
+        return _translations(context).ungettext(singular, plural, n)
+
+    @pass_context
+    def fast_pgettext(context, msgctxt, message):
+        return _translations(context).upgettext(msgctxt, message)
+
+    @pass_context
+    def fast_npgettext(context, msgctxt, singular, plural, n):
+        return _translations(context).unpgettext(msgctxt, singular, plural, n)
+
+    app.jinja_env.install_gettext_callables(
+        gettext=fast_gettext,
+        ngettext=fast_ngettext,
+        newstyle=True,
+        pgettext=fast_pgettext,
+        npgettext=fast_npgettext,
+    )
+
     def card_heading() -> str:
         """A form card is the page's h1 on its own page, an h2 when swapped into a list."""
         return "h2" if wants_fragment() else "h1"
