@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, func, select, true, union_all
+from sqlalchemy import Date, Select, bindparam, case, func, select, true, union_all
 from sqlalchemy.orm import defer
 
 from app.access import scoped_projects
@@ -111,16 +112,11 @@ def active_projects(user, today: date) -> list[ActiveProject]:
     return [ActiveProject(p.id, p.name, p.phase_enum, counted[p.id].progress) for p, _a, _v in rows]
 
 
-def retention_due(today: date, weeks: int) -> list[RetentionDue]:
-    """Running placements whose latest retention conversation (or, without one, their start)
-    lies more than `weeks` weeks back; the longest-waiting first.
-
-    `Placement.retention_since` holds that day, kept on every write, so the open-ended
-    placements are read in their waiting order from the (actual_end, retention_since)
-    index and the walk stops at the section's limit; those with an end date still to come
-    are few, and sorted. Only the rows shown get their latest conversation's day looked up
-    (to say whether there was one)."""
-    cutoff = today - timedelta(weeks=weeks)
+@functools.lru_cache(maxsize=1)
+def _retention_statement():
+    """retention_due's statement, built once per process: the day and the cutoff are bind
+    parameters (building the statement cost more than running it)."""
+    cutoff, today = bindparam("cutoff", type_=Date), bindparam("today", type_=Date)
     listed = Candidate.anonymised_at.is_(None)  # an erased person is no one to call
 
     def waiting(running):
@@ -148,7 +144,7 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
         .correlate(Placement)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(
             Placement.id,
             Candidate.id,
@@ -167,6 +163,20 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
         .join(Organisation, Organisation.id == Placement.company_id)
         .order_by(due.c.retention_since, Placement.id)
         .limit(SECTION_LIMIT + 1)
+    )
+
+
+def retention_due(today: date, weeks: int) -> list[RetentionDue]:
+    """Running placements whose latest retention conversation (or, without one, their start)
+    lies more than `weeks` weeks back; the longest-waiting first.
+
+    `Placement.retention_since` holds that day, kept on every write, so the open-ended
+    placements are read in their waiting order from the (actual_end, retention_since)
+    index and the walk stops at the section's limit; those with an end date still to come
+    are few, and sorted. Only the rows shown get their latest conversation's day looked up
+    (to say whether there was one)."""
+    rows = db.session.execute(
+        _retention_statement(), {"cutoff": today - timedelta(weeks=weeks), "today": today}
     )
     return [
         RetentionDue(pid, cid, f"{a} {b}".strip(), prid, name, company, Rung(rung), start, held)
