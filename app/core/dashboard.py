@@ -82,21 +82,17 @@ def phase_counts_and_recent(
     return {phase.value: first[counts.c[phase.value]] for phase in Phase}, [row[0] for row in rows]
 
 
-def active_projects(user, today: date) -> list[ActiveProject]:
-    """Awarded and running projects with their progress: one query (the projects with their
-    approved agreements) when their counts are cached, plus one for the placements' facts of
-    those that changed since they were last counted."""
+def _active_statement(scope: Select):
     order = (Project.updated_at.desc(), Project.id.desc())
     shown = (
-        scoped_projects(user)
-        .with_only_columns(Project.id)
+        scope.with_only_columns(Project.id)
         .where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
         .order_by(*order)
         .limit(SECTION_LIMIT + 1)
     )
     # The agreement in force only for the projects shown, and of it only the targets and
     # the ladder's values (not the document and its whole draft: kilobytes of JSON each).
-    rows = db.session.execute(
+    return (
         with_approved_version(select(Project).where(Project.id.in_(shown)))
         .add_columns(AgreementVersion.content["values"])
         .options(
@@ -104,7 +100,24 @@ def active_projects(user, today: date) -> list[ActiveProject]:
             defer(AgreementVersion.content, raiseload=True),
         )
         .order_by(*order)
-    ).all()
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _active_statement_for_staff():
+    """Staff see every project: their statement has no values, so it is built once."""
+    return _active_statement(select(Project))
+
+
+def active_projects(user, today: date) -> list[ActiveProject]:
+    """Awarded and running projects with their progress: one query (the projects with their
+    approved agreements) when their counts are cached, plus one for the placements' facts of
+    those that changed since they were last counted."""
+    if user.is_staff:
+        statement = _active_statement_for_staff()
+    else:
+        statement = _active_statement(scoped_projects(user))
+    rows = db.session.execute(statement).all()
     values = {approved.id: ladder for _project, approved, ladder in rows if approved is not None}
     counted = projects_counted(
         [(project, approved) for project, approved, _ in rows], today, values
@@ -184,28 +197,38 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
     ]
 
 
-def upcoming_meetings(now: datetime, days: int = MEETING_DAYS) -> list[tuple[Meeting, str]]:
-    """Meetings in the coming `days` days, with their project's name, soonest first."""
-    return db.session.execute(
+@functools.lru_cache(maxsize=1)
+def _meetings_statement():
+    now, until = bindparam("now"), bindparam("until")
+    return (
         select(Meeting, Project.name)
         .join(Project, Project.id == Meeting.project_id)
-        .where(
-            Meeting.starts_at >= now,
-            Meeting.starts_at < now + timedelta(days=days),
-            ~Meeting.cancelled,
-        )
+        .where(Meeting.starts_at >= now, Meeting.starts_at < until, ~Meeting.cancelled)
         .order_by(Meeting.starts_at)
         .limit(SECTION_LIMIT + 1)
-    ).all()
+    )
 
 
-def open_openings() -> list[tuple[Opening, str, str]]:
-    """Openings not matched yet, with project and company names, the earliest start first."""
-    return db.session.execute(
+def upcoming_meetings(now: datetime, days: int = MEETING_DAYS) -> list[tuple[Meeting, str]]:
+    """Meetings in the coming `days` days, with their project's name, soonest first."""
+    values = {"now": now, "until": now + timedelta(days=days)}
+    return db.session.execute(_meetings_statement(), values).all()
+
+
+@functools.lru_cache(maxsize=1)
+def _openings_statement():
+    return (
         select(Opening, Project.name, Organisation.name)
         .join(Project, Project.id == Opening.project_id)
         .join(Organisation, Organisation.id == Opening.company_id)
         .where(Opening.status == OpeningStatus.OPEN)
         .order_by(Opening.expected_start, Opening.id)
         .limit(SECTION_LIMIT + 1)
-    ).all()
+    )
+
+
+def open_openings() -> list[tuple[Opening, str, str]]:
+    """Openings not matched yet, with project and company names, the earliest start first.
+    (The sections' statements are built once per process: building them cost more than
+    running them.)"""
+    return db.session.execute(_openings_statement()).all()
