@@ -27,6 +27,7 @@ from app.agreements.models import AgreementVersion, ClauseComment
 from app.audit.models import AuditEvent
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
+from app.clock import local_today
 from app.enums import ConversationKind, JobFunction, MeetingKind, Outcome, Rung
 from app.extensions import db
 from app.meetings import kickoff, monthly
@@ -559,7 +560,7 @@ def at_copenhagen(day: date, clock: time) -> datetime:
 
 # --- placements on the ladder, the way every write path makes them -----------------------------
 
-TODAY = date.today()
+TODAY = local_today()  # the app's day (Copenhagen), not the machine's
 
 
 def days_ago(n: int) -> date:

@@ -5,13 +5,14 @@ delete an event except the retention prune; coordinators search it on /audit/.""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, event, func, select, update
 
 from app.audit.models import AuditEvent, AuditLogIsAppendOnly
 from app.candidates.models import Candidate, SensitiveNote
+from app.clock import local_today
 from app.extensions import db
 from app.models import Phase, Role, User, utcnow
 from tests.factories import Factories, add_placement
@@ -82,7 +83,7 @@ def test_every_export_is_logged_with_its_kind(client, make, coordinator, url, ta
     company = make.company()
     project = make.project(phase=Phase.EXECUTION, main=company)
     person = add_candidate(*SECRET_NAME)
-    add_placement(person, project, company, "internship", date.today() - timedelta(days=10))
+    add_placement(person, project, company, "internship", local_today() - timedelta(days=10))
     response = client.get(url.format(project=project.id))
     assert response.status_code == 200
     logged = [(e.action, e.user_id, e.candidate_id, e.target) for e in events()]
@@ -176,13 +177,13 @@ def test_no_personal_data_is_ever_in_the_log(client, make, coordinator):
     client.get("/candidates/?q=Zyxwv")
     client.post(
         f"/candidates/{person.id}/conversations",
-        data={"held_on": date.today().isoformat(), "kind": "intake", "notes": "Hemmelig-7q"},
+        data={"held_on": local_today().isoformat(), "kind": "intake", "notes": "Hemmelig-7q"},
     )
     client.post(f"/candidates/{person.id}/sensitive")
     client.post(f"/candidates/{person.id}/sensitive/notes", data={"text": "Hemmelig-7q"})
     company = make.company()
     project = make.project(phase=Phase.EXECUTION, main=company)
-    add_placement(person, project, company, "internship", date.today() - timedelta(days=5))
+    add_placement(person, project, company, "internship", local_today() - timedelta(days=5))
     client.get("/reports/placements.csv")
     logged = events()
     assert {e.action for e in logged} >= {

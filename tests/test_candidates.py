@@ -1,13 +1,12 @@
 """Candidates: coordinators only; search; eligibility; conversations; consent; sensitive notes
 opened on purpose and every opening logged."""
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
+from app.clock import local_today
 from app.extensions import db
 from app.models import Role
 
@@ -136,7 +135,7 @@ def test_consent_is_recorded_and_withdrawn(client, make, coordinator):
     assert consent.recorded_by.name == "Karen Koordinator"
     client.post(f"/candidates/{person.id}/consents/{consent.id}/withdraw")
     db.session.refresh(consent)
-    assert consent.withdrawn_on == date.today()
+    assert consent.withdrawn_on == local_today()
 
 
 def test_sensitive_notes_show_only_when_opened_and_every_opening_is_logged(

@@ -26,7 +26,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import unquote
 
 import docx
@@ -38,6 +38,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from app.candidates.models import Candidate
+from app.clock import local_today
 from app.extensions import db
 from app.models import Organisation, Project
 from app.sanitise import BIDI_CONTROLS
@@ -192,7 +193,7 @@ class Run:
         project = db.session.get(Project, b["project_id"])
         association = db.session.get(Organisation, b["org_id"])
         company = project.main_contractor
-        start = date.today() - timedelta(days=5)
+        start = local_today() - timedelta(days=5)
         people = []
         for i, value in enumerate(values[:IMPORT_ROWS]):
             first = value.strip()[:90] or "x"

@@ -14,6 +14,7 @@ from sqlalchemy import String, Text, event, func, select
 from app.audit.models import AuditEvent
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Conversation, SensitiveNote
+from app.clock import local_today
 from app.extensions import db
 from app.gdpr import service
 from app.models import Role
@@ -21,7 +22,7 @@ from app.placements.models import Placement
 from app.placements.progress_data import project_progress
 from tests.factories import Factories
 
-TODAY = date.today()
+TODAY = local_today()  # the app's day (Copenhagen), not the machine's
 HX = {"HX-Request": "true"}
 PII = "PII"  # every planted personal value starts with this, so a scan can find them all
 

@@ -5,7 +5,7 @@ places (never what); on SQLite the erased values are in neither the database fil
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from app import create_app
 from app.audit.models import AuditEvent
 from app.auth.sessions import mark_signed_in
 from app.candidates.models import Candidate
+from app.clock import local_today
 from app.extensions import db
 from app.gdpr import redact
 from app.gdpr.redact import MARKER, person_pattern
@@ -28,7 +29,7 @@ from tests.factories import Factories
 FIRST, LAST = "Quetzalina Marie", "Brøndumsen"
 PHONE = "+45 71 23 45 67"
 EMAIL = "quetzalina@example.dk"
-TODAY = date.today()
+TODAY = local_today()  # the app's day (Copenhagen), not the machine's
 
 
 # --- what counts as a mention -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The kickoff meeting: planning, calendar file, Q&A, minutes, briefing, and who may do what."""
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import docx
 import pytest
@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 
 from app.agreements import service as agreements
 from app.agreements.document import default_draft
+from app.clock import local_today
 from app.extensions import db
 from app.meetings.models import KickoffQuestion, Meeting
 from app.meetings.qa import answer_values, load_questions, render_answer
 from app.models import Phase, Role
 
 HX = {"HX-Request": "true"}
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = local_today().year + 1
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ and no draft value reaches a contractor: not the page, the agenda, the Q&A or th
 
 import io
 import re
-from datetime import date
 
 import docx
 import pytest
@@ -11,11 +10,12 @@ from sqlalchemy import select
 
 from app.agreements import service as agreements
 from app.agreements.document import default_draft
+from app.clock import local_today
 from app.extensions import db
 from app.meetings.models import KickoffQuestion, Meeting
 from app.models import Phase, Role
 
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = local_today().year + 1
 # The draft's own values: none may appear in the kickoff texts before approval.
 DRAFT = dict(
     apprenticeships_min=37,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.agreements import service as agreements
 from app.agreements.document import default_draft
+from app.clock import local_today
 from app.extensions import db
 from app.mail import outbox
 from app.mail.models import MailOptOut, OutboxMessage
@@ -21,7 +22,7 @@ from tests.mailserver import BASE_URL, parts, serve, subject
 from tests.world import CANARIES, NAME_MARKS, SECRET_MARK, build_world
 
 HX = {"HX-Request": "true"}
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = local_today().year + 1
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 saved as you type, action items that carry over, the minutes in Word, and who sees what."""
 
 import io
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 
 import docx
 import pytest
@@ -10,13 +10,14 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from sqlalchemy import select
 
+from app.clock import local_today
 from app.extensions import db
 from app.meetings import monthly
 from app.meetings.models import ActionItem, Meeting, MeetingKind
 from app.models import Phase, Role
 
 HX = {"HX-Request": "true"}
-YEAR = date.today().year + 1
+YEAR = local_today().year + 1
 
 
 @pytest.fixture

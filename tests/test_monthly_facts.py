@@ -12,6 +12,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from app.candidates.models import SensitiveNote
+from app.clock import local_today
 from app.extensions import db
 from app.meetings.calendar import COPENHAGEN
 from app.meetings.models import Meeting, MeetingKind, MeetingParticipant
@@ -25,7 +26,7 @@ from tests.factories import (
     at_copenhagen,
 )
 
-TODAY = date.today()
+TODAY = local_today()  # the app's day (Copenhagen), not the machine's
 # A meeting held in the past: Tuesday 3 November of last year, 8.30 in Copenhagen.
 HELD_ON = date(TODAY.year - 1, 11, 3)
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate
+from app.clock import local_today
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.openings.models import OpeningStatus
@@ -175,7 +176,7 @@ def test_matching_a_reported_opening_marks_it_matched(client, make, site):
         site["project"],
         site["sub"],
         site["coordinator"],
-        expected_start=date.today() + timedelta(days=7),
+        expected_start=local_today() + timedelta(days=7),
     )
     listing = client.get("/placements/openings").get_data(as_text=True)
     assert f"/placements/new?opening_id={opening.id}" in listing

@@ -29,6 +29,7 @@ from app.agreements.document_model import (
     to_text,
 )
 from app.agreements.docx_writer import to_docx
+from app.clock import local_today
 from app.extensions import db
 from app.models import Phase, Role, Rung
 from app.placements import counting
@@ -42,7 +43,7 @@ from tests.factories import add_candidate, add_placement
 from tests.sites import docx_text, other_project, progress_site, xlsx_text
 from tests.xlsx_helpers import date_cells, row_values, value_of
 
-TODAY = date.today()
+TODAY = local_today()  # the app's day (Copenhagen), not the machine's
 CANARY = "KANARIEFUGL-7f3a"
 NAMES = ("Mads", "Mikkelsen", "Ahmed", "Hassan", "Sara", "Sørensen")
 PHONE = "12 34 56 78"

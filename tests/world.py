@@ -18,7 +18,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import inspect, select, text
 
@@ -26,6 +26,7 @@ from app.agreements import comments as agreement_comments
 from app.agreements import service as agreements
 from app.auth.sessions import mark_signed_in
 from app.candidates.models import Candidate, Consent, Conversation, SensitiveNote
+from app.clock import local_today
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.meetings import kickoff, monthly
@@ -49,7 +50,7 @@ NAME_MARKS = ("-fornavn", "-efternavn")
 MISSING_ID = 999_999
 MISSING_NUMBER = 999
 
-TODAY = date.today()
+TODAY = local_today()  # the app's day (Copenhagen), not the machine's
 
 
 def other_side(side: str) -> str:

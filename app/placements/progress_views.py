@@ -3,21 +3,22 @@ ladder, shown to each role only as far as it may see."""
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, func, select
 
 from app.access import scoped_projects, signed_in
 from app.candidates.models import Candidate, initials_of
 from app.clock import local_today
 from app.extensions import db
 from app.models import Organisation, Project, Role, Rung
-from app.pagination import Page, paginate
+from app.pagination import Page
 from app.placements.blueprint import bp
 from app.placements.counting import (
     GAIN_HIGH_DKK,
@@ -171,18 +172,47 @@ def ladder_rows(project_id: int):
 LadderRow = namedtuple("LadderRow", [c.key for c in (*FACT_COLUMNS, *PERSON_COLUMNS)])
 
 
+@functools.lru_cache(maxsize=2)
+def _ladder_page_statements(own_company_only: bool):
+    """A page of the ladder (with the total as a window count) and the count alone, built
+    once per process for each kind of reader; the values are bind parameters."""
+    visible = Candidate.id == Placement.candidate_id
+    if own_company_only:
+        visible &= Placement.company_id == bindparam("company_id")
+    rows = (
+        select(*FACT_COLUMNS, *PERSON_COLUMNS)
+        .join_from(Placement, Candidate, visible)
+        .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
+        .where(Placement.project_id == bindparam("project_id"))
+    )
+    page = (
+        rows.add_columns(func.count().over().label("total"))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    return page, select(func.count()).select_from(rows.subquery())
+
+
 def ladder_page(project_id: int, page: int, per_page: int) -> Page:
     """One page of the placements the user may see, the newest first, and their total."""
-    found = paginate(
-        select(*FACT_COLUMNS, *PERSON_COLUMNS)
-        .join_from(Placement, Candidate, _visible())
-        .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
-        .where(Placement.project_id == project_id)
-        .order_by(Placement.start_date.desc(), Placement.id.desc()),
-        page,
-        per_page,
-    )
-    return replace(found, items=[LadderRow(*item) for item in found.items])
+    contractor = current_user.role == Role.CONTRACTOR
+    listing, count = _ladder_page_statements(contractor)
+    values = {
+        "project_id": project_id,
+        "company_id": current_user.organisation_id if contractor else None,
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    found = db.session.execute(listing, values).all()
+    if found:
+        total = found[0].total
+    elif page == 1:
+        total = 0
+    else:  # past the last page: no row carries the total, so count once
+        total = db.session.scalar(count, values)
+    items = [LadderRow(*row[:-1]) for row in found]
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def people_on_ladder(rows, phase: ExecutionPhase, today: date) -> list[PersonRow]:

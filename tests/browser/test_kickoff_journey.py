@@ -2,10 +2,11 @@
 own duties, asks a question, reports an opening; a coordinator answers during the meeting."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from app.clock import local_today
 from tests.browser.conftest import screenshot, sign_in
 
 PROJECT = "Helhedsplan Gellerupparken, etape 2"
@@ -53,7 +54,7 @@ def test_contractor_prepares_and_coordinator_answers(browser, live_server):
     expect(form.locator(".field-error").first).to_be_visible()
     form.get_by_label("Funktion").select_option(label="Pladsmand")
     form.get_by_label("Virksomhed").select_option(label="Aarhus El-Service ApS")
-    start = (date.today() + timedelta(days=21)).isoformat()
+    start = (local_today() + timedelta(days=21)).isoformat()
     form.get_by_label("Forventet start").fill(start)
     form.get_by_label("Passer til trinnet").select_option(label="Løntilskud")
     form.get_by_label("Note").fill("Kabeltræk og oprydning")
