@@ -656,31 +656,31 @@ def _statements(shape: str, limit: int, tag: str):
         names.append(name)
         pairs = _ordering(kind.order)
         keys = [expression.label(f"order_{i}") for i, (expression, _d) in enumerate(pairs)]
+        count = (
+            select(func.count())
+            .select_from(kind.query.limit(COUNT_CAP).subquery())
+            .scalar_subquery()
+        )
+        # The first `limit` rows in the kind's order, numbered among themselves, each with the
+        # kind's capped count (a subquery that does not depend on the row: run once).
         first = (
             kind.query.add_columns(cast(literal(name), String).label("kind"), *keys)
             .order_by(*kind.order)
-            .limit(COUNT_CAP)
+            .limit(limit)
             .subquery()
         )
         again = [
             first.c[f"order_{i}"].desc() if descending else first.c[f"order_{i}"]
             for i, (_e, descending) in enumerate(pairs)
         ]
-        numbered = select(
-            *(first.c[c] for c in ("kind", *COLUMNS)),
-            func.row_number().over(order_by=again).label("position"),
-            func.count().over().label("total"),
-        ).subquery()
         arms.append(
-            select(*(numbered.c[c] for c in ("kind", *COLUMNS, "position", "total"))).where(
-                numbered.c.position <= limit
+            select(
+                *(first.c[c] for c in ("kind", *COLUMNS)),
+                func.row_number().over(order_by=again).label("position"),
+                count.label("total"),
             )
         )
-        counts.append(
-            select(func.count())
-            .select_from(kind.query.limit(COUNT_CAP).subquery())
-            .scalar_subquery()
-        )
+        counts.append(count)
     listing = union_all(*arms) if len(arms) > 1 else arms[0]
     expression = counts[0]
     for count in counts[1:]:
