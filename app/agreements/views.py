@@ -160,7 +160,7 @@ def _suggest(draft, coefficient):
     return replace(draft, values=values)
 
 
-def _editor_context(project, draft, errors, base_number, **extra):
+def _editor_context(project, draft, errors, base_number, with_wording=True, **extra):
     lib = service.library()
     coefficient = extra.pop("coefficient", None) or coefficients.current()
     preview, preview_errors = _preview(draft, errors)
@@ -174,7 +174,8 @@ def _editor_context(project, draft, errors, base_number, **extra):
         errors=errors,
         base_number=base_number,
         clauses=[(choice, lib.get(choice.key)) for choice in draft.clauses],
-        wording=service.library_wording(draft),
+        # The adapt boxes' library wording (a second rendering of the whole agreement).
+        wording=service.library_wording(draft) if with_wording else {},
         variables=INPUT_VARIABLES,
         groups=FIELD_GROUPS,
         preview=preview,
@@ -342,8 +343,14 @@ def preview(project_id: int):
     draft = _with_coefficient(service.draft_from_form(request.form), coefficient)
     errors = _translate(service.check(draft))
     # The whole editor's context: without htmx the whole page is rendered, not just the block.
+    # An htmx preview shows the preview and the calculator only, not the editor's adapt boxes.
     context = _editor_context(
-        project, draft, errors, _int(request.form.get("base_number")), coefficient=coefficient
+        project,
+        draft,
+        errors,
+        _int(request.form.get("base_number")),
+        with_wording=not wants_fragment(),
+        coefficient=coefficient,
     )
     return render("agreements/draft.html", block="preview", oob_blocks=("calculator",), **context)
 
