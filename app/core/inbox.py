@@ -151,10 +151,6 @@ class Inbox:
     def total(self) -> int:
         return sum(kind.count for kind in self.kinds)
 
-    @property
-    def capped(self) -> bool:
-        return self.total >= COUNT_CAP
-
     def kind(self, name: str) -> Kind | None:
         return next((k for k in self.kinds if k.name == name), None)
 
