@@ -207,6 +207,9 @@ class Project(db.Model):
         CheckConstraint(
             "trades_budget IS NULL OR trades_budget >= 0", name="trades_budget_not_negative"
         ),
+        # The latest updated first (the start page's recent and active projects): walked in
+        # this order and stopped at the limit, not sorted.
+        Index("ix_projects_updated", "updated_at", "id"),
     )
 
     def __repr__(self) -> str:

@@ -56,8 +56,15 @@ def _label_text(msgid: str, locale: str) -> str:
 
 def _locale(context) -> str:
     """The locale the template is rendered in: looked up once per render by the context
-    processor below, not once per value (the filters run hundreds of times on a list)."""
-    return context.get(LOCALE_KEY) or str(babel_locale())
+    processor below, not once per value (the filters run hundreds of times on a list). A
+    macro imported without context does not see it, so there the current locale is asked
+    for, and its name remembered (Babel builds a locale's name anew on every `str()`)."""
+    return context.get(LOCALE_KEY) or _locale_name(babel_locale())
+
+
+@lru_cache(maxsize=64)
+def _locale_name(locale) -> str:
+    return str(locale)
 
 
 LOCALE_KEY = "_locale_key"
