@@ -281,6 +281,35 @@ def sqlite_only(app):
             pytest.skip("the FTS5 trigram index is SQLite's (PostgreSQL has pg_trgm)")
 
 
+@pytest.mark.parametrize("lookup_max", [4, 5, 100])
+def test_a_term_looked_up_or_walked_gives_the_same_pages_and_count(
+    client, make, coordinator, small_cap, monkeypatch, lookup_max
+):
+    """5 matches: walked when the trigram lookup takes at most 4, looked up otherwise."""
+    monkeypatch.setattr(queries, "TRIGRAM_LOOKUP_MAX", lookup_max)
+    for first in ("Ida", "Bo", "Åse", "Carl", "Eva"):
+        add(make, first, "Jensen")
+    add(make, "Ole", "Friis")
+    pages = {page: results(client, "jensen", page) for page in (1, 2, 3, 9)}
+    names = {
+        page: re.findall(r'<a href="/candidates/\d+">([^<]*)</a>', html)
+        for page, html in pages.items()
+    }
+    assert names == {
+        1: ["Bo Jensen", "Carl Jensen"],
+        2: ["Eva Jensen", "Ida Jensen"],
+        3: ["Åse Jensen"],
+        9: [],
+    }
+    counts = {page: count_text(html) for page, html in pages.items()}
+    assert counts == {
+        1: "Flere end 3 kandidater",
+        2: "Flere end 4 kandidater",
+        3: "5 kandidater",
+        9: "5 kandidater",
+    }
+
+
 def test_on_sqlite_a_rare_term_is_read_from_the_trigram_index_a_common_one_by_the_walk(
     client, make, coordinator, small_cap, sqlite_only, monkeypatch
 ):

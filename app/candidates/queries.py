@@ -43,10 +43,12 @@ class Found:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-# SQLite: a search term of at least 3 characters (a trigram) is first looked up in the
-# candidates' trigram index (the FTS5 table of migration 20261130_18). When it matches at most
-# this many live candidates, only those are read and sorted by name; a term matching more is
-# common enough that the walk in name order finds a page and the count cap soon.
+# A search term of at least 3 characters (a trigram) is first looked up in the candidates'
+# trigram index: pg_trgm's on PostgreSQL, on SQLite the FTS5 table of migration 20261130_18.
+# When it matches at most this many live candidates, only those are read and sorted by name;
+# a term matching more is common enough that the walk in name order soon finds a page and the
+# count cap. (The walk alone is slow for a term whose matches all sort late, "mette" among
+# 200,000 people: it reads every name before them; the lookup alone is slow for a common term.)
 TRIGRAM_LOOKUP_MAX = 4_000
 
 
@@ -58,12 +60,15 @@ def search(q: str, page: int, per_page: int, cap: int) -> Page:
     term = search_term(q)
     if term:
         matching = matching.where(Candidate.search_text.like(like_pattern(term), escape="\\"))
-    if len(term) >= 3 and db.session.get_bind().dialect.name == "sqlite":
+    dialect = db.session.get_bind().dialect.name
+    if len(term) >= 3 and dialect == "sqlite":
         bounded = _sqlite_bounded(matching, term, bound)
+    elif len(term) >= 3 and dialect == "postgresql":
+        bounded = _postgresql_bounded(matching, bound)
     else:
-        # Materialised on PostgreSQL: planned alone for all its rows, so the planner picks
-        # the walk or the trigram index for the whole bounded set, not for the page's LIMIT
-        # above a count it takes to stream. Nested, so the statement still begins with SELECT.
+        # Materialised on PostgreSQL: planned alone for all its rows, not for the page's
+        # LIMIT above a count it takes to stream. Nested, so the statement still begins with
+        # SELECT.
         bounded = (
             matching.order_by(*order)
             .limit(bound + 1)
@@ -174,3 +179,28 @@ def _sqlite_bounded(matching, term: str, bound: int):
     # The hits are read once, where `bounded` begins, for the count and for the lookup.
     arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
     return arms.cte("bounded", nesting=True)
+
+
+def _postgresql_bounded(matching, bound: int):
+    """As `_sqlite_bounded`, on PostgreSQL: the first TRIGRAM_LOOKUP_MAX + 1 matches in any
+    order (the planner takes the trigram index for a rare term, and for a common one a scan
+    that soon has them all), with their names; when there are no more than the maximum, they
+    are the matches, sorted here; else the walk in name order. The arm not taken is behind a
+    one-time filter (its condition is an InitPlan), so PostgreSQL never starts it."""
+    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    hits = (
+        matching.limit(TRIGRAM_LOOKUP_MAX + 1)
+        .cte("trigram_hits", nesting=True)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    rare = select(func.count()).select_from(hits).scalar_subquery() <= TRIGRAM_LOOKUP_MAX
+    looked_up = (
+        select(*hits.c)
+        .where(rare)
+        .order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
+        .limit(bound + 1)
+        .subquery("looked_up")
+    )
+    walked = matching.where(~rare).order_by(*order).limit(bound + 1).subquery("walked")
+    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
+    return arms.cte("bounded", nesting=True).prefix_with("MATERIALIZED", dialect="postgresql")
