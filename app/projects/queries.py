@@ -171,16 +171,23 @@ def associations(user):
 
 
 def project_list(
-    user, page: int, per_page: int, q: str = "", phase: str = "", client_id: int | None = None
+    user,
+    page: int,
+    per_page: int,
+    q: str = "",
+    phase: str = "",
+    client_id: int | None = None,
+    cap: int = 500,
 ) -> Page:
-    """A page of the projects `user` may see, filtered and searched: one statement. The
-    client's and the main contractor's names come as columns, and the total alongside, so the
-    list costs the same for 2 projects or 2,000. Plain columns, not ORM objects: a list reads
-    fifty rows and edits none.
+    """A page of the projects `user` may see, filtered and searched: one statement. Plain
+    columns, not ORM objects: a list reads fifty rows and edits none.
 
-    The matches are counted and sorted by their ids and names alone (`count(*) OVER ()` on the
-    page of ids); only the page's rows are then joined to their client and main contractor, so
-    a filter matching thousands of projects looks up fifty names, not thousands."""
+    As the candidate search does, the matches are taken in name order (from the (phase, name,
+    id) or (name, id) index) and counted up to `cap` (or to the end of the page asked for, if
+    further), so a filter matching thousands of projects costs what one matching a page does;
+    past the cap the page says "more than N". Only the page's rows are then joined to their
+    client's and main contractor's names."""
+    bound = max(cap, page * per_page)
     query = scoped_projects(user)
     if q:
         query = query.where(contains(q, Project.name, Project.address))
@@ -188,9 +195,16 @@ def project_list(
         query = query.where(Project.phase == phase)
     if client_id:
         query = query.where(Project.client_id == client_id)
-    page_ids = (
-        query.with_only_columns(Project.id, Project.name, func.count().over().label("total"))
+    bounded = (
+        query.with_only_columns(Project.id, Project.name)
         .order_by(Project.name, Project.id)
+        .limit(bound + 1)
+        .cte("bounded", nesting=True)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    page_ids = (
+        select(bounded.c.id, bounded.c.name, func.count().over().label("total"))
+        .order_by(bounded.c.name, bounded.c.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
         .subquery("page_ids")
@@ -213,8 +227,8 @@ def project_list(
     elif page == 1:
         total = 0
     else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(
-            select(func.count()).select_from(query.with_only_columns(Project.id).subquery())
-        )
+        total = db.session.scalar(select(func.count()).select_from(bounded))
     items = [ProjectRow(*row[:-1]) for row in rows]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(
+        items=items, page=page, per_page=per_page, total=min(total, bound), more=total > bound
+    )

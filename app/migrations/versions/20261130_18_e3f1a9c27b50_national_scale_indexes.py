@@ -1,5 +1,5 @@
-"""Indexes for the national scale: the open openings and the recent projects walked in their
-order, and on SQLite a trigram index of the candidates' search text
+"""Indexes for the national scale: the open openings, the recent projects and the project list
+walked in their order, and on SQLite a trigram index of the candidates' search text
 
 Revision ID: e3f1a9c27b50
 Revises: b6c2e9f4a1d8
@@ -7,7 +7,8 @@ Create Date: 2026-11-30 23:00:00
 
 The start page's openings section reads the open openings earliest first, and its active
 projects section the projects last updated first: with these indexes both walk their order
-and stop at the section's limit instead of sorting every row.
+and stop at the section's limit instead of sorting every row. The project list walks the
+projects in name order (all of them, or one phase's) and stops at its count cap.
 
 SQLite has no trigram index of its own; an FTS5 table with the trigram tokenizer is one. It
 holds the candidates' `search_text` (external content: the text stays in `candidates`, the
@@ -64,6 +65,8 @@ def upgrade():
         )
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.create_index("ix_projects_updated", ["updated_at", "id"], unique=False)
+        batch_op.create_index("ix_projects_name", ["name", "id"], unique=False)
+        batch_op.create_index("ix_projects_phase_name", ["phase", "name", "id"], unique=False)
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_SEARCH:
             op.execute(sa.text(statement))
@@ -75,6 +78,8 @@ def downgrade():
             op.execute(sa.text(f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{trigger}"))
         op.execute(sa.text(f"DROP TABLE IF EXISTS {SEARCH_TABLE}"))
     with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.drop_index("ix_projects_phase_name")
+        batch_op.drop_index("ix_projects_name")
         batch_op.drop_index("ix_projects_updated")
     with op.batch_alter_table("openings", schema=None) as batch_op:
         batch_op.drop_index("ix_openings_status_start")
