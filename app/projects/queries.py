@@ -196,31 +196,31 @@ def project_list(
     if client_id:
         query = query.where(Project.client_id == client_id)
     bounded = (
-        query.with_only_columns(Project.id, Project.name)
+        query.with_only_columns(*ProjectRow.COLUMNS, Project.client_id)
         .order_by(Project.name, Project.id)
         .limit(bound + 1)
         .cte("bounded", nesting=True)
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    page_ids = (
-        select(bounded.c.id, bounded.c.name, func.count().over().label("total"))
+    page_rows = (
+        select(bounded, func.count().over().label("total"))
         .order_by(bounded.c.name, bounded.c.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
-        .subquery("page_ids")
+        .subquery("page_rows")
     )
     main_contractor = (
         select(Organisation.name)
         .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)
-        .where(ProjectCompany.project_id == Project.id, ProjectCompany.role == CompanyRole.MAIN)
-        .correlate(Project)
+        .where(ProjectCompany.project_id == page_rows.c.id, ProjectCompany.role == CompanyRole.MAIN)
+        .correlate(page_rows)
         .scalar_subquery()
     )
+    columns = [page_rows.c[column.key] for column in ProjectRow.COLUMNS]
     rows = db.session.execute(
-        select(*ProjectRow.COLUMNS, Organisation.name, main_contractor, page_ids.c.total)
-        .join(page_ids, page_ids.c.id == Project.id)
-        .join(Organisation, Organisation.id == Project.client_id)
-        .order_by(page_ids.c.name, page_ids.c.id)
+        select(*columns, Organisation.name, main_contractor, page_rows.c.total)
+        .join_from(page_rows, Organisation, Organisation.id == page_rows.c.client_id)
+        .order_by(page_rows.c.name, page_rows.c.id)
     ).all()
     if rows:
         total = rows[0].total
