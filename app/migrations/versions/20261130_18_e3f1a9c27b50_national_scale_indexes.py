@@ -8,7 +8,9 @@ Create Date: 2026-11-30 23:00:00
 The start page's openings section reads the open openings earliest first, and its active
 projects section the projects last updated first: with these indexes both walk their order
 and stop at the section's limit instead of sorting every row. The project list walks the
-projects in name order (all of them, or one phase's) and stops at its count cap.
+projects in name order (all of them, or one phase's) and stops at its count cap. The version
+in force of a project (the latest approval) is found from an index of its versions' approval
+times: on SQLite `approved_at` sits after the kilobytes of `content` in the row.
 
 SQLite has no trigram index of its own; an FTS5 table with the trigram tokenizer is one. It
 holds the candidates' `search_text` (external content: the text stays in `candidates`, the
@@ -67,6 +69,10 @@ def upgrade():
         batch_op.create_index("ix_projects_updated", ["updated_at", "id"], unique=False)
         batch_op.create_index("ix_projects_name", ["name", "id"], unique=False)
         batch_op.create_index("ix_projects_phase_name", ["phase", "name", "id"], unique=False)
+    with op.batch_alter_table("agreement_versions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_agreement_versions_approved", ["project_id", "approved_at", "number"], unique=False
+        )
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_SEARCH:
             op.execute(sa.text(statement))
@@ -77,6 +83,8 @@ def downgrade():
         for trigger in ("insert", "delete", "update"):
             op.execute(sa.text(f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{trigger}"))
         op.execute(sa.text(f"DROP TABLE IF EXISTS {SEARCH_TABLE}"))
+    with op.batch_alter_table("agreement_versions", schema=None) as batch_op:
+        batch_op.drop_index("ix_agreement_versions_approved")
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.drop_index("ix_projects_phase_name")
         batch_op.drop_index("ix_projects_name")
