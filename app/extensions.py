@@ -46,6 +46,11 @@ def enum_type(enum_class, name: str, length: int = 20) -> Enum:
     )
 
 
+# SQLite's FTS5 table of the candidates' search text and its shadow tables (see the migration
+# 20261130_18 and app/candidates/queries.py): not a model.
+SQLITE_SEARCH_TABLE = "candidates_search"
+
+
 def only_on(dialect: str, index: Index) -> Index:
     """An index made on one database only (`flask db migrate` and the schema test skip it
     elsewhere, see `include_object`)."""
@@ -56,5 +61,7 @@ def only_on(dialect: str, index: Index) -> Index:
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's filter when comparing the models with a database: an index made on another
     database than this one is not missing."""
+    if type_ == "table" and reflected and name.startswith(SQLITE_SEARCH_TABLE):
+        return False  # SQLite's trigram index of the candidates, made by its migration only
     only = obj.info.get("only_on") if type_ == "index" and not reflected else None
     return only is None or only == db.engine.dialect.name

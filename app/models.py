@@ -219,6 +219,12 @@ class Project(db.Model):
             sqlite_where=text("pending_version IS NOT NULL"),
             postgresql_where=text("pending_version IS NOT NULL"),
         ),
+        # The latest updated first (the start page's recent and active projects): walked in
+        # this order and stopped at the limit, not sorted.
+        Index("ix_projects_updated", "updated_at", "id"),
+        # The project list in name order, all or one phase, walked to its count cap.
+        Index("ix_projects_name", "name", "id"),
+        Index("ix_projects_phase_name", "phase", "name", "id"),
     )
 
     def __repr__(self) -> str:

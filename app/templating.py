@@ -14,6 +14,7 @@ from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_date, format_datetime, format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from app.web import wants_fragment
 
@@ -56,8 +57,15 @@ def _label_text(msgid: str, locale: str) -> str:
 
 def _locale(context) -> str:
     """The locale the template is rendered in: looked up once per render by the context
-    processor below, not once per value (the filters run hundreds of times on a list)."""
-    return context.get(LOCALE_KEY) or str(babel_locale())
+    processor below, not once per value (the filters run hundreds of times on a list). A
+    macro imported without context does not see it, so there the current locale is asked
+    for, and its name remembered (Babel builds a locale's name anew on every `str()`)."""
+    return context.get(LOCALE_KEY) or _locale_name(babel_locale())
+
+
+@lru_cache(maxsize=64)
+def _locale_name(locale) -> str:
+    return str(locale)
 
 
 LOCALE_KEY = "_locale_key"
@@ -153,6 +161,19 @@ def init_app(app):
         return "h2" if wants_fragment() else "h1"
 
     app.jinja_env.globals["card_heading"] = card_heading
+
+    @app.template_filter("options")
+    def options_filter(rows, selected=None) -> Markup:
+        """`<option>`s for (id, name) rows, the one with id `selected` selected: a filter's
+        list of hundreds (the associations at national scale) joined in one pass instead of
+        a template loop."""
+        return Markup(
+            "".join(
+                f'<option value="{escape(row[0])}"{" selected" if row[0] == selected else ""}>'
+                f"{escape(row[1])}</option>"
+                for row in rows
+            )
+        )
 
     @app.context_processor
     def inject_globals():

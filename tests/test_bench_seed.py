@@ -94,3 +94,32 @@ def test_the_bulk_candidates_are_found_by_the_search(ctx):
         expected = search_text(area, person.first_name, person.last_name, *fields)
         assert person.search_text == expected
     assert any(person.area for person in bulk) and any(person.trades for person in bulk)
+
+
+def test_on_postgresql_the_indexes_put_off_during_copy_are_all_made_again(ctx, monkeypatch):
+    """The seeder drops the big tables' plain indexes before COPY and builds them after: at
+    the end the database has every index it had before, and the search still uses them."""
+    import pytest
+    from sqlalchemy import event, text
+
+    import bench.seed_large as seed_large
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the indexes are put off on PostgreSQL only")
+    monkeypatch.setattr(seed_large, "BIG", 1)  # every table of the tiny scale counts as big
+    names = text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+    before = set(db.session.execute(names).all())
+    dropped = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.startswith("DROP INDEX"):
+            dropped.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        seed(SCALE, echo=lambda *_: None)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert "DROP INDEX ix_candidates_search_trgm" in dropped
+    assert len(dropped) > 10
+    assert set(db.session.execute(names).all()) == before

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import event, select, text
 
+from app.candidates import queries
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, search_text
 from app.demo import load_demo
@@ -258,6 +259,7 @@ def test_the_search_walks_the_name_index(client, make, coordinator):
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
         steps = [row[-1] for row in plan]
         assert any("ix_candidates_search_walk" in step for step in steps), steps
+        assert any("SCAN candidates_search VIRTUAL TABLE" in step for step in steps), steps
         assert not any(step.startswith("SCAN candidates") and "INDEX" not in step for step in steps)
     else:
         # Tiny tables make a sequential scan cheapest; forbid it to see the indexes qualify.
@@ -270,6 +272,100 @@ def test_the_search_walks_the_name_index(client, make, coordinator):
         plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
         assert any("ix_candidates_name_order" in line for line in plan), plan
     db.session.rollback()
+
+
+@pytest.fixture
+def sqlite_only(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the FTS5 trigram index is SQLite's (PostgreSQL has pg_trgm)")
+
+
+@pytest.mark.parametrize("lookup_max", [4, 5, 100])
+def test_a_term_looked_up_or_walked_gives_the_same_pages_and_count(
+    client, make, coordinator, small_cap, monkeypatch, lookup_max
+):
+    """5 matches: walked when the trigram lookup takes at most 4, looked up otherwise."""
+    monkeypatch.setattr(queries, "TRIGRAM_LOOKUP_MAX", lookup_max)
+    for first in ("Ida", "Bo", "Åse", "Carl", "Eva"):
+        add(make, first, "Jensen")
+    add(make, "Ole", "Friis")
+    pages = {page: results(client, "jensen", page) for page in (1, 2, 3, 9)}
+    names = {
+        page: re.findall(r'<a href="/candidates/\d+">([^<]*)</a>', html)
+        for page, html in pages.items()
+    }
+    assert names == {
+        1: ["Bo Jensen", "Carl Jensen"],
+        2: ["Eva Jensen", "Ida Jensen"],
+        3: ["Åse Jensen"],
+        9: [],
+    }
+    counts = {page: count_text(html) for page, html in pages.items()}
+    assert counts == {
+        1: "Flere end 3 kandidater",
+        2: "Flere end 4 kandidater",
+        3: "5 kandidater",
+        9: "5 kandidater",
+    }
+
+
+def test_on_sqlite_a_rare_term_is_read_from_the_trigram_index_a_common_one_by_the_walk(
+    client, make, coordinator, small_cap, sqlite_only, monkeypatch
+):
+    """Both ways give the same pages and count. Which one ran shows when the trigram index is
+    swapped for one that lists 5 people who do not exist: the lookup finds no one, the walk
+    (chosen when the index counts more than TRIGRAM_LOOKUP_MAX) never reads it."""
+    for first in ("Ida", "Bo", "Åse", "Carl", "Eva"):
+        add(make, first, "Jensen")
+    add(make, "Ole", "Friis")
+    first_page, count = found(client, "jensen"), count_text(results(client, "jensen"))
+    assert (first_page, count) == (["Bo Jensen", "Carl Jensen"], "Flere end 3 kandidater")
+    last_page = results(client, "jensen", 3)
+    assert re.findall(r'<a href="/candidates/\d+">([^<]*)</a>', last_page) == ["Åse Jensen"]
+    assert found(client, "je") == first_page  # under 3 letters: no trigram, the walk
+
+    def index(statement: str) -> None:
+        db.session.execute(text(f"INSERT INTO candidates_search{statement}"))
+        db.session.commit()
+
+    index("(candidates_search) VALUES ('delete-all')")
+    for ghost in range(100_001, 100_006):
+        index(f"(rowid, search_text) VALUES ({ghost}, 'jensen')")
+    try:
+        assert found(client, "jensen") == []  # 5 hits, few enough: looked up, none exist
+        monkeypatch.setattr(queries, "TRIGRAM_LOOKUP_MAX", 4)  # now too many: the walk
+        assert found(client, "jensen") == first_page
+        assert count_text(results(client, "jensen")) == count
+    finally:
+        index("(candidates_search) VALUES ('rebuild')")
+    monkeypatch.setattr(queries, "TRIGRAM_LOOKUP_MAX", 5)
+    assert found(client, "jensen") == first_page  # the real index again, looked up
+
+
+def test_on_sqlite_the_trigram_index_follows_every_write(make, sqlite_only):
+    """The triggers keep the FTS5 table equal to the live candidates' search text: after an
+    insert, an edit, an erasure and a delete, a trigram search finds exactly what LIKE finds."""
+    mette = add(make, "Mette", "Hansen", "Nordparken", trades="Tømrer")
+    ole = add(make, "Ole", "Friis", None, trades="Murer")
+    ole.trades = "Tømrer"
+    candidates_service.save(ole)
+    db.session.commit()
+    erased = add(make, "Tove", "Tømrersen")
+    gdpr.erase([erased.id])  # its own bulk UPDATE empties the search text
+    db.session.execute(text("DELETE FROM candidates WHERE id = :id"), {"id": mette.id})
+    db.session.commit()
+    for term in ("tømrer", "mette", "murer", "friis", "nordparken"):
+        phrase = f'"{term}"'
+        by_index = db.session.scalars(
+            text("SELECT rowid FROM candidates_search WHERE candidates_search MATCH :p"),
+            {"p": phrase},
+        ).all()
+        by_like = db.session.scalars(
+            text("SELECT id FROM candidates WHERE search_text LIKE :p AND search_text != ''"),
+            {"p": f"%{term}%"},
+        ).all()
+        assert sorted(by_index) == sorted(by_like), term
 
 
 def test_the_search_text_of_every_write_path_is_the_function_of_its_fields(make):

@@ -75,6 +75,28 @@ def test_list_is_paginated(app, client, make, coordinator):
     assert "Sag 052" in html
 
 
+def test_past_the_count_cap_the_list_says_more_than(app, client, make, coordinator, monkeypatch):
+    """The matches are counted to the search cap (or the end of the page asked for): past it
+    the list says "more than", in name order, with the pages going on."""
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 3)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    association = make.association()
+    for name in ("Egeparken", "Askeparken", "Birkeparken", "Elmeparken", "Bøgeparken"):
+        make.project(association, name, Phase.EXECUTION)
+    make.project(association, "Lindeparken", Phase.TENDER)
+
+    def listed(page: int) -> tuple[str, list[str]]:
+        query = {"phase": "execution", "q": "PARKEN", "page": page}
+        html = client.get("/projects/", query_string=query, headers=HX).get_data(as_text=True)
+        count = re.search(r'result-count">([^<]*)<', html).group(1)
+        return count, re.findall(r'href="/projects/\d+">([^<]+)</a>', html)
+
+    assert listed(1) == ("Flere end 3 byggesager", ["Askeparken", "Birkeparken"])
+    assert listed(2) == ("Flere end 4 byggesager", ["Bøgeparken", "Egeparken"])
+    assert listed(3) == ("5 byggesager", ["Elmeparken"])
+    assert listed(7) == ("5 byggesager", [])
+
+
 def test_create_a_project_without_javascript(client, make, coordinator):
     assoc = make.association(areas=["Gellerupparken", "Toveshøj"])
     form = _form({"client_id": str(assoc.id), "area_ids": [str(a.id) for a in assoc.areas]})

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, literal_column, or_, select, table, union_all
 from sqlalchemy.orm import aliased
 
 from app.candidates.models import Candidate
 from app.clock import local_today
 from app.enums import Rung
-from app.extensions import db
+from app.extensions import SQLITE_SEARCH_TABLE, db
 from app.models import HousingArea, Organisation
 from app.pagination import Page
 from app.placements.models import Placement
@@ -43,22 +43,38 @@ class Found:
         return f"{self.first_name} {self.last_name}".strip()
 
 
+# A search term of at least 3 characters (a trigram) is first looked up in the candidates'
+# trigram index: pg_trgm's on PostgreSQL, on SQLite the FTS5 table of migration 20261130_18.
+# When it matches at most this many live candidates, only those are read and sorted by name;
+# a term matching more is common enough that the walk in name order soon finds a page and the
+# count cap. (The walk alone is slow for a term whose matches all sort late, "mette" among
+# 200,000 people: it reads every name before them; the lookup alone is slow for a common term.)
+TRIGRAM_LOOKUP_MAX = 4_000
+
+
 def search(q: str, page: int, per_page: int, cap: int) -> Page:
     """Page `page` of the live candidates matching `q` (all of them without one)."""
     bound = max(cap, page * per_page)
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     matching = select(*order).where(Candidate.anonymised_at.is_(None))
-    if term := search_term(q):
+    term = search_term(q)
+    if term:
         matching = matching.where(Candidate.search_text.like(like_pattern(term), escape="\\"))
-    # Materialised on PostgreSQL: planned alone for all its rows, so the planner picks the
-    # walk or the trigram index for the whole bounded set, not for the page's LIMIT above a
-    # count it takes to stream. Nested, so the statement still begins with SELECT.
-    bounded = (
-        matching.order_by(*order)
-        .limit(bound + 1)
-        .cte("bounded", nesting=True)
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
+    dialect = db.session.get_bind().dialect.name
+    if len(term) >= 3 and dialect == "sqlite":
+        bounded = _sqlite_bounded(matching, term, bound)
+    elif len(term) >= 3 and dialect == "postgresql":
+        bounded = _postgresql_bounded(matching, bound)
+    else:
+        # Materialised on PostgreSQL: planned alone for all its rows, not for the page's
+        # LIMIT above a count it takes to stream. Nested, so the statement still begins with
+        # SELECT.
+        bounded = (
+            matching.order_by(*order)
+            .limit(bound + 1)
+            .cte("bounded", nesting=True)
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
     page_ids = (
         select(bounded.c.id, func.count().over().label("total"))
         .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
@@ -136,3 +152,55 @@ def _with_active_placement(query):
         .outerjoin_from(Placement, company, company.id == Placement.company_id)
         .add_columns(Placement.rung, company.name.label("company"))
     )
+
+
+def _sqlite_bounded(matching, term: str, bound: int):
+    """The first `bound + 1` matches in name order, on SQLite, from the trigram index when the
+    term is rare (at most TRIGRAM_LOOKUP_MAX matches: those rows are read by id and sorted)
+    and by the walk in name order otherwise (it stops at `bound + 1`). One statement: both
+    arms are there, and the one not taken has LIMIT 0, which SQLite does not start."""
+    phrase = '"' + term.replace('"', '""') + '"'  # an FTS5 string: the term as one phrase
+    hits = (
+        select(literal_column("rowid").label("id"))
+        .select_from(table(SQLITE_SEARCH_TABLE))
+        .where(literal_column(SQLITE_SEARCH_TABLE).op("MATCH")(phrase))
+        .limit(TRIGRAM_LOOKUP_MAX + 1)
+        .cte("trigram_hits", nesting=True)
+    )
+    rare = select(func.count()).select_from(hits).scalar_subquery() <= TRIGRAM_LOOKUP_MAX
+    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    looked_up = (
+        matching.where(Candidate.id.in_(select(hits.c.id)))
+        .order_by(*order)
+        .limit(case((rare, bound + 1), else_=0))
+        .subquery("looked_up")
+    )
+    walked = matching.order_by(*order).limit(case((rare, 0), else_=bound + 1)).subquery("walked")
+    # The hits are read once, where `bounded` begins, for the count and for the lookup.
+    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
+    return arms.cte("bounded", nesting=True)
+
+
+def _postgresql_bounded(matching, bound: int):
+    """As `_sqlite_bounded`, on PostgreSQL: the first TRIGRAM_LOOKUP_MAX + 1 matches in any
+    order (the planner takes the trigram index for a rare term, and for a common one a scan
+    that soon has them all), with their names; when there are no more than the maximum, they
+    are the matches, sorted here; else the walk in name order. The arm not taken is behind a
+    one-time filter (its condition is an InitPlan), so PostgreSQL never starts it."""
+    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    hits = (
+        matching.limit(TRIGRAM_LOOKUP_MAX + 1)
+        .cte("trigram_hits", nesting=True)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    rare = select(func.count()).select_from(hits).scalar_subquery() <= TRIGRAM_LOOKUP_MAX
+    looked_up = (
+        select(*hits.c)
+        .where(rare)
+        .order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
+        .limit(bound + 1)
+        .subquery("looked_up")
+    )
+    walked = matching.where(~rare).order_by(*order).limit(bound + 1).subquery("walked")
+    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
+    return arms.cte("bounded", nesting=True).prefix_with("MATERIALIZED", dialect="postgresql")

@@ -70,11 +70,15 @@ def phase_counts_and_recent(
             for phase in Phase
         )
     ).subquery()
+    order = (Project.updated_at.desc(), Project.id.desc())
+    # The recent ones picked first, by themselves: walked from the (updated_at, id) index and
+    # stopped at `limit`, not sorted from every project beside the counts.
+    recent = projects.with_only_columns(Project.id).order_by(*order).limit(limit)
     rows = db.session.execute(
-        projects.join(counts, true())
+        projects.where(Project.id.in_(recent))
+        .join(counts, true())
         .add_columns(*counts.c)
-        .order_by(Project.updated_at.desc(), Project.id.desc())
-        .limit(limit)
+        .order_by(*order)
     ).all()
     if not rows:
         return {}, []

@@ -44,7 +44,13 @@ def index():
     page = page_arg()
 
     pagination = queries.project_list(
-        current_user, page, current_app.config["PAGE_SIZE"], q=q, phase=phase, client_id=client_id
+        current_user,
+        page,
+        current_app.config["PAGE_SIZE"],
+        q=q,
+        phase=phase,
+        client_id=client_id,
+        cap=current_app.config["SEARCH_COUNT_CAP"],
     )
     # The association filter is outside the results block: the htmx fragment does without it.
     associations = [] if wants_fragment() else queries.associations(current_user)

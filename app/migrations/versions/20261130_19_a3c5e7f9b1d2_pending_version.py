@@ -1,10 +1,10 @@
 """Projects name their latest agreement version while it waits for approval
-(`projects.pending_version`), with a partial index over the projects that have one; partial
-indexes over the open action items by due day and the open openings by expected start (the
-inbox reads each in order and stops at its cap)
+(`projects.pending_version`), with a partial index over the projects that have one, and a
+partial index over the open action items by due day (the inbox reads them in order and stops
+at its cap; the open openings have theirs from the national-scale migration)
 
 Revision ID: a3c5e7f9b1d2
-Revises: b6c2e9f4a1d8
+Revises: e3f1a9c27b50
 Create Date: 2026-11-30 22:45:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a3c5e7f9b1d2"
-down_revision = "b6c2e9f4a1d8"
+down_revision = "e3f1a9c27b50"
 branch_labels = None
 depends_on = None
 
@@ -49,18 +49,9 @@ def upgrade():
         sqlite_where=sa.text("done_at IS NULL"),
         postgresql_where=sa.text("done_at IS NULL"),
     )
-    op.create_index(
-        "ix_openings_open_start",
-        "openings",
-        ["expected_start", "id"],
-        unique=False,
-        sqlite_where=sa.text("status = 'open'"),
-        postgresql_where=sa.text("status = 'open'"),
-    )
 
 
 def downgrade():
-    op.drop_index("ix_openings_open_start", table_name="openings")
     op.drop_index("ix_action_items_open_due", table_name="action_items")
     op.drop_index(
         "ix_projects_pending_version",
