@@ -86,6 +86,35 @@ def live_server(app):
         yield url
 
 
+def _after_the_page_is_set_up(method):
+    """Wrap a Locator method that types or chooses: wait until the element is there and its
+    page has loaded (htmx has set it up) before acting, as a person would. A click that opens
+    a page does not wait for it, and typing into a field before htmx has set up its trigger
+    sends nothing: on a loaded machine a test could type that early."""
+
+    def wrapper(self, *args, **kwargs):
+        self.wait_for(state="attached")
+        self.page.wait_for_load_state("load")
+        return method(self, *args, **kwargs)
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+def _patch_locator() -> None:
+    from playwright.sync_api import Locator
+
+    if getattr(Locator, "_waits_for_the_page", False):
+        return
+    for name in ("fill", "press_sequentially", "type", "select_option", "check", "uncheck"):
+        setattr(Locator, name, _after_the_page_is_set_up(getattr(Locator, name)))
+    Locator._waits_for_the_page = True
+
+
+_patch_locator()
+
+
 @contextmanager
 def browser_page(browser, live_server, **options):
     """A fresh context and page; fails if the browser logged a JavaScript error."""
