@@ -103,7 +103,11 @@ def _after_the_page_is_set_up(method):
 
 
 def _patch_locator() -> None:
-    from playwright.sync_api import Locator
+    from playwright.sync_api import Locator, expect
+
+    # CI runs the suite on both databases side by side on two cores: an htmx answer may take
+    # seconds to arrive, so an assertion waits up to 15 s for it (the default is 5 s).
+    expect.set_options(timeout=15_000)
 
     if getattr(Locator, "_waits_for_the_page", False):
         return
