@@ -9,9 +9,22 @@ that does not use `app.pagination.paginate`: its count is capped, in the same st
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, literal_column, or_, select, table, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from app.candidates.models import Candidate
@@ -55,58 +68,27 @@ TRIGRAM_LOOKUP_MAX = 4_000
 def search(q: str, page: int, per_page: int, cap: int) -> Page:
     """Page `page` of the live candidates matching `q` (all of them without one)."""
     bound = max(cap, page * per_page)
-    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
-    matching = select(*order).where(Candidate.anonymised_at.is_(None))
     term = search_term(q)
-    if term:
-        matching = matching.where(Candidate.search_text.like(like_pattern(term), escape="\\"))
     dialect = db.session.get_bind().dialect.name
-    if len(term) >= 3 and dialect == "sqlite":
-        bounded = _sqlite_bounded(matching, term, bound)
-    elif len(term) >= 3 and dialect == "postgresql":
-        bounded = _postgresql_bounded(matching, bound)
-    else:
-        # Materialised on PostgreSQL: planned alone for all its rows, not for the page's
-        # LIMIT above a count it takes to stream. Nested, so the statement still begins with
-        # SELECT.
-        bounded = (
-            matching.order_by(*order)
-            .limit(bound + 1)
-            .cte("bounded", nesting=True)
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-    page_ids = (
-        select(bounded.c.id, func.count().over().label("total"))
-        .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery("page_ids")
-    )
-    association = aliased(Organisation)
-    query = (
-        select(
-            Candidate.id,
-            Candidate.first_name,
-            Candidate.last_name,
-            Candidate.trades,
-            Candidate.certificates,
-            Candidate.association_id,
-            func.coalesce(HousingArea.name, association.name).label("housing"),
-        )
-        .join(page_ids, page_ids.c.id == Candidate.id)
-        .outerjoin(HousingArea, HousingArea.id == Candidate.area_id)
-        .outerjoin(association, association.id == Candidate.association_id)
-        .order_by(*order)
-    )
-    query = _with_active_placement(query).add_columns(page_ids.c.total)
-    rows = db.session.execute(query.execution_options(plan_for_values=True)).all()
+    kind = "all" if not term else ("long" if len(term) >= 3 else "short")
+    query, count = _search_statements(dialect, kind)
+    values = {
+        "pattern": like_pattern(term) if term else "",
+        "phrase": '"' + term.replace('"', '""') + '"',  # an FTS5 string: the term as one phrase
+        "bound_plus": bound + 1,
+        "lookup_max": TRIGRAM_LOOKUP_MAX,
+        "lookup_limit": TRIGRAM_LOOKUP_MAX + 1,
+        "per_page": per_page,
+        "offset": (page - 1) * per_page,
+        "today": local_today(),
+    }
+    rows = db.session.execute(query, values).all()
     if rows:
         total = rows[0].total
     elif page == 1:
         total = 0
     else:  # past the last page: no row carries the total, so count once
-        count = select(func.count()).select_from(bounded)
-        total = db.session.scalar(count.execution_options(plan_for_values=True))
+        total = db.session.scalar(count, values)
     return Page(
         items=[
             Found(
@@ -129,10 +111,64 @@ def search(q: str, page: int, per_page: int, cap: int) -> Page:
     )
 
 
-def _with_active_placement(query):
-    """Add the rung and company of the candidate's placement running today (the latest
+@functools.lru_cache(maxsize=8)
+def _search_statements(dialect: str, kind: str):
+    """The search's page statement and its count, built once per process for each database
+    and kind of term ("all": none, "short": 1 or 2 letters, "long": 3 or more, which may be
+    looked up in the trigram index). Every value is a bind parameter (`search` fills them
+    in): building this statement took five times as long as running it."""
+    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    matching = select(*order).where(Candidate.anonymised_at.is_(None))
+    if kind != "all":
+        pattern = bindparam("pattern", type_=String)
+        matching = matching.where(Candidate.search_text.like(pattern, escape="\\"))
+    bound_plus = bindparam("bound_plus", type_=Integer)
+    if kind == "long" and dialect == "sqlite":
+        bounded = _sqlite_bounded(matching, bound_plus)
+    elif kind == "long" and dialect == "postgresql":
+        bounded = _postgresql_bounded(matching, bound_plus)
+    else:
+        # Materialised on PostgreSQL: planned alone for all its rows, not for the page's
+        # LIMIT above a count it takes to stream. Nested, so the statement still begins with
+        # SELECT.
+        bounded = (
+            matching.order_by(*order)
+            .limit(bound_plus)
+            .cte("bounded", nesting=True)
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+    page_ids = (
+        select(bounded.c.id, func.count().over().label("total"))
+        .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
+        .limit(bindparam("per_page", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page_ids")
+    )
+    association = aliased(Organisation)
+    query = (
+        select(
+            Candidate.id,
+            Candidate.first_name,
+            Candidate.last_name,
+            Candidate.trades,
+            Candidate.certificates,
+            Candidate.association_id,
+            func.coalesce(HousingArea.name, association.name).label("housing"),
+        )
+        .join(page_ids, page_ids.c.id == Candidate.id)
+        .outerjoin(HousingArea, HousingArea.id == Candidate.area_id)
+        .outerjoin(association, association.id == Candidate.association_id)
+        .order_by(*order)
+    )
+    query = _with_active_placement(query, bindparam("today", type_=Date))
+    query = query.add_columns(page_ids.c.total).execution_options(plan_for_values=True)
+    count = select(func.count()).select_from(bounded).execution_options(plan_for_values=True)
+    return query, count
+
+
+def _with_active_placement(query, today):
+    """Add the rung and company of the candidate's placement running `today` (the latest
     started, if several overlap), or None and None."""
-    today = local_today()
     running = aliased(Placement)
     active_id = (
         select(running.id)
@@ -154,34 +190,35 @@ def _with_active_placement(query):
     )
 
 
-def _sqlite_bounded(matching, term: str, bound: int):
+def _sqlite_bounded(matching, bound_plus):
     """The first `bound + 1` matches in name order, on SQLite, from the trigram index when the
     term is rare (at most TRIGRAM_LOOKUP_MAX matches: those rows are read by id and sorted)
     and by the walk in name order otherwise (it stops at `bound + 1`). One statement: both
     arms are there, and the one not taken has LIMIT 0, which SQLite does not start."""
-    phrase = '"' + term.replace('"', '""') + '"'  # an FTS5 string: the term as one phrase
+    phrase = bindparam("phrase", type_=String)  # the term as one FTS5 phrase (`search`)
     hits = (
         select(literal_column("rowid").label("id"))
         .select_from(table(SQLITE_SEARCH_TABLE))
         .where(literal_column(SQLITE_SEARCH_TABLE).op("MATCH")(phrase))
-        .limit(TRIGRAM_LOOKUP_MAX + 1)
+        .limit(bindparam("lookup_limit", type_=Integer))
         .cte("trigram_hits", nesting=True)
     )
-    rare = select(func.count()).select_from(hits).scalar_subquery() <= TRIGRAM_LOOKUP_MAX
+    lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
+    rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     looked_up = (
         matching.where(Candidate.id.in_(select(hits.c.id)))
         .order_by(*order)
-        .limit(case((rare, bound + 1), else_=0))
+        .limit(case((rare, bound_plus), else_=0))
         .subquery("looked_up")
     )
-    walked = matching.order_by(*order).limit(case((rare, 0), else_=bound + 1)).subquery("walked")
+    walked = matching.order_by(*order).limit(case((rare, 0), else_=bound_plus)).subquery("walked")
     # The hits are read once, where `bounded` begins, for the count and for the lookup.
     arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
     return arms.cte("bounded", nesting=True)
 
 
-def _postgresql_bounded(matching, bound: int):
+def _postgresql_bounded(matching, bound_plus):
     """As `_sqlite_bounded`, on PostgreSQL: the first TRIGRAM_LOOKUP_MAX + 1 matches in any
     order (the planner takes the trigram index for a rare term, and for a common one a scan
     that soon has them all), with their names; when there are no more than the maximum, they
@@ -189,18 +226,19 @@ def _postgresql_bounded(matching, bound: int):
     one-time filter (its condition is an InitPlan), so PostgreSQL never starts it."""
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     hits = (
-        matching.limit(TRIGRAM_LOOKUP_MAX + 1)
+        matching.limit(bindparam("lookup_limit", type_=Integer))
         .cte("trigram_hits", nesting=True)
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    rare = select(func.count()).select_from(hits).scalar_subquery() <= TRIGRAM_LOOKUP_MAX
+    lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
+    rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
     looked_up = (
         select(*hits.c)
         .where(rare)
         .order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
-        .limit(bound + 1)
+        .limit(bound_plus)
         .subquery("looked_up")
     )
-    walked = matching.where(~rare).order_by(*order).limit(bound + 1).subquery("walked")
+    walked = matching.where(~rare).order_by(*order).limit(bound_plus).subquery("walked")
     arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
     return arms.cte("bounded", nesting=True).prefix_with("MATERIALIZED", dialect="postgresql")
