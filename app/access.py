@@ -99,19 +99,35 @@ def refuse_impossible_ids():
         abort(404)
 
 
+def project_scope_kind(user) -> str:
+    """Which projects this user may see: "staff" (all), "client" (their association's),
+    "contractor" (their company's) or "none"."""
+    if user.role in STAFF_ROLES:
+        return "staff"
+    if user.role == Role.CLIENT and user.organisation_id:
+        return "client"
+    if user.role == Role.CONTRACTOR and user.organisation_id:
+        return "contractor"
+    return "none"  # a role or account we do not know sees nothing
+
+
+def project_scope_clause_of(kind: str, organisation_id):
+    """The WHERE clause of a scope kind (None: every project). `organisation_id` is the
+    user's organisation, or a bind parameter for a statement built once per kind."""
+    if kind == "staff":
+        return None
+    if kind == "client":
+        return Project.client_id == organisation_id
+    if kind == "contractor":
+        return Project.id.in_(
+            select(ProjectCompany.project_id).where(ProjectCompany.company_id == organisation_id)
+        )
+    return or_(False)
+
+
 def project_scope_clause(user):
     """The WHERE clause that limits projects to what this user may see."""
-    if user.role in STAFF_ROLES:
-        return None
-    if user.role == Role.CLIENT and user.organisation_id:
-        return Project.client_id == user.organisation_id
-    if user.role == Role.CONTRACTOR and user.organisation_id:
-        return Project.id.in_(
-            select(ProjectCompany.project_id).where(
-                ProjectCompany.company_id == user.organisation_id
-            )
-        )
-    return or_(False)  # a role or account we do not know sees nothing
+    return project_scope_clause_of(project_scope_kind(user), user.organisation_id)
 
 
 def scoped_projects(user=None) -> Select:

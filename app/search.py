@@ -51,7 +51,12 @@ def _fold_sqlite(element, compiler, **kw):
 
 def contains(term: str, *columns) -> ColumnElement[bool]:
     """Rows where any of `columns` contains `term`, compared folded."""
-    pattern = like_pattern(term)
+    return contains_pattern(like_pattern(term), *columns)
+
+
+def contains_pattern(pattern, *columns) -> ColumnElement[bool]:
+    """As `contains`, with the LIKE pattern given (`like_pattern`), or a bind parameter for a
+    statement built once."""
     return or_(*(fold(column).like(pattern, escape="\\") for column in columns))
 
 

@@ -8,13 +8,14 @@ versions that matter; the meetings that matter.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, String, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.access import scoped_projects
+from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
 from app.agreements.comments import open_count_clause
 from app.agreements.models import AgreementVersion
 from app.enums import CompanyRole, MeetingKind, OpeningStatus, OrganisationKind, Phase
@@ -23,7 +24,7 @@ from app.meetings.models import Meeting
 from app.models import Organisation, Project, ProjectCompany, utcnow
 from app.openings.models import Opening
 from app.pagination import Page
-from app.search import contains
+from app.search import contains_pattern, like_pattern
 
 UPCOMING = 5  # coming meetings shown on the page
 
@@ -170,6 +171,10 @@ def associations(user):
     ).all()
 
 
+# What the project list's search box looks in.
+SEARCHED = (Project.name, Project.address)
+
+
 def project_list(
     user,
     page: int,
@@ -188,25 +193,56 @@ def project_list(
     past the cap the page says "more than N". Only the page's rows are then joined to their
     client's and main contractor's names."""
     bound = max(cap, page * per_page)
-    query = scoped_projects(user)
-    if q:
-        query = query.where(contains(q, Project.name, Project.address))
-    if phase in set(Phase):
-        query = query.where(Project.phase == phase)
-    if client_id:
-        query = query.where(Project.client_id == client_id)
+    scope = project_scope_kind(user)
+    listing, count = _list_statements(scope, bool(q), phase in set(Phase), bool(client_id))
+    values = {
+        "organisation_id": user.organisation_id,
+        "pattern": like_pattern(q) if q else "",
+        "phase": phase,
+        "client_id": client_id,
+        "bound_plus": bound + 1,
+        "per_page": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    rows = db.session.execute(listing, values).all()
+    if rows:
+        total = rows[0].total
+    elif page == 1:
+        total = 0
+    else:  # past the last page: no row carries the total, so count once
+        total = db.session.scalar(count, values)
+    items = [ProjectRow(*row[:-1]) for row in rows]
+    return Page(
+        items=items, page=page, per_page=per_page, total=min(total, bound), more=total > bound
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bool):
+    """`project_list`'s page statement and its count, built once per process for each scope
+    kind and set of filters; every value is a bind parameter (`project_list` fills them in)."""
+    query = select(Project)
+    clause = project_scope_clause_of(scope, bindparam("organisation_id", type_=Integer))
+    if clause is not None:
+        query = query.where(clause)
+    if with_q:
+        query = query.where(contains_pattern(bindparam("pattern", type_=String), *SEARCHED))
+    if with_phase:
+        query = query.where(Project.phase == bindparam("phase"))
+    if with_client:
+        query = query.where(Project.client_id == bindparam("client_id", type_=Integer))
     bounded = (
         query.with_only_columns(*ProjectRow.COLUMNS, Project.client_id)
         .order_by(Project.name, Project.id)
-        .limit(bound + 1)
+        .limit(bindparam("bound_plus", type_=Integer))
         .cte("bounded", nesting=True)
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     page_rows = (
         select(bounded, func.count().over().label("total"))
         .order_by(bounded.c.name, bounded.c.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(bindparam("per_page", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery("page_rows")
     )
     main_contractor = (
@@ -217,18 +253,9 @@ def project_list(
         .scalar_subquery()
     )
     columns = [page_rows.c[column.key] for column in ProjectRow.COLUMNS]
-    rows = db.session.execute(
+    listing = (
         select(*columns, Organisation.name, main_contractor, page_rows.c.total)
         .join_from(page_rows, Organisation, Organisation.id == page_rows.c.client_id)
         .order_by(page_rows.c.name, page_rows.c.id)
-    ).all()
-    if rows:
-        total = rows[0].total
-    elif page == 1:
-        total = 0
-    else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(select(func.count()).select_from(bounded))
-    items = [ProjectRow(*row[:-1]) for row in rows]
-    return Page(
-        items=items, page=page, per_page=per_page, total=min(total, bound), more=total > bound
     )
+    return listing, select(func.count()).select_from(bounded)
