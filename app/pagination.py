@@ -68,3 +68,15 @@ def paginate(query: Select, page: int, per_page: int) -> Page:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = [row[0] if width == 1 else tuple(row[:width]) for row in rows]
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def page_rows(listing, count, values: dict, page: int) -> tuple[list, int]:
+    """Run a page statement built once (its last column the window count `total`) with its
+    bind `values`: the rows and the total. The total rides on the rows; an empty first page has
+    none; only a page past the end runs `count`."""
+    rows = db.session.execute(listing, values).all()
+    if rows:
+        return rows, rows[0].total
+    if page == 1:
+        return rows, 0
+    return rows, db.session.scalar(count, values)  # past the last page: count once

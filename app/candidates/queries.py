@@ -32,7 +32,7 @@ from app.clock import local_today
 from app.enums import Rung
 from app.extensions import SQLITE_SEARCH_TABLE, db
 from app.models import HousingArea, Organisation
-from app.pagination import Page
+from app.pagination import Page, page_rows
 from app.placements.models import Placement
 from app.search import like_pattern, search_term
 
@@ -82,13 +82,7 @@ def search(q: str, page: int, per_page: int, cap: int) -> Page:
         "offset": (page - 1) * per_page,
         "today": local_today(),
     }
-    rows = db.session.execute(query, values).all()
-    if rows:
-        total = rows[0].total
-    elif page == 1:
-        total = 0
-    else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(count, values)
+    rows, total = page_rows(query, count, values, page)
     return Page(
         items=[
             Found(

@@ -18,7 +18,7 @@ from app.candidates.models import Candidate, initials_of
 from app.clock import local_today
 from app.extensions import db
 from app.models import Organisation, Project, Role, Rung
-from app.pagination import Page
+from app.pagination import Page, page_rows
 from app.placements.blueprint import bp
 from app.placements.counting import (
     GAIN_HIGH_DKK,
@@ -204,13 +204,7 @@ def ladder_page(project_id: int, page: int, per_page: int) -> Page:
         "limit": per_page,
         "offset": (page - 1) * per_page,
     }
-    found = db.session.execute(listing, values).all()
-    if found:
-        total = found[0].total
-    elif page == 1:
-        total = 0
-    else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(count, values)
+    found, total = page_rows(listing, count, values, page)
     items = [LadderRow(*row[:-1]) for row in found]
     return Page(items=items, page=page, per_page=per_page, total=total)
 

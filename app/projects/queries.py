@@ -23,7 +23,7 @@ from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import Organisation, Project, ProjectCompany, utcnow
 from app.openings.models import Opening
-from app.pagination import Page
+from app.pagination import Page, page_rows
 from app.search import contains_pattern, like_pattern
 
 UPCOMING = 5  # coming meetings shown on the page
@@ -204,13 +204,7 @@ def project_list(
         "per_page": per_page,
         "offset": (page - 1) * per_page,
     }
-    rows = db.session.execute(listing, values).all()
-    if rows:
-        total = rows[0].total
-    elif page == 1:
-        total = 0
-    else:  # past the last page: no row carries the total, so count once
-        total = db.session.scalar(count, values)
+    rows, total = page_rows(listing, count, values, page)
     items = [ProjectRow(*row[:-1]) for row in rows]
     return Page(
         items=items, page=page, per_page=per_page, total=min(total, bound), more=total > bound
@@ -238,7 +232,7 @@ def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bo
         .cte("bounded", nesting=True)
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    page_rows = (
+    on_page = (
         select(bounded, func.count().over().label("total"))
         .order_by(bounded.c.name, bounded.c.id)
         .limit(bindparam("per_page", type_=Integer))
@@ -248,14 +242,14 @@ def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bo
     main_contractor = (
         select(Organisation.name)
         .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)
-        .where(ProjectCompany.project_id == page_rows.c.id, ProjectCompany.role == CompanyRole.MAIN)
-        .correlate(page_rows)
+        .where(ProjectCompany.project_id == on_page.c.id, ProjectCompany.role == CompanyRole.MAIN)
+        .correlate(on_page)
         .scalar_subquery()
     )
-    columns = [page_rows.c[column.key] for column in ProjectRow.COLUMNS]
+    columns = [on_page.c[column.key] for column in ProjectRow.COLUMNS]
     listing = (
-        select(*columns, Organisation.name, main_contractor, page_rows.c.total)
-        .join_from(page_rows, Organisation, Organisation.id == page_rows.c.client_id)
-        .order_by(page_rows.c.name, page_rows.c.id)
+        select(*columns, Organisation.name, main_contractor, on_page.c.total)
+        .join_from(on_page, Organisation, Organisation.id == on_page.c.client_id)
+        .order_by(on_page.c.name, on_page.c.id)
     )
     return listing, select(func.count()).select_from(bounded)
