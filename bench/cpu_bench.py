@@ -28,21 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BIN, COORDINATOR, ROOT, app_env  # noqa: E402
+from bench.latency_bench import PAGES as LATENCY_PAGES  # noqa: E402
 
-HX = {"HX-Request": "true"}
-PAGES = (
-    ("/healthz (signed in)", "/healthz", {}),
-    ("start page", "/", {}),
-    ("  section active", "/dashboard/active", HX),
-    ("  section retention", "/dashboard/retention", HX),
-    ("  section meetings", "/dashboard/meetings", HX),
-    ("  section openings", "/dashboard/openings", HX),
-    ("projects ?phase&q", "/projects/?phase=execution&q=a", {}),
-    ("projects ?phase&q (htmx)", "/projects/?phase=execution&q=a", HX),
-    ("progress", "/projects/{project}/progress", {}),
-    ("candidates ?q=sen", "/candidates/?q=sen", {}),
-    ("agreement .docx", "/projects/{project}/agreement/v{version}.docx", {}),
-)
+# latency_bench.py's pages, and the candidate search wrk_bench.py times.
+PAGES = (*LATENCY_PAGES, ("candidates ?q=sen", "/candidates/?q=sen", {}))
 
 
 def child(requests: int, project: int, version: int) -> None:
