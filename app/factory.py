@@ -125,6 +125,12 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.update(Config.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # The pre-ping finds a connection a database server dropped; SQLite has no server, and
+        # the ping would cost a statement on every request.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # Personal data and the session key: the instance folder 0700, the files in it 0600.
     make_folder(Path(app.instance_path))
     if database := sqlite_database_path(app.config["SQLALCHEMY_DATABASE_URI"]):
@@ -196,12 +202,16 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        for name, value in SECURITY_HEADERS:
-            headers.setdefault(name, value)
+        # Added where a view did not set its own (as setdefault would, with fewer scans of
+        # the header list: this runs on every answer).
+        headers.extend([(name, value) for name, value in SECURITY_HEADERS if name not in headers])
         headers["Content-Language"] = str(get_locale() or "da")
         forbid_storing(response)  # Cache-Control: no-store on pages with personal data
         if request.endpoint != "static":
-            response.vary.add("Cookie")
+            if "Vary" in headers:
+                response.vary.add("Cookie")
+            else:
+                headers["Vary"] = "Cookie"
         return response
 
     return app

@@ -19,6 +19,11 @@ TOKEN_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TOKEN_HEADER = re.compile(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'")
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
 REQUEST_TIMEOUT = 30  # seconds; every request is bounded
+# Every request of a bench says the same User-Agent, as a browser does. The session's
+# protection (Flask-Login's "basic") marks a session not fresh when the agent differs from the
+# one that signed in, and that rewrites the cookie on every answer: wrk_bench.py's generated
+# script sends this agent too.
+USER_AGENT = "byg-op-bench/1"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -64,6 +69,7 @@ class Session:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
         )
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def request(self, route, path, data=None, headers=None, record=True) -> tuple[int, bytes]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None

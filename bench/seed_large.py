@@ -669,9 +669,10 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
     added = {table: len(rows.get(table, ())) for table in TABLE_ORDER}
     placed = {row["project_id"] for row in rows.get("placements", ())}
     connection = db.session.connection()
-    # PostgreSQL: the big tables' plain indexes are built once after COPY, not kept row by
-    # row during it (the candidates' trigram GIN index, without a pending list, above all).
-    # Unique indexes and constraints stay, so every row is still checked as it comes.
+    # The big tables' plain indexes are built once after the rows are in, not kept row by row
+    # (on PostgreSQL the candidates' trigram GIN index above all; on SQLite the placements'
+    # and conversations' indexes, whose B-trees random inserts scatter). Unique indexes and
+    # constraints stay, so every row is still checked as it comes.
     deferred = _plain_indexes(metadata, rows, connection.dialect.name)
     for index in deferred:
         connection.execute(text(f"DROP INDEX {index.name}"))
@@ -680,10 +681,10 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
         for offset in range(0, len(table_rows), CHUNK):
             insert_rows(connection, metadata.tables[table], table_rows[offset : offset + CHUNK])
         table_rows.clear()  # what is written need not stay in memory
-    if deferred:
+    if deferred and connection.dialect.name == "postgresql":
         connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-        for index in deferred:
-            index.create(connection)
+    for index in deferred:
+        index.create(connection)
     # The derived columns, as the services keep them on every write (README, "Derived
     # columns"): the search text is in the rows already; the retention days and the stamps of
     # the projects that got placements are set here.
@@ -711,10 +712,8 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
 
 
 def _plain_indexes(metadata, rows: dict, dialect: str) -> list:
-    """On PostgreSQL, the non-unique indexes of the tables getting at least BIG rows (made on
-    this database: see `app.extensions.only_on`); elsewhere none."""
-    if dialect != "postgresql":
-        return []
+    """The non-unique indexes of the tables getting at least BIG rows (those made on this
+    database: see `app.extensions.only_on`)."""
     return [
         index
         for table, table_rows in rows.items()

@@ -54,7 +54,7 @@ def test_500_page_shows_no_traceback(app, client, make, login, monkeypatch):
         def explode(*args, **kwargs):
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr(views, "scoped_projects", explode)
+        monkeypatch.setattr(views.dashboard, "phase_counts_and_recent", explode)
         response = client.get("/")
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
@@ -101,3 +101,23 @@ def test_download_names_never_carry_path_characters(app):
     disposition = unquote(response.headers["Content-Disposition"])
     assert "filename*=UTF-8''Referat - Blok 47 Øst - 2027.docx" in disposition
     assert "/" not in disposition.split("filename=")[1]
+
+
+def test_connections_to_a_database_server_are_pinged_before_use_and_sqlites_are_not(app, tmp_path):
+    """A server may drop a pooled connection (a restart, a timeout): the pool pings it on
+    checkout and opens a new one instead of failing the request. SQLite has no server, and the
+    ping would be a wasted statement on every request."""
+    from app import create_app
+
+    server = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1/none"},
+        instance_path=str(tmp_path / "pg"),
+    )
+    assert server.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    sqlite = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"},
+        instance_path=str(tmp_path / "lite"),
+    )
+    assert "pool_pre_ping" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    with app.app_context():
+        assert db.engine.pool._pre_ping is (db.engine.dialect.name != "sqlite")

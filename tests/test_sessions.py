@@ -22,6 +22,7 @@ from app.candidates.models import SensitiveNote
 from app.extensions import db
 from app.models import Role, User, utcnow
 from tests.factories import PASSWORD
+from tests.querycount import measure
 
 HX = {"HX-Request": "true"}
 EMAIL = "karen@bygop.dk"
@@ -242,6 +243,35 @@ def test_activity_keeps_the_session_alive(client, make, login):
     assert client.get("/projects/").status_code == 200
     with client.session_transaction() as session:
         assert int(time.time()) - session[sessions.SEEN_AT] < 5  # seen again just now
+
+
+def test_a_public_route_keeps_the_clocks_without_loading_the_user(client, make, login):
+    """/healthz and the other public routes read the session's clocks from the cookie alone:
+    no statement loads the user, and an idle session still ends there."""
+    login(make.user())
+    seen, _ = measure(client, "/healthz")
+    assert [" ".join(sql.split()) for sql in seen.sql] == ["SELECT 1"], str(seen)
+    _shift_session(client, seen_at=2 * 60)
+    client.get("/healthz")
+    with client.session_transaction() as session:
+        assert int(time.time()) - session[sessions.SEEN_AT] < 5  # seen again just now
+    _shift_session(client, seen_at=31 * 60)
+    assert client.get("/healthz").status_code == 302
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    assert client.get("/projects/").status_code == 302  # signed out everywhere
+
+
+def test_a_disabled_users_session_opens_no_page_even_after_a_public_route(client, make, login):
+    user = make.user()
+    login(user)
+    assert client.get("/healthz").status_code == 200
+    db.session.execute(update(User).where(User.id == user.id).values(active=False))
+    db.session.commit()
+    assert client.get("/healthz").status_code == 200  # public: the user is not read here
+    response = client.get("/projects/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
 
 
 def test_the_session_ends_after_the_absolute_limit_even_when_active(client, make, login):

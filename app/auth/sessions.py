@@ -17,7 +17,7 @@ from collections.abc import MutableMapping
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import ngettext
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 
 from app.auth.urls import current_page
 from app.web import redirect_after_write
@@ -68,9 +68,17 @@ def expiry_message() -> str | None:
     return None
 
 
+# Flask-Login's key for the signed-in user in the session cookie.
+USER_ID_KEY = "_user_id"
+
+
 def enforce_timeouts():
-    """Before each request: sign out an expired session, else note that the user was seen."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    """Before each request: sign out an expired session, else note that the user was seen.
+
+    The clocks are in the signed cookie, so this reads the cookie only: the user is loaded from
+    the database when a route's access rule or page asks for `current_user` (every route that is
+    not public does, app/access.py), not for the public ones (/healthz, the sign-in page)."""
+    if request.endpoint == "static" or USER_ID_KEY not in session:
         return None
     for key in (SIGNED_IN_AT, SEEN_AT):
         if not isinstance(session.get(key), int):

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, Select, bindparam, case, func, select, true, union_all
 from sqlalchemy.orm import defer
 
-from app.access import scoped_projects
+from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
 from app.agreements.models import AgreementVersion
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.extensions import db
@@ -57,12 +57,26 @@ class RetentionDue:
     last_conversation: date | None
 
 
-def phase_counts_and_recent(
-    projects: Select, limit: int = 5
-) -> tuple[dict[str, int], list[Project]]:
-    """`projects` (a select of the projects a user may see) counted by phase, and the `limit`
-    most recently updated of them, in one query: the counts ride along on every recent row
-    (no project means no row, and every count is 0 then)."""
+def phase_counts_and_recent(user, limit: int = 5) -> tuple[dict[str, int], list[Project]]:
+    """The projects `user` may see counted by phase, and the `limit` most recently updated of
+    them, in one query: the counts ride along on every recent row (no project means no row,
+    and every count is 0 then)."""
+    statement, counts = _phase_counts_statement(project_scope_kind(user))
+    rows = db.session.execute(
+        statement, {"organisation_id": user.organisation_id, "limit": limit}
+    ).all()
+    if not rows:
+        return {}, []
+    first = rows[0]._mapping
+    return {phase.value: first[counts.c[phase.value]] for phase in Phase}, [row[0] for row in rows]
+
+
+@functools.lru_cache(maxsize=8)
+def _phase_counts_statement(scope: str):
+    """phase_counts_and_recent's statement, built once per scope kind (app/access.py) with the
+    organisation and the limit as bind parameters: building it cost more than running it."""
+    clause = project_scope_clause_of(scope, bindparam("organisation_id"))
+    projects = select(Project) if clause is None else select(Project).where(clause)
     scoped = projects.subquery()
     counts = select(
         *(
@@ -73,17 +87,14 @@ def phase_counts_and_recent(
     order = (Project.updated_at.desc(), Project.id.desc())
     # The recent ones picked first, by themselves: walked from the (updated_at, id) index and
     # stopped at `limit`, not sorted from every project beside the counts.
-    recent = projects.with_only_columns(Project.id).order_by(*order).limit(limit)
-    rows = db.session.execute(
+    recent = projects.with_only_columns(Project.id).order_by(*order).limit(bindparam("limit"))
+    statement = (
         projects.where(Project.id.in_(recent))
         .join(counts, true())
         .add_columns(*counts.c)
         .order_by(*order)
-    ).all()
-    if not rows:
-        return {}, []
-    first = rows[0]._mapping
-    return {phase.value: first[counts.c[phase.value]] for phase in Phase}, [row[0] for row in rows]
+    )
+    return statement, counts
 
 
 def _active_statement(scope: Select):

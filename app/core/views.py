@@ -4,7 +4,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from sqlalchemy import text
 
-from app.access import public, scoped_projects, signed_in, staff_only
+from app.access import public, signed_in, staff_only
 from app.auth.urls import safe_next
 from app.clock import local_today
 from app.core import dashboard, inbox
@@ -23,7 +23,7 @@ def home():
     own route below (so each answers in a few queries, and they load side by side). A browser
     without JavaScript is sent (a <noscript> refresh) to `?js=off`, where the server renders
     the sections into the page itself."""
-    counts, recent = dashboard.phase_counts_and_recent(scoped_projects(current_user))
+    counts, recent = dashboard.phase_counts_and_recent(current_user)
     waiting = inbox.inbox(
         db.session, inbox.Reader.of(current_user), local_today(), utcnow(), **_inbox_settings()
     )
