@@ -69,6 +69,9 @@ def _locale_name(locale) -> str:
 
 
 LOCALE_KEY = "_locale_key"
+# The templates' messages made once per locale (a bound: messages come from the templates, but
+# a template that translated data would otherwise grow the memory without end).
+GETTEXT_KEPT_MAX = 20_000
 
 
 def init_app(app):
@@ -155,6 +158,32 @@ def init_app(app):
         pgettext=fast_pgettext,
         npgettext=fast_npgettext,
     )
+
+    # Jinja's newstyle `_()` translates, wraps the text in Markup and formats it on every
+    # call, through two context calls. A message without variables gives the same text in a
+    # locale every time: it is made once per (locale, message, autoescape) and then kept.
+    gettext_made: dict[tuple[str, str, bool], str] = {}
+
+    def _made(context, message, variables):
+        text = _translations(context).ugettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables  # as Jinja's: always a format string ("%%" is "%")
+
+    @pass_context
+    def kept_gettext(context, message, **variables):
+        key = context.get(LOCALE_KEY)
+        if variables or key is None or type(message) is not str:
+            return _made(context, message, variables)
+        memo_key = (key, message, context.eval_ctx.autoescape)
+        made = gettext_made.get(memo_key)
+        if made is None:
+            made = _made(context, message, {})
+            if len(gettext_made) < GETTEXT_KEPT_MAX:
+                gettext_made[memo_key] = made
+        return made
+
+    app.jinja_env.globals.update({"_": kept_gettext, "gettext": kept_gettext})
 
     def card_heading() -> str:
         """A form card is the page's h1 on its own page, an h2 when swapped into a list."""

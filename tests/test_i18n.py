@@ -56,3 +56,24 @@ def test_translations_keep_their_placeholders():
             if s and set(PLACEHOLDER.findall(s)) != expected:
                 wrong.append(m.id)
     assert wrong == []
+
+
+def test_the_templates_translations_are_made_once_per_language_and_stay_right(app):
+    """`_()` keeps what it made per language (app/templating.py): the same message in two
+    languages in one process, with and without variables, escaped, and "%%" as Jinja's own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = (
+        "{{ _('Sign in') }}|{{ _('Sign in') }}|{{ _('100%%') }}|"
+        "{{ _('Hello %(name)s', name='<b>') }}"
+    )
+    with app.test_request_context():
+        with force_locale("da"):
+            danish = render_template_string(source)
+        with force_locale("en"):
+            english = render_template_string(source)
+        with force_locale("da"):
+            again = render_template_string(source)
+    assert danish == again == "Log ind|Log ind|100%|Hello &lt;b&gt;"
+    assert english == "Sign in|Sign in|100%|Hello &lt;b&gt;"
