@@ -18,7 +18,7 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     def broken(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.session, "execute", broken)
+    monkeypatch.setattr(db.session, "connection", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"
