@@ -97,16 +97,21 @@ def test_the_bulk_candidates_are_found_by_the_search(ctx):
 
 
 def test_the_indexes_put_off_during_the_bulk_insert_are_all_made_again(ctx, monkeypatch):
-    """The seeder drops the big tables' plain indexes before the bulk insert (COPY on
-    PostgreSQL) and builds them after: at the end the database has every index it had before,
-    with the same definition."""
+    """The seeder drops the big tables' plain indexes (and on PostgreSQL their foreign keys)
+    before the bulk insert and makes them after: at the end the database has every index and
+    foreign key it had before, with the same definition."""
     from sqlalchemy import event, text
 
     import bench.seed_large as seed_large
 
     monkeypatch.setattr(seed_large, "BIG", 1)  # every table of the tiny scale counts as big
     if db.engine.dialect.name == "postgresql":
-        names = text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+        # The indexes, and the foreign keys (dropped before COPY too), each with its definition.
+        names = text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+            "UNION ALL SELECT conrelid::regclass::text || '.' || conname, "
+            "pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'"
+        )
         expected_dropped = "DROP INDEX ix_candidates_search_trgm"
     else:
         names = text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
@@ -115,8 +120,8 @@ def test_the_indexes_put_off_during_the_bulk_insert_are_all_made_again(ctx, monk
     dropped = []
 
     def record(conn, cursor, statement, *args):
-        if statement.startswith("DROP INDEX"):
-            dropped.append(statement)
+        if statement.startswith("DROP INDEX") or " DROP CONSTRAINT " in statement:
+            dropped.append(" ".join(statement.split()))
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -125,4 +130,8 @@ def test_the_indexes_put_off_during_the_bulk_insert_are_all_made_again(ctx, monk
         event.remove(db.engine, "before_cursor_execute", record)
     assert expected_dropped in dropped
     assert len(dropped) > 10
+    if db.engine.dialect.name == "postgresql":
+        assert "ALTER TABLE placements DROP CONSTRAINT fk_placements_candidate_id_candidates" in (
+            dropped
+        )
     assert set(db.session.execute(names).all()) == before
