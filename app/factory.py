@@ -9,7 +9,6 @@ from pathlib import Path
 from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -92,12 +91,16 @@ SECURITY_HEADERS = (
 )
 
 
-def select_locale() -> Locale:
-    """Danish unless the user chose English with the language switch."""
-    if not has_request_context():  # the CLI and background work speak Danish
-        return LOCALES["da"]
+def request_language() -> str:
+    """The request's language code: Danish unless the user chose English with the language
+    switch."""
     lang = session.get("lang")
-    return LOCALES.get(lang, LOCALES["da"]) if isinstance(lang, str) else LOCALES["da"]
+    return lang if isinstance(lang, str) and lang in LOCALES else "da"
+
+
+def select_locale() -> Locale:
+    """Flask-Babel's locale: the request's language; Danish in the CLI and background work."""
+    return LOCALES[request_language()] if has_request_context() else LOCALES["da"]
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -205,7 +208,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         # Added where a view did not set its own (as setdefault would, with fewer scans of
         # the header list: this runs on every answer).
         headers.extend([(name, value) for name, value in SECURITY_HEADERS if name not in headers])
-        headers["Content-Language"] = str(get_locale() or "da")
+        # The language the page was rendered in (select_locale's), without Flask-Babel's
+        # context lookups and the Locale's string.
+        headers["Content-Language"] = request_language()
         forbid_storing(response)  # Cache-Control: no-store on pages with personal data
         if request.endpoint != "static":
             if "Vary" in headers:

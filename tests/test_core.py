@@ -25,17 +25,23 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
 
 
 def test_the_interface_is_danish_by_default_and_switches_to_english(client):
-    html = client.get("/auth/login").get_data(as_text=True)
+    page = client.get("/auth/login")
+    html = page.get_data(as_text=True)
     assert '<html lang="da">' in html
     assert "Log ind" in html
+    assert page.headers["Content-Language"] == "da"
     response = client.post("/language", data={"lang": "en", "next": "/auth/login"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/auth/login"
-    html = client.get("/auth/login").get_data(as_text=True)
+    page = client.get("/auth/login")
+    html = page.get_data(as_text=True)
     assert '<html lang="en">' in html
     assert "Sign in" in html
+    assert page.headers["Content-Language"] == "en"
     client.post("/language", data={"lang": "da", "next": "//evil.example"})
-    assert "Log ind" in client.get("/auth/login").get_data(as_text=True)
+    page = client.get("/auth/login")
+    assert "Log ind" in page.get_data(as_text=True)
+    assert page.headers["Content-Language"] == "da"
 
 
 def test_404_page_is_in_danish(client, make, login):
