@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from pathlib import Path
 
 from babel import Locale
@@ -11,6 +12,7 @@ from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from app.config import Config
 from app.extensions import babel, csrf, db, htmx, include_object, login_manager, migrate
@@ -128,12 +130,6 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.update(Config.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # The pre-ping finds a connection a database server dropped; SQLite has no server, and
-        # the ping would cost a statement on every request.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # Personal data and the session key: the instance folder 0700, the files in it 0600.
     make_folder(Path(app.instance_path))
     if database := sqlite_database_path(app.config["SQLALCHEMY_DATABASE_URI"]):
@@ -149,6 +145,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     app.session_interface = SessionInterface()
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine)
     migrate.init_app(
         app,
         db,
@@ -220,6 +219,41 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         return response
 
     return app
+
+
+# A pooled connection that waited longer than this is pinged before it is handed out.
+PING_IDLE_SECONDS = 1.0
+_CHECKED_IN = "bygop_checked_in"  # in the pool's record: (the DBAPI connection, when)
+
+
+def ping_idle_connections(engine) -> None:
+    """A database server may drop a pooled connection (a restart, an idle timeout, a
+    firewall): such a connection is pinged when it is checked out, and replaced if the ping
+    fails, so the request gets a working one. Only one that waited in the pool longer than
+    PING_IDLE_SECONDS is pinged: one given back a moment ago (under load, all of them) was
+    working then, and a ping is a round trip on every request (HikariCP's "alive bypass
+    window" does the same, with 500 ms). A new connection needs no ping. SQLite has no server:
+    nothing is pinged there."""
+    if engine.dialect.name == "sqlite":
+        return
+    dialect = engine.dialect
+
+    def checked_in(dbapi_connection, record):
+        record.info[_CHECKED_IN] = (dbapi_connection, time.monotonic())
+
+    def checkout(dbapi_connection, record, _proxy):
+        last = record.info.get(_CHECKED_IN)
+        if last is None or last[0] is not dbapi_connection:  # a new connection
+            return
+        if time.monotonic() - last[1] < PING_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # whatever went wrong, this connection is not usable
+            raise DisconnectionError(f"the pooled connection failed its ping: {error}") from error
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checkout)
 
 
 # Connection settings, not data rules (app/hooks.py holds the ORM listeners).

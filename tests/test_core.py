@@ -109,21 +109,64 @@ def test_download_names_never_carry_path_characters(app):
     assert "/" not in disposition.split("filename=")[1]
 
 
-def test_connections_to_a_database_server_are_pinged_before_use_and_sqlites_are_not(app, tmp_path):
-    """A server may drop a pooled connection (a restart, a timeout): the pool pings it on
-    checkout and opens a new one instead of failing the request. SQLite has no server, and the
-    ping would be a wasted statement on every request."""
-    from app import create_app
+def _healthz(client) -> int:
+    """GET /healthz as a server's request: the session (and its connection) given back first,
+    which the tests' open application context would otherwise keep between requests."""
+    db.session.remove()
+    return client.get("/healthz").status_code
 
-    server = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1/none"},
-        instance_path=str(tmp_path / "pg"),
-    )
-    assert server.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
-    sqlite = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"},
-        instance_path=str(tmp_path / "lite"),
-    )
-    assert "pool_pre_ping" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+def test_only_a_pooled_connection_that_waited_is_pinged_and_never_on_sqlite(
+    app, client, monkeypatch
+):
+    """A connection given back a moment ago is handed out without a ping (a round trip saved
+    on every request under load); one that waited longer than PING_IDLE_SECONDS is pinged.
+    SQLite has no server and is never pinged."""
+    from app import factory
+
+    pings = []
     with app.app_context():
-        assert db.engine.pool._pre_ping is (db.engine.dialect.name != "sqlite")
+        dialect = db.engine.dialect
+    original = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(1) or original(conn))
+    monkeypatch.setattr(factory, "PING_IDLE_SECONDS", 3600)
+    for _ in range(3):
+        assert _healthz(client) == 200
+    assert pings == []
+    monkeypatch.setattr(factory, "PING_IDLE_SECONDS", 0)
+    assert _healthz(client) == 200
+    assert len(pings) == (0 if dialect.name == "sqlite" else 1)
+
+
+def test_a_connection_the_server_dropped_is_replaced_when_it_is_handed_out(app, monkeypatch):
+    """PostgreSQL restarts or drops idle connections: a pooled connection that waited is
+    pinged, found dead and replaced, and the request never sees it. (No open application
+    context here: each request gives its connection back at its end, as on a server.)"""
+    import psycopg
+    import pytest
+
+    from app import factory
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no server to drop a connection")
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    client = app.test_client()
+
+    def drop_every_pooled_connection():
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+    assert client.get("/healthz").status_code == 200  # a connection waits in the pool
+    drop_every_pooled_connection()
+    monkeypatch.setattr(factory, "PING_IDLE_SECONDS", 0)  # it waited "long enough"
+    assert client.get("/healthz").status_code == 200
+    # Without the ping (a connection given back a moment ago) the dead one reaches the
+    # request: /healthz says so, and the pool opens new connections from then on.
+    drop_every_pooled_connection()
+    monkeypatch.setattr(factory, "PING_IDLE_SECONDS", 3600)
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/healthz").status_code == 200
