@@ -14,11 +14,12 @@ def test_healthz_reports_ok_when_the_database_answers(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+def test_healthz_answers_503_when_the_database_does_not(app, client, monkeypatch):
     def broken(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.session, "connection", broken)
+    with app.app_context():
+        monkeypatch.setattr(db.engine, "connect", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"
