@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
+from functools import cached_property
 from pathlib import Path
 
 from babel import Locale
@@ -117,9 +118,28 @@ class SessionInterface(SecureCookieSessionInterface):
         return cached[1]
 
 
+class App(Flask):
+    """Flask, with its check of whether a hook or view is a coroutine function made once per
+    function: Flask asks `inspect` for each of a dozen hooks on every request, and the answer
+    never changes."""
+
+    def ensure_sync(self, func):
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            made = self._sync_functions[func] = super().ensure_sync(func)
+            return made
+        except TypeError:  # not hashable: asked every time
+            return super().ensure_sync(func)
+
+    @cached_property
+    def _sync_functions(self) -> dict:
+        return {}
+
+
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Create and configure the app: Config defaults, then the environment, then `config`."""
-    app = Flask(
+    app = App(
         "app",  # the package's name: the app's name, logger and instance folder
         instance_path=instance_path,
         instance_relative_config=True,
@@ -204,15 +224,18 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        # Added where a view did not set its own (as setdefault would, with fewer scans of
-        # the header list: this runs on every answer).
-        headers.extend([(name, value) for name, value in SECURITY_HEADERS if name not in headers])
+        # Added where a view did not set its own (as setdefault would, with one pass over the
+        # header list: this runs on every answer).
+        present = {name.lower() for name, _value in headers}
+        headers.extend(
+            [(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present]
+        )
         # The language the page was rendered in (select_locale's), without Flask-Babel's
         # context lookups and the Locale's string.
         headers["Content-Language"] = request_language()
         forbid_storing(response)  # Cache-Control: no-store on pages with personal data
         if request.endpoint != "static":
-            if "Vary" in headers:
+            if "vary" in present:
                 response.vary.add("Cookie")
             else:
                 headers["Vary"] = "Cookie"
