@@ -246,7 +246,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
 # A pooled connection that waited longer than this is pinged before it is handed out.
 PING_IDLE_SECONDS = 1.0
-_CHECKED_IN = "bygop_checked_in"  # in the pool's record: (the DBAPI connection, when)
+_CHECKED_IN = "bygop_checked_in"  # in the pool's record: (id of the DBAPI connection, when)
 
 
 def ping_idle_connections(engine) -> None:
@@ -262,11 +262,11 @@ def ping_idle_connections(engine) -> None:
     dialect = engine.dialect
 
     def checked_in(dbapi_connection, record):
-        record.info[_CHECKED_IN] = (dbapi_connection, time.monotonic())
+        record.info[_CHECKED_IN] = (id(dbapi_connection), time.monotonic())
 
     def checkout(dbapi_connection, record, _proxy):
         last = record.info.get(_CHECKED_IN)
-        if last is None or last[0] is not dbapi_connection:  # a new connection
+        if last is None or last[0] != id(dbapi_connection):  # a new connection
             return
         if time.monotonic() - last[1] < PING_IDLE_SECONDS:
             return

@@ -154,20 +154,22 @@ def test_a_connection_the_server_dropped_is_replaced_when_it_is_handed_out(app, 
         url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     client = app.test_client()
 
-    def drop_every_pooled_connection():
+    def drop_the_pooled_connection():
+        """Terminate the one connection in the app's pool (not those of other engines)."""
+        monkeypatch.setattr(factory, "PING_IDLE_SECONDS", 3600)
+        with app.app_context(), db.engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
+    with app.app_context():
+        db.engine.dispose()  # the pool starts empty: the next request leaves one connection
     assert client.get("/healthz").status_code == 200  # a connection waits in the pool
-    drop_every_pooled_connection()
+    drop_the_pooled_connection()
     monkeypatch.setattr(factory, "PING_IDLE_SECONDS", 0)  # it waited "long enough"
     assert client.get("/healthz").status_code == 200
     # Without the ping (a connection given back a moment ago) the dead one reaches the
     # request: /healthz says so, and the pool opens new connections from then on.
-    drop_every_pooled_connection()
-    monkeypatch.setattr(factory, "PING_IDLE_SECONDS", 3600)
+    drop_the_pooled_connection()
     assert client.get("/healthz").status_code == 503
     assert client.get("/healthz").status_code == 200
