@@ -2,10 +2,12 @@
 
 from datetime import date
 
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from app.enums import OrganisationKind
 from app.extensions import db
-from app.models import Phase, Role
+from app.models import Organisation, Phase, Role
 
 
 def test_healthz_reports_ok_when_the_database_answers(client):
@@ -173,3 +175,68 @@ def test_a_connection_the_server_dropped_is_replaced_when_it_is_handed_out(app, 
     drop_the_pooled_connection()
     assert client.get("/healthz").status_code == 503
     assert client.get("/healthz").status_code == 200
+
+
+def _postgresql_only():
+    import pytest
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements and their ROLLBACK are PostgreSQL's")
+
+
+def test_a_request_that_wrote_nothing_keeps_the_prepared_statements(app):
+    """psycopg forgets its prepared statements on ROLLBACK: a read-only request ends in
+    COMMIT (the app's teardown), so PostgreSQL plans a page's statements once per connection,
+    not on every request. Without it, every request's ROLLBACK threw them away."""
+    from app.factory import end_read_only_transaction
+
+    assert end_read_only_transaction in app.teardown_request_funcs[None]
+    statement = text("SELECT count(*) FROM organisations WHERE name <> :name")
+
+    def prepared_after_requests(end_of_request) -> int:
+        with app.app_context():
+            db.engine.dispose()  # one connection, used by every "request" below
+        for _ in range(7):  # psycopg prepares a statement on its 6th run on a connection
+            with app.app_context():
+                db.session.execute(statement, {"name": "x"}).scalar()
+                end_of_request()
+                db.session.remove()  # as Flask-SQLAlchemy's teardown: rolls back what is open
+        with app.app_context():
+            count = db.session.execute(text("SELECT count(*) FROM pg_prepared_statements"))
+            found = count.scalar()
+            db.session.remove()
+            return found
+
+    with app.app_context():
+        _postgresql_only()
+    assert prepared_after_requests(lambda: None) == 0
+    assert prepared_after_requests(end_read_only_transaction) > 0
+
+
+def test_a_transaction_that_wrote_is_rolled_back_and_one_that_read_is_committed(ctx):
+    from psycopg.pq import TransactionStatus
+
+    from app.factory import end_read_only_transaction
+
+    _postgresql_only()
+
+    def open_transaction() -> bool:
+        driver = db.session.connection().connection.driver_connection
+        return driver.info.transaction_status != TransactionStatus.IDLE
+
+    org = Organisation(name="Ikke gemt", kind=OrganisationKind.ASSOCIATION)
+    db.session.execute(text("SELECT count(*) FROM organisations"))
+    end_read_only_transaction()
+    assert not open_transaction()  # read only: committed
+    db.session.add(Organisation(name="Skrevet", kind=OrganisationKind.ASSOCIATION))
+    db.session.flush()  # written, not committed
+    end_read_only_transaction()
+    assert open_transaction()  # it wrote: left to the rollback
+    db.session.rollback()
+    db.session.add(org)  # pending, not flushed: left to the rollback too
+    db.session.execute(text("SELECT 1"))
+    end_read_only_transaction()
+    assert open_transaction()
+    db.session.rollback()
+    names = db.session.execute(text("SELECT name FROM organisations")).scalars().all()
+    assert "Skrevet" not in names and "Ikke gemt" not in names
