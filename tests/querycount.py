@@ -2,8 +2,10 @@
 
 What is counted: every statement the request sends through the engine (Flask-Login's user
 load included, and any INSERT), plus every COMMIT, each a round trip. What is not: the drivers'
-implicit BEGIN, the pool's pre-ping on checkout and its rollback when the connection goes back,
-housekeeping every request pays alike. The navigation's inbox count (one statement on a whole
+implicit BEGIN, the pool's ping on checkout and its rollback when the connection goes back,
+and on PostgreSQL the end of a read-only request (`app.factory.end_read_only_transaction`: one
+check and a COMMIT instead of the ROLLBACK, on the driver's connection), housekeeping every
+request pays alike. The navigation's inbox count (one statement on a whole
 page for a signed-in user, tagged with `app.core.inbox.BADGE_TAG`) is counted apart, in
 `badge`: the page budgets are what the page itself costs, and test_query_budget checks that
 the count adds at most one statement to any page. Each request starts from an empty session, as in
