@@ -299,12 +299,19 @@ def end_read_only_transaction(_error=None) -> None:
     # On the driver's connection, under SQLAlchemy: the session's own rollback, which follows
     # in Flask-SQLAlchemy's teardown, then finds no transaction and sends nothing. Like the
     # pool's reset, neither statement is one of the page's (tests/querycount.py).
+    from psycopg.pq import TransactionStatus
+
     driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor:
-        cursor.execute("SELECT txid_current_if_assigned()")
-        wrote = cursor.fetchone()[0] is not None
-    if not wrote:
-        driver.commit()
+    if driver.info.transaction_status != TransactionStatus.INTRANS:  # failed, or none open
+        return
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute("SELECT txid_current_if_assigned()")
+            wrote = cursor.fetchone()[0] is not None
+        if not wrote:
+            driver.commit()
+    except Exception:  # noqa: BLE001 - a teardown never fails the answer: left to the rollback
+        logging.getLogger("app").warning("Could not end a read-only transaction", exc_info=True)
 
 
 # Connection settings, not data rules (app/hooks.py holds the ORM listeners).

@@ -2,8 +2,9 @@
 
 from datetime import date
 
+import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.enums import OrganisationKind
 from app.extensions import db
@@ -240,3 +241,10 @@ def test_a_transaction_that_wrote_is_rolled_back_and_one_that_read_is_committed(
     db.session.rollback()
     names = db.session.execute(text("SELECT name FROM organisations")).scalars().all()
     assert "Skrevet" not in names and "Ikke gemt" not in names
+    # A transaction an error left failed (a view caught it and answered 4xx): left alone,
+    # and the teardown does not fail.
+    with pytest.raises(ProgrammingError):
+        db.session.execute(text("SELECT no_such_column FROM organisations"))
+    end_read_only_transaction()
+    db.session.rollback()
+    assert db.session.execute(text("SELECT 1")).scalar() == 1
