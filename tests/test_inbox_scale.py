@@ -107,3 +107,34 @@ def test_a_count_stops_at_the_cap_and_says_so(client, login, make):
     home = client.get("/").get_data(as_text=True)
     assert badge(home) == "99+"
     assert "og mindst 95 til" in home
+
+
+def test_the_badge_counts_all_kinds_together_up_to_the_cap(client, login, make):
+    """Several kinds below the cap that pass it together: the badge and the start page's
+    heading say "99+", while each kind keeps its own count."""
+    coordinator = make.coordinator()
+    project = make.project()
+    meeting = make.monthly_meeting(project)
+    overdue = local_today() - timedelta(days=3)
+    company = make.company("Murer A/S")
+    reporter = make.contractor(company)
+    for n in range(60):
+        make.action_item(meeting, f"Opgave {n}", due_on=overdue, user=coordinator)
+    for _ in range(39):
+        make.opening(project, company=company, reported_by=reporter)
+    login(coordinator)
+    reader = inbox.Reader.of(coordinator)
+    # 99 in all: the real number, both ways.
+    assert badge(client.get("/projects/").get_data(as_text=True)) == "99"
+    assert inbox.total(db.session, reader, local_today(), utcnow()) == 99
+
+    make.opening(project, company=company, reported_by=reporter)
+    make.opening(project, company=company, reported_by=reporter)
+    box = inbox.inbox(db.session, reader, local_today(), utcnow())
+    assert (box.kind("overdue").count, box.kind("openings").count) == (60, 41)
+    assert box.total == inbox.COUNT_CAP
+    assert inbox.total(db.session, reader, local_today(), utcnow()) == inbox.COUNT_CAP
+    assert badge(client.get("/projects/").get_data(as_text=True)) == "99+"
+    home = client.get("/").get_data(as_text=True)
+    assert badge(home) == "99+"
+    assert re.search(r'id="inbox-heading">[^<]*<span class="badge count-badge">99\+<', home)

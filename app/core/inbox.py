@@ -7,7 +7,7 @@ moment, and a short text. From those selects come
 - `inbox()`: the start page's list, one statement: a UNION ALL of every kind's first
   `limit` rows, each row carrying its kind's total (a window count), so a kind's count and
   its first items arrive together;
-- `total()`: the navigation's count, one statement: the sum of every kind's count.
+- `total()`: the navigation's count, one statement: every kind's rows together, up to COUNT_CAP.
 
 Neither grows with the data: the number of statements is fixed by the role's kinds.
 
@@ -53,6 +53,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -149,7 +150,9 @@ class Inbox:
 
     @property
     def total(self) -> int:
-        return sum(kind.count for kind in self.kinds)
+        """Everything waiting, all kinds together, up to COUNT_CAP (as `total()` counts it:
+        from there it shows as "99+")."""
+        return min(sum(kind.count for kind in self.kinds), COUNT_CAP)
 
     def kind(self, name: str) -> Kind | None:
         return next((k for k in self.kinds if k.name == name), None)
@@ -646,7 +649,7 @@ def _statements(shape: str, limit: int, tag: str):
     if not shape:
         return (), None, None
     reader = _SHAPES[shape]
-    names, arms, counts = [], [], []
+    names, arms, ones = [], [], []
     for name, make in kinds_of(reader):
         kind = make(reader)
         names.append(name)
@@ -676,12 +679,15 @@ def _statements(shape: str, limit: int, tag: str):
                 count.label("total"),
             )
         )
-        counts.append(count)
+        ones.append(select(literal_column("1").label("one")).select_from(kind.query.subquery()))
     listing = union_all(*arms) if len(arms) > 1 else arms[0]
-    expression = counts[0]
-    for count in counts[1:]:
-        expression = expression + count
-    counting = select(expression.label("waiting"))
+    # The navigation's count: every kind's rows one after the other, and the database stops
+    # at COUNT_CAP of them all together ("99+" from there), so that a busy portfolio costs
+    # the first kind's hundred rows and not every kind's.
+    every = union_all(*ones) if len(ones) > 1 else ones[0]
+    counting = select(func.count().label("waiting")).select_from(
+        every.limit(COUNT_CAP).subquery()
+    )
     if tag:
         counting = counting.prefix_with(f"/* {tag} */")
     return tuple(names), listing, counting
@@ -738,8 +744,8 @@ def total(
     retention_weeks: int = DEFAULT_RETENTION_WEEKS,
     tag: str = "",
 ) -> int:
-    """How many items wait for the reader, all kinds together, each kind counted up to
-    COUNT_CAP: one statement. `tag` is put in the statement as an SQL comment (the
+    """How many items wait for the reader, all kinds together, counted up to COUNT_CAP (the
+    badge says "99+" from there): one statement. `tag` is put in the statement as an SQL comment (the
     query-count tests tell it apart by that)."""
     names, _listing, counting = _statements(reader.shape, LIMIT, tag)
     if not names:
