@@ -685,9 +685,7 @@ def _statements(shape: str, limit: int, tag: str):
     # at COUNT_CAP of them all together ("99+" from there), so that a busy portfolio costs
     # the first kind's hundred rows and not every kind's.
     every = union_all(*ones) if len(ones) > 1 else ones[0]
-    counting = select(func.count().label("waiting")).select_from(
-        every.limit(COUNT_CAP).subquery()
-    )
+    counting = select(func.count().label("waiting")).select_from(every.limit(COUNT_CAP).subquery())
     if tag:
         counting = counting.prefix_with(f"/* {tag} */")
     return tuple(names), listing, counting
@@ -745,8 +743,8 @@ def total(
     tag: str = "",
 ) -> int:
     """How many items wait for the reader, all kinds together, counted up to COUNT_CAP (the
-    badge says "99+" from there): one statement. `tag` is put in the statement as an SQL comment (the
-    query-count tests tell it apart by that)."""
+    badge says "99+" from there): one statement. `tag` is put in the statement as an SQL
+    comment (the query-count tests tell it apart by that)."""
     names, _listing, counting = _statements(reader.shape, LIMIT, tag)
     if not names:
         return 0
