@@ -6,16 +6,18 @@ the same way until the app restarts with new catalogs): a dictionary lookup inst
 Flask-Babel's context lookups and Babel's pattern formatting each time.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_date, format_datetime, format_decimal, get_translations
+from flask_babel import format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from app.clock import TIMEZONE
 from app.web import wants_fragment
 
 # The named styles per language; any other style is Babel's own for the locale (medium, long,
@@ -55,6 +57,13 @@ def _label_text(msgid: str, locale: str) -> str:
     return get_translations().ugettext(msgid)
 
 
+def _local(moment: datetime) -> datetime:
+    """A moment in the app's time zone (Europe/Copenhagen); a naive one is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(TIMEZONE)
+
+
 def _locale(context) -> str:
     """The locale the template is rendered in: looked up once per render by the context
     processor below, not once per value (the filters run hundreds of times on a list). A
@@ -81,9 +90,9 @@ def init_app(app):
         """1. mar. 2027 (medium), 1. marts 2027 (long), 01.03.2027 (short)."""
         if value is None:
             return "–"
-        if type(value) is date:  # a datetime goes through the user's time zone first
-            return _day_text(value, style, _locale(context))
-        return format_date(value, date_pattern(style, _locale(context)))
+        if type(value) is not date:  # a datetime: its day in Copenhagen (naive is UTC)
+            value = _local(value).date()
+        return _day_text(value, style, _locale(context))
 
     @app.template_filter("datetime")
     @pass_context
@@ -92,8 +101,15 @@ def init_app(app):
         09:00" in English; Babel localises the names."""
         if value is None:
             return "–"
-        patterns = DATETIME_PATTERNS.get(_locale(context), DATETIME_PATTERNS["da"])
-        return format_datetime(value, patterns.get(style, style))
+        locale = _locale(context)
+        if locale not in DATETIME_PATTERNS:
+            locale = "da"
+        patterns = DATETIME_PATTERNS[locale]
+        # Babel's own formatter, with the zone and the locale's name at hand: Flask-Babel's
+        # asks the request context for both on every call.
+        return babel_format_datetime(
+            _local(value), patterns.get(style, style), locale=BABEL_LOCALES.get(locale, locale)
+        )
 
     @app.template_filter("number")
     @pass_context
