@@ -63,6 +63,32 @@ def test_a_new_placement_shows_at_once(client, staff):
     assert counted_on_page(client, project) == (6, 8)
 
 
+def chart_description(client, project) -> str:
+    html = page(client, project).get_data(as_text=True)
+    return re.search(r'<desc id="chart-desc">([^<]*)</desc>', html).group(1)
+
+
+def test_the_chart_is_drawn_once_per_change_and_again_after_one(client, staff, monkeypatch):
+    from app.placements import progress_views
+
+    drawn = []
+    real_chart = progress_views.chart
+
+    def counting_chart(*args):
+        drawn.append(args)
+        return real_chart(*args)
+
+    monkeypatch.setattr(progress_views, "chart", counting_chart)
+    project = staff["project"]
+    first = chart_description(client, project)
+    assert first.startswith("5 ") and chart_description(client, project) == first
+    assert len(drawn) == 1  # the second view took the kept drawing
+    newcomer = add_candidate("Nanna", "Nielsen", staff["assoc"])
+    add_placement(newcomer, project, staff["main"], "internship", days_ago(3))
+    assert chart_description(client, project).startswith("6 ")
+    assert len(drawn) == 2
+
+
 def touched(*project_ids):
     """Commit a placement change no page makes, touching the projects as such code must."""
     progress_cache.touch(db.session, project_ids)

@@ -83,17 +83,18 @@ def count_all(
 class _LRU:
     def __init__(self, size: int):
         self.size = size
-        self.entries: OrderedDict[Key, Counted] = OrderedDict()
+        self.entries: OrderedDict[Key, object] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, k: Key) -> Counted | None:
+    def get(self, k: Key, default=None):
         with self.lock:
-            value = self.entries.get(k)
-            if value is not None:
-                self.entries.move_to_end(k)
+            value = self.entries.get(k, MISSING)
+            if value is MISSING:
+                return default
+            self.entries.move_to_end(k)
             return value
 
-    def put(self, k: Key, value: Counted) -> Counted:
+    def put(self, k: Key, value):
         with self.lock:
             self.entries[k] = value
             self.entries.move_to_end(k)
@@ -109,7 +110,12 @@ class _LRU:
         return len(self.entries)
 
 
+MISSING = object()  # what `get` can be told to answer for a key it does not have
+
 cache = _LRU(MAX_ENTRIES)
+# The progress page's chart coordinates (`progress_views.chart`): a function of what the key
+# names, so kept under the same key (None, a project with nothing to draw, is kept too).
+charts = _LRU(MAX_ENTRIES)
 
 
 def touch(session: Session, project_ids: Iterable[int | None]) -> None:

@@ -19,6 +19,7 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import Organisation, Project, Role, Rung
 from app.pagination import Page, page_rows
+from app.placements import progress_cache
 from app.placements.blueprint import bp
 from app.placements.counting import (
     GAIN_HIGH_DKK,
@@ -112,7 +113,7 @@ def progress(project_id: int):
         project=project,
         overview=overview,
         p=overview.progress,
-        chart=chart(overview, project.execution_start, project.execution_end),
+        chart=drawn_chart(project, approved, today, overview),
         people=Page(
             items=people_on_ladder(rows, phase_of(project), today),
             page=page,
@@ -258,6 +259,19 @@ def people_on_ladder(rows, phase: ExecutionPhase, today: date) -> list[PersonRow
                 )
             )
     return people
+
+
+def drawn_chart(project: Project, approved, today: date, overview) -> dict | None:
+    """The chart's coordinates, kept beside the counted progress under the same key (the
+    stamp, the approved version, the phase and the day decide both): drawn once per change,
+    not on every view."""
+    k = progress_cache.key(project, approved, today)
+    drawn = progress_cache.charts.get(k, progress_cache.MISSING)
+    if drawn is progress_cache.MISSING:
+        drawn = progress_cache.charts.put(
+            k, chart(overview, project.execution_start, project.execution_end)
+        )
+    return drawn
 
 
 def chart(overview, start: date | None, end: date | None) -> dict | None:
