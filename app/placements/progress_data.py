@@ -142,13 +142,15 @@ def project_overview(
     today: date | None = None,
     approved=_LOAD,
     facts: list[PlacementFact] | None = None,
+    values=_CONTENT,
 ) -> ProjectProgress:
     """Progress plus the cumulative series, the forecast and the societal gain; pass
-    `approved` (the approved version, or None) and `facts` when the caller has loaded them."""
+    `approved` (the approved version, or None) and `facts` when the caller has loaded them,
+    and `values` as `targets_of` takes them."""
     today = today or local_today()
     if approved is _LOAD:
         approved = agreements.approved_version(project)
-    return _overview(project, counted(project, approved, today, facts), today)
+    return _overview(project, counted(project, approved, today, facts, values), today)
 
 
 @cache
