@@ -12,6 +12,7 @@ from functools import lru_cache
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal as babel_format_decimal
+from flask.globals import _cv_app
 from flask_babel import format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
 from jinja2 import pass_context
@@ -68,8 +69,21 @@ def _locale(context) -> str:
     """The locale the template is rendered in: looked up once per render by the context
     processor below, not once per value (the filters run hundreds of times on a list). A
     macro imported without context does not see it, so there the current locale is asked
-    for, and its name remembered (Babel builds a locale's name anew on every `str()`)."""
-    return context.get(LOCALE_KEY) or _locale_name(babel_locale())
+    for (`current_locale_name`)."""
+    return context.get(LOCALE_KEY) or current_locale_name()
+
+
+def current_locale_name() -> str:
+    """The name of the locale in force ("da", "en"; "None" outside a request), as
+    Flask-Babel's `get_locale()` gives it, force_locale included. Flask-Babel keeps the
+    locale it chose in the application context's `g`; that is read here straight from the
+    context variable, without the three proxy lookups `get_locale()` makes each time (a
+    macro imported without context, such as a row's phase badge, asks on every row). Until
+    Flask-Babel has chosen, it is asked."""
+    app_context = _cv_app.get(None)
+    kept = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    locale = getattr(kept, "babel_locale", None)
+    return _locale_name(locale if locale is not None else babel_locale())
 
 
 @lru_cache(maxsize=64)
@@ -143,9 +157,7 @@ def init_app(app):
     translations_by_locale: dict[str, object] = {}
 
     def _translations(context):
-        key = context.get(LOCALE_KEY)
-        if key is None:  # a macro imported without context: ask Flask-Babel
-            return get_translations()
+        key = context.get(LOCALE_KEY) or current_locale_name()  # (a macro without context)
         found = translations_by_locale.get(key)
         if found is None:
             found = translations_by_locale[key] = get_translations()
@@ -188,9 +200,9 @@ def init_app(app):
 
     @pass_context
     def kept_gettext(context, message, **variables):
-        key = context.get(LOCALE_KEY)
-        if variables or key is None or type(message) is not str:
+        if variables or type(message) is not str:
             return _made(context, message, variables)
+        key = context.get(LOCALE_KEY) or current_locale_name()
         memo_key = (key, message, context.eval_ctx.autoescape)
         made = gettext_made.get(memo_key)
         if made is None:

@@ -77,3 +77,31 @@ def test_the_templates_translations_are_made_once_per_language_and_stay_right(ap
             again = render_template_string(source)
     assert danish == again == "Log ind|Log ind|100%|Hello &lt;b&gt;"
     assert english == "Sign in|Sign in|100%|Hello &lt;b&gt;"
+
+
+def test_a_macro_imported_without_context_speaks_the_language_in_force(app):
+    """A macro imported without context (a row's phase badge) does not see the render's
+    locale: it reads the locale in force itself, force_locale included, for `_()`, `|label`
+    and `|date`, whichever language came first in the process."""
+    from datetime import datetime
+
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from app.enums import Phase
+
+    source = (
+        '{% from "_macros.html" import phase_badge %}{{ phase_badge(phase) }}|'
+        "{% macro bare(moment) %}{{ _('Sign in') }}·{{ moment|date('long') }}{% endmacro %}"
+        "{{ bare(moment) }}"
+    )
+    moment = datetime(2027, 3, 31, 23, 30)  # UTC: 1 April in Copenhagen
+    with app.test_request_context():
+        for first, second in (("en", "da"), ("da", "en")):
+            found = {}
+            for language in (first, second, first):
+                with force_locale(language):
+                    html = render_template_string(source, phase=Phase.EXECUTION, moment=moment)
+                assert found.setdefault(language, html) == html
+            assert "Udførelse" in found["da"] and "Log ind·1. april 2027" in found["da"]
+            assert "Execution" in found["en"] and "Sign in·1 April 2027" in found["en"]
