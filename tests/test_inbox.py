@@ -244,7 +244,9 @@ def test_staff_see_the_portfolios_work(world, who):
         "Hvornår starter den første praktikant?",
         "Hvad med Beta-spørgsmålet?",
     ]
-    assert "Ahmed Hassan" in [i.text for i in box.kind("retention").items]
+    # The start page lists the retention conversations due and the openings to match in its
+    # own sections: the inbox counts them and reads none of their items (no resident's name).
+    assert box.kind("retention").items == () and box.kind("openings").items == ()
     assert [i.text for i in box.kind("overdue").items] == [
         "Bestille skurvogn",
         "Afklare læreplads",

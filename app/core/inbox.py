@@ -246,6 +246,8 @@ def _in_scope(reader: Reader):
 class KindQuery:
     query: Select
     order: tuple
+    # What is counted, when a cheaper select has the same rows as `query` (default: `query`).
+    counted: Select | None = None
 
 
 def approvals(reader: Reader) -> KindQuery:
@@ -586,7 +588,9 @@ def retention(reader: Reader) -> KindQuery:
         .join(Candidate, Candidate.id == Placement.candidate_id)
         .join(Organisation, Organisation.id == Placement.company_id)
     )
-    return KindQuery(query, (due.c.retention_since, due.c.id))
+    # The joins above only name what `due` found (each joined row exists: foreign keys, not
+    # null), so `due` alone has as many rows to count.
+    return KindQuery(query, (due.c.retention_since, due.c.id), counted=select(due.c.id))
 
 
 KindFunction = Callable[..., KindQuery]
@@ -612,6 +616,12 @@ STAFF_KINDS: tuple[tuple[str, KindFunction], ...] = (
     ("overdue", overdue_actions),
     ("approvals", approvals),
 )
+
+
+# Kinds the start page lists in full in its own sections for a shape (staff: the openings to
+# match and the retention conversations due, each a section below the inbox): the inbox
+# counts them and reads none of their items.
+COUNTED_ONLY: dict[str, frozenset[str]] = {"staff": frozenset({"openings", "retention"})}
 
 
 def kinds_of(reader: Reader) -> tuple[tuple[str, KindFunction], ...]:
@@ -655,11 +665,23 @@ def _statements(shape: str, limit: int, tag: str):
         names.append(name)
         pairs = _ordering(kind.order)
         keys = [expression.label(f"order_{i}") for i, (expression, _d) in enumerate(pairs)]
+        counted = kind.query if kind.counted is None else kind.counted
         count = (
-            select(func.count())
-            .select_from(kind.query.limit(COUNT_CAP).subquery())
-            .scalar_subquery()
+            select(func.count()).select_from(counted.limit(COUNT_CAP).subquery()).scalar_subquery()
         )
+        ones.append(select(literal_column("1").label("one")).select_from(counted.subquery()))
+        if name in COUNTED_ONLY.get(shape, ()):
+            # One row: the kind's name and count, and no item (its position NULL).
+            columns = kind.query.selected_columns
+            arms.append(
+                select(
+                    cast(literal(name), String).label("kind"),
+                    *(cast(null(), columns[c].type).label(c) for c in COLUMNS),
+                    cast(null(), Integer).label("position"),
+                    count.label("total"),
+                )
+            )
+            continue
         # The first `limit` rows in the kind's order, numbered among themselves, each with the
         # kind's capped count (a subquery that does not depend on the row: run once).
         first = (
@@ -679,7 +701,6 @@ def _statements(shape: str, limit: int, tag: str):
                 count.label("total"),
             )
         )
-        ones.append(select(literal_column("1").label("one")).select_from(kind.query.subquery()))
     listing = union_all(*arms) if len(arms) > 1 else arms[0]
     # The navigation's count: every kind's rows one after the other, and the database stops
     # at COUNT_CAP of them all together ("99+" from there), so that a busy portfolio costs
@@ -710,8 +731,8 @@ def inbox(
         found[row.kind].append(row)
     kinds = []
     for name in names:
-        got = sorted(found[name], key=lambda r: r.position)
-        items = tuple(_item(name, r) for r in got)
+        got = sorted(found[name], key=lambda r: r.position or 0)
+        items = tuple(_item(name, r) for r in got if r.position is not None)
         kinds.append(Kind(name, got[0].total if got else 0, items))
     return Inbox(tuple(kinds))
 
