@@ -125,9 +125,16 @@ def run_wrk(url: str, script: str, seconds: float, connections: int, workdir: Pa
     # wrk runs on without a script it cannot load (so without the session cookie): refuse that.
     if done.returncode or "Requests/sec" not in out or done.stderr.strip():
         raise SystemExit(f"wrk failed on {url}:\n{out}{done.stderr}")
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> Wrk:
+    """wrk's report (with --latency and the script's BYTES line) as figures."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = duration_ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = duration_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    # Anchored to the start of a line: the thread stats' "+/- Stdev" column ends in "%" too
+    # ("85.50%"), and an unanchored "50%" took the next line's "Req/Sec" for the latency.
+    p50 = duration_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))
+    p99 = duration_ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     if errors := re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
