@@ -194,6 +194,9 @@ class Project(db.Model):
     # None: kept by app/agreements/pending.py on every insert, approval and deletion of a
     # version, so "what waits for approval" is read from a small index, not from every version.
     pending_version: Mapped[int | None] = mapped_column(Integer)
+    # When that version was saved (kept with it): the inbox lists what waits in this order
+    # from an index over the projects, not from the versions' rows.
+    pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     client: Mapped[Organisation] = relationship()
     areas: Mapped[list[HousingArea]] = relationship(
@@ -216,6 +219,14 @@ class Project(db.Model):
         Index(
             "ix_projects_pending_version",
             "pending_version",
+            sqlite_where=text("pending_version IS NOT NULL"),
+            postgresql_where=text("pending_version IS NOT NULL"),
+        ),
+        # What waits for approval in the order it was saved (the inbox walks it, stops at 5).
+        Index(
+            "ix_projects_pending_since",
+            "pending_since",
+            "id",
             sqlite_where=text("pending_version IS NOT NULL"),
             postgresql_where=text("pending_version IS NOT NULL"),
         ),

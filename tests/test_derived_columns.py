@@ -4,7 +4,8 @@ Four columns are derived from other data (README, "Derived columns"):
 - `Candidate.search_text` from the name, housing area and skills;
 - `Placement.retention_since` from the candidate's retention conversations;
 - `Project.progress_stamp`, the key under which counted progress is cached;
-- `Project.pending_version`, the latest agreement version while it waits for approval.
+- `Project.pending_version`, the latest agreement version while it waits for approval, and
+  `Project.pending_since`, when it was saved.
 
 Each test warms the progress cache for every project, takes one write path the way a user
 does (the page, the command, the loader), and then compares every derived column with the
@@ -90,9 +91,12 @@ def assert_derived_columns_right() -> None:
         assert candidate.search_text == expected_search_text(candidate), candidate
     for placement in placements:
         assert placement.retention_since == expected_retention_since(placement), placement
-    waiting = dict(db.session.execute(pending.latest_pending()).all())
+    waiting = {
+        r.project_id: (r.number, r.created_at) for r in db.session.execute(pending.latest_pending())
+    }
     for project in projects:
-        assert project.pending_version == waiting.get(project.id), project
+        found = (project.pending_version, project.pending_since)
+        assert found == waiting.get(project.id, (None, None)), project
     cached = {p.id: project_progress(p, TODAY) for p in projects}
     progress_cache.cache.clear()
     fresh = {p.id: project_progress(p, TODAY) for p in projects}

@@ -26,8 +26,16 @@ def pending_column() -> dict[int, int | None]:
 
 def pending_computed() -> dict[int, int | None]:
     """What the column must say, computed from the versions themselves."""
-    found = dict(db.session.execute(pending.latest_pending()).all())
+    found = {r.project_id: r.number for r in db.session.execute(pending.latest_pending())}
     return {pid: found.get(pid) for pid in db.session.scalars(select(Project.id))}
+
+
+def since_right() -> bool:
+    """`pending_since` is the waiting version's saving moment, and None with nothing waiting."""
+    db.session.expire_all()
+    found = {r.project_id: r.created_at for r in db.session.execute(pending.latest_pending())}
+    kept = db.session.execute(select(Project.id, Project.pending_since)).all()
+    return all(since == found.get(pid) for pid, since in kept)
 
 
 def test_pending_version_follows_every_save_and_approval(make):
@@ -49,6 +57,7 @@ def test_pending_version_follows_every_save_and_approval(make):
     make.agreement(a)  # v3 after the approval waits again
     assert pending_column()[a.id] == 3
     assert pending_column() == pending_computed()
+    assert since_right()
 
 
 def test_refresh_repairs_the_column_after_a_bulk_write(make):
@@ -60,6 +69,7 @@ def test_refresh_repairs_the_column_after_a_bulk_write(make):
     pending.refresh(db.session.connection())
     db.session.commit()
     assert pending_column()[p.id] == 1 == pending_computed()[p.id]
+    assert since_right()
 
 
 def test_the_inbox_lists_the_pending_versions_of_the_readers_projects(make):

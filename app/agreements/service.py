@@ -329,7 +329,8 @@ def save_version(
     db.session.add(version)
     try:
         db.session.flush()
-        pending.set_pending(db.session, project.id, version.number)  # what waits for approval
+        # What waits for approval, and since when.
+        pending.set_pending(db.session, project.id, version.number, version.created_at)
         notify.version_awaits_approval(version)  # the mails, in the same transaction
         db.session.commit()
     except IntegrityError:  # saved at the same moment by someone else: same number taken

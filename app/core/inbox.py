@@ -252,17 +252,21 @@ class KindQuery:
 
 def approvals(reader: Reader) -> KindQuery:
     """Versions waiting for approval: a project's latest version, not approved, which
-    `Project.pending_version` names (a small partial index, whatever the portfolio)."""
+    `Project.pending_version` names, in the order they were saved (`pending_since`): walked
+    from a small partial index over the projects, whatever the portfolio, and only the
+    versions shown are read (on SQLite a version's note and saving day sit after the
+    kilobytes of its document)."""
+    waiting = (Project.pending_version.is_not(None), _in_scope(reader))
     query = (
         select(
             *_row(
                 _sub(None),
                 Project.id,
                 Project.name,
-                AgreementVersion.number,
+                Project.pending_version,
                 _int(),
                 _day(),
-                AgreementVersion.created_at,
+                Project.pending_since,
                 _text(AgreementVersion.note),
                 _text(),
             )
@@ -273,9 +277,11 @@ def approvals(reader: Reader) -> KindQuery:
             (AgreementVersion.project_id == Project.id)
             & (AgreementVersion.number == Project.pending_version),
         )
-        .where(Project.pending_version.is_not(None), _in_scope(reader))
+        .where(*waiting)
     )
-    return KindQuery(query, (AgreementVersion.created_at, AgreementVersion.id))
+    # Every waiting project has its version (the columns are kept from it): counted alone.
+    counted = select(Project.id).where(*waiting)
+    return KindQuery(query, (Project.pending_since, Project.id), counted=counted)
 
 
 def meetings(reader: Reader) -> KindQuery:
