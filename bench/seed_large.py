@@ -721,13 +721,25 @@ def seed(scale: float, seed_value: int = 2026, echo=print) -> tuple[dict, dict]:
                     )
                 )
     db.session.commit()
-    db.session.execute(text("ANALYZE"))  # fresh planner statistics, as after a real import
-    db.session.commit()
+    if connection.dialect.name == "postgresql":
+        # Fresh planner statistics, and the dead row versions the derived columns' UPDATEs
+        # left behind cleared, with the visibility map set, as autovacuum would leave a real
+        # database ("Populating a Database" in PostgreSQL's manual). Without it an index-only
+        # probe of projects.client_id stepped over 63 dead entries on average (the project
+        # list's association filter 4.5 ms instead of 0.5 ms at the national size).
+        db.session.remove()
+        with db.engine.connect() as autocommit:
+            autocommit.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM (ANALYZE)"
+            )
+    else:
+        db.session.execute(text("ANALYZE"))  # fresh planner statistics, as after an import
+        db.session.commit()
     echo(
         f"inserted in {time.perf_counter() - generated:.1f} s (rows {rows_in - generated:.1f} s; "
         f"{len(deferred)} indexes, {len(foreign_keys)} foreign keys and the retention days "
         f"{indexed - rows_in:.1f} s; the other derived columns {derived - indexed:.1f} s; "
-        f"ANALYZE and the rest {time.perf_counter() - derived:.1f} s)"
+        f"VACUUM or ANALYZE and the rest {time.perf_counter() - derived:.1f} s)"
     )
     totals = {
         table: db.session.scalar(select(func.count()).select_from(metadata.tables[table]))
