@@ -32,16 +32,16 @@ def latest_pending():
     )
 
 
-def set_pending(session, project_id: int, number: int | None, since=None) -> None:
-    """Write the columns for one project (the version waiting and when it was saved),
-    keeping its version and `updated_at` (bookkeeping, not an edit of the project: an open
-    edit form must not meet a conflict)."""
+def set_pending(session, version: AgreementVersion) -> None:
+    """Name `version`, just saved, as what waits for approval on its project, with when it
+    was saved; the project's version and `updated_at` are kept (bookkeeping, not an edit of
+    the project: an open edit form must not meet a conflict)."""
     session.execute(
         update(_projects)
-        .where(_projects.c.id == project_id)
+        .where(_projects.c.id == version.project_id)
         .values(
-            pending_version=number,
-            pending_since=since if number is not None else None,
+            pending_version=version.number,
+            pending_since=version.created_at,
             updated_at=_projects.c.updated_at,
         )
     )

@@ -329,8 +329,7 @@ def save_version(
     db.session.add(version)
     try:
         db.session.flush()
-        # What waits for approval, and since when.
-        pending.set_pending(db.session, project.id, version.number, version.created_at)
+        pending.set_pending(db.session, version)  # what waits for approval, and since when
         notify.version_awaits_approval(version)  # the mails, in the same transaction
         db.session.commit()
     except IntegrityError:  # saved at the same moment by someone else: same number taken
