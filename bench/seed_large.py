@@ -281,6 +281,7 @@ def generate(
                 dict(id=ids("agreement_versions"), project_id=p.id, number=number,
                      content=content, text=text, note="" if number > 1 else "Første udkast",
                      apprenticeships_min=targets[0], courses_min=targets[1], count_rule=rule,
+                     ladder=Durations.ladder_of(content["values"]),
                      author_id=coordinator, created_at=utc(day),
                      approved_at=utc(day + timedelta(days=5)) if approved else None,
                      approved_by_id=(client if rng.random() < 0.5 else admin)

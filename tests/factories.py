@@ -56,6 +56,7 @@ from app.models import (
 from app.openings.models import Opening
 from app.placements import service as placement_service
 from app.placements.models import Placement
+from app.placements.rules import Durations
 from app.reports.models import ReportNarrative
 
 PASSWORD = "correct horse battery"
@@ -605,6 +606,7 @@ def approve_agreement(project, author, apprenticeships=2, courses=8, rule="start
         apprenticeships_min=apprenticeships,
         courses_min=courses,
         count_rule=rule,
+        ladder=Durations.ladder_of(values),
         author_id=author.id,
         approved_at=utcnow(),
         approved_by_id=author.id,

@@ -13,6 +13,7 @@ from app.candidates.models import Candidate, Conversation, search_text
 from app.extensions import db
 from app.models import Project, ProjectCompany, Rung
 from app.placements.models import Placement
+from app.placements.rules import Durations
 from bench.seed_large import counts_for, seed
 
 SCALE = 0.002  # 10 projects, 100 candidates, 200 placements, 10 meetings
@@ -81,6 +82,11 @@ def test_every_project_has_numbered_versions_with_its_own_document(ctx):
     assert bulk.is_approved or bulk.project.phase == "tender"
     assert bulk.project.name in bulk.text and "QQ" not in bulk.text
     assert service.docx_for(bulk).startswith(b"PK")
+    # Each version keeps the ladder its values set, as save_version() writes it.
+    for version in db.session.scalars(select(AgreementVersion)):
+        assert version.ladder == Durations.ladder_of(version.content["values"]), version
+        assert set(version.ladder) == {"internship_weeks_min", "internship_weeks_max",
+                                       "wage_subsidy_months", "ordinary_months_min"}  # fmt: skip
 
 
 def test_the_bulk_candidates_are_found_by_the_search(ctx):

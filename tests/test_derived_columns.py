@@ -1,11 +1,12 @@
 """Derived columns stay right on every write path, and no ORM listener keeps them.
 
-Four columns are derived from other data (README, "Derived columns"):
+Six columns are derived from other data (README, "Derived columns"):
 - `Candidate.search_text` from the name, housing area and skills;
 - `Placement.retention_since` from the candidate's retention conversations;
 - `Project.progress_stamp`, the key under which counted progress is cached;
 - `Project.pending_version`, the latest agreement version while it waits for approval, and
-  `Project.pending_since`, when it was saved.
+  `Project.pending_since`, when it was saved;
+- `AgreementVersion.ladder`, the ladder's durations out of the version's values.
 
 Each test warms the progress cache for every project, takes one write path the way a user
 does (the page, the command, the loader), and then compares every derived column with the
@@ -28,15 +29,17 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.agreements import pending
+from app.agreements.models import AgreementVersion
 from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Conversation, search_text
 from app.clock import local_today
 from app.extensions import db
-from app.models import HousingArea, Phase, Project, Role
+from app.models import HousingArea, Phase, Project, Role, Rung
 from app.placements import progress_cache
 from app.placements import service as placement_service
 from app.placements.models import Placement
 from app.placements.progress_data import project_progress
+from app.placements.rules import Durations, Span
 from tests.forms import read_form
 
 TODAY = local_today()
@@ -97,6 +100,8 @@ def assert_derived_columns_right() -> None:
     for project in projects:
         found = (project.pending_version, project.pending_since)
         assert found == waiting.get(project.id, (None, None)), project
+    for version in db.session.scalars(select(AgreementVersion)):
+        assert version.ladder == Durations.ladder_of(version.content["values"]), version
     cached = {p.id: project_progress(p, TODAY) for p in projects}
     progress_cache.cache.clear()
     fresh = {p.id: project_progress(p, TODAY) for p in projects}
@@ -246,7 +251,7 @@ def test_saving_and_approving_an_agreement_on_the_page(client, login, site):
         client.get(url_for("agreements.draft", project_id=project.id)).get_data(as_text=True),
         "editor",
     )
-    editor.update(v_courses_min="3", v_apprenticeships_min="0")
+    editor.update(v_courses_min="3", v_apprenticeships_min="0", v_wage_subsidy_months="5")
     with write_path():
         response = client.post(url_for("agreements.draft", project_id=project.id), data=editor)
         assert response.status_code == 303
@@ -256,7 +261,9 @@ def test_saving_and_approving_an_agreement_on_the_page(client, login, site):
             data={"latest": "2", "confirm": "1"},
         )
         assert response.status_code in (200, 303)
-    assert project_progress(project, TODAY).targets.courses == 3
+    targets = project_progress(project, TODAY).targets
+    assert targets.courses == 3
+    assert targets.minimums[Rung.WAGE_SUBSIDY] == Span(months=5)  # the agreement's, not 3
 
 
 def test_moving_the_projects_execution_phase_on_the_page(client, site):

@@ -34,6 +34,7 @@ def version(project, author, number, approved=False, note=""):
         apprenticeships_min=1,
         courses_min=2,
         count_rule="started",
+        ladder={},
         author_id=author.id,
         approved_at=utcnow() if approved else None,
         approved_by_id=author.id if approved else None,

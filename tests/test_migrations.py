@@ -218,3 +218,71 @@ def test_the_rules_migration_reports_broken_rows_then_enforces_the_rules_up_and_
             assert len(_rows(connection, "SELECT id FROM project_companies")) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+BEFORE_LADDER = "c4d8e2f6a0b3"  # the revision before agreement_versions.ladder
+
+
+def test_the_ladder_migration_fills_each_versions_ladder_from_its_values(scratch_url):
+    """Existing versions get the ladder their values set (only whole numbers, as
+    `Durations.ladder_of` reads them), the column is NOT NULL afterwards, and the table copy
+    on SQLite keeps the comments that hang on a version; down again the column goes and the
+    rest stays."""
+    import json
+
+    from flask_migrate import downgrade
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError
+
+    from app.placements.rules import Durations
+
+    at = "2026-01-01 00:00:00"
+    custom = {"apprenticeships_min": 2, "wage_subsidy_months": 5, "internship_weeks_min": "x"}
+    contents = {1: {"values": custom, "clauses": []}, 2: {"clauses": []}}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "TESTING": True, "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(revision=BEFORE_LADDER)
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO organisations (id, kind, name, active, created_at) VALUES "
+                f"(1, 'association', 'Vestbo', true, '{at}')",
+                "INSERT INTO users (id, email, name, password_hash, role, organisation_id, "
+                "active, session_version, created_at, language) VALUES (1, 'k@x.dk', 'K', 'x', "
+                f"'coordinator', NULL, true, 1, '{at}', 'da')",
+                "INSERT INTO projects (id, name, address, description, client_id, phase, "
+                "created_at, updated_at, version, progress_stamp) VALUES (1, 'Gellerup', '', '', "
+                f"1, 'execution', '{at}', '{at}', 1, 'x')",
+            ):
+                connection.execute(text(statement))
+            for number, content in contents.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO agreement_versions (id, project_id, number, content, text, "
+                        "note, apprenticeships_min, courses_min, count_rule, author_id, "
+                        "created_at) VALUES (:n, 1, :n, :content, '', '', 2, 8, 'started', 1, "
+                        ":at)"
+                    ),
+                    {"n": number, "content": json.dumps(content), "at": at},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO clause_comments (id, project_id, version_id, clause_key, "
+                    f"author_id, body, created_at) VALUES (1, 1, 1, 'ladder', 1, 'Ok?', '{at}')"
+                )
+            )
+        upgrade()
+        with db.engine.begin() as connection:
+            ladders = dict(_rows(connection, "SELECT id, ladder FROM agreement_versions"))
+            ladders = {k: json.loads(v) if isinstance(v, str) else v for k, v in ladders.items()}
+            assert ladders == {1: {"wage_subsidy_months": 5}, 2: {}}
+            assert ladders[1] == Durations.ladder_of(custom)
+            assert _rows(connection, "SELECT body FROM clause_comments") == [("Ok?",)]
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(text("UPDATE agreement_versions SET ladder = NULL WHERE id = 1"))
+        downgrade(revision=BEFORE_LADDER)
+        columns = {c["name"] for c in inspect(db.engine).get_columns("agreement_versions")}
+        assert "ladder" not in columns and "content" in columns
+        with db.engine.begin() as connection:
+            assert _rows(connection, "SELECT body FROM clause_comments") == [("Ok?",)]
+        db.session.remove()
+        db.engine.dispose()

@@ -132,6 +132,7 @@ def test_a_newly_approved_agreement_changes_the_targets_at_once(client, staff):
             apprenticeships_min=2,
             courses_min=12,
             count_rule="started",
+            ladder={},
             author_id=first.author_id,
             approved_at=utcnow(),
             approved_by_id=first.author_id,

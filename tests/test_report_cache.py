@@ -12,14 +12,14 @@ from datetime import timedelta
 import docx
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.agreements.danish import format_date
 from app.agreements.models import AgreementVersion
 from app.extensions import db
 from app.gdpr import service as gdpr
 from app.models import Phase, ProjectCompany, Role, utcnow
-from app.placements import progress_cache, progress_data
+from app.placements import progress_cache
 from app.reports import excel, word
 from app.reports import views as report_views
 from app.reports.models import ReportNarrative
@@ -144,6 +144,7 @@ def _agreement_approved(site, make, monkeypatch):
             apprenticeships_min=3,
             courses_min=47,
             count_rule="started",
+            ladder={},
             author_id=site["coordinator"].id,
             approved_at=utcnow() + timedelta(seconds=1),
             approved_by_id=site["coordinator"].id,
@@ -315,28 +316,24 @@ def test_each_reader_gets_the_portfolio_of_their_own_scope(client, login, make, 
     assert writes == [2, 1]
 
 
-def test_the_portfolio_reads_ladder_values_only_for_the_projects_it_counts(
-    client, login, make, site, monkeypatch
-):
-    """The agreements in force are read without their documents; the ladder values (inside
-    the document) only for the projects that are counted, not found in the worker's cache."""
-    other = other_project(make, site["coordinator"])
-    asked = []
-    real = progress_data.ladder_values
-
-    def recorded(version_ids):
-        asked.append(sorted(version_ids))
-        return real(version_ids)
-
-    monkeypatch.setattr(progress_data, "ladder_values", recorded)
+def test_the_portfolio_counts_without_reading_an_agreement_document(client, login, make, site):
+    """The agreements in force are read for their targets and ladder, which are columns:
+    counting every project afresh reads no version's document (kilobytes of JSON each)."""
+    other_project(make, site["coordinator"])
     login(site["coordinator"])
     progress_cache.cache.clear()
-    portfolio(client)
-    versions = progress_data.approved_versions([site["project"].id, other.id])
-    assert asked == [sorted(v.id for v in versions.values())]
-    portfolio(client)
-    assert asked[1:] == []  # both counted already: no values read
-    progress_cache.touch(db.session, [other.id])
-    db.session.commit()
-    portfolio(client)
-    assert asked[1:] == [[versions[other.id].id]]
+    sent = []
+
+    def statement(conn, cursor, sql, *args):
+        sent.append(" ".join(sql.split()))
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        text = portfolio_text(portfolio(client))  # the body read too: it is streamed
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    versions = [s for s in sent if "FROM agreement_versions" in s]
+    assert versions, sent  # the agreements in force were read, and counted from
+    assert not [s for s in versions if "agreement_versions.content" in s], versions
+    assert not [s for s in versions if "agreement_versions.text" in s], versions
+    assert site["project"].name in text

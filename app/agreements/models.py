@@ -23,9 +23,9 @@ from app.models import Project, User, utcnow
 class AgreementVersion(db.Model):
     """One saved version of a project's partnership agreement.
 
-    `content` holds the whole draft (values, clause choices and overrides); the targets and the
-    counting rule are also columns, because the tracking of placements counts against the
-    approved version's targets.
+    `content` holds the whole draft (values, clause choices and overrides); the targets, the
+    counting rule and the ladder's durations are also columns, because the tracking of
+    placements counts against the approved version's targets.
     """
 
     __tablename__ = "agreement_versions"
@@ -39,6 +39,10 @@ class AgreementVersion(db.Model):
     apprenticeships_min: Mapped[int] = mapped_column(Integer)
     courses_min: Mapped[int] = mapped_column(Integer)
     count_rule: Mapped[str] = mapped_column(String(20))
+    # The ladder's durations the agreement sets (`Durations.ladder_of` its values), written
+    # with the version like the targets: progress is counted from a few bytes, not from the
+    # kilobytes of `content` parsed on every page that counts.
+    ladder: Mapped[dict] = mapped_column(JSON)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

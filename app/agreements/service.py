@@ -47,6 +47,7 @@ from app.extensions import db
 from app.mail import notify
 from app.models import Project, User, utcnow
 from app.placements import progress_cache
+from app.placements.rules import Durations
 from app.web import safe_file_name
 
 
@@ -324,6 +325,7 @@ def save_version(
         apprenticeships_min=values["apprenticeships_min"],
         courses_min=values["courses_min"],
         count_rule=values["count_rule"],
+        ladder=Durations.ladder_of(values),
         author_id=author.id,
     )
     db.session.add(version)

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Select, bindparam, case, func, select, true, union_all
-from sqlalchemy.orm import defer
 
 from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
-from app.agreements.models import AgreementVersion
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -18,7 +16,11 @@ from app.models import Organisation, Phase, Project, Rung
 from app.openings.models import Opening, OpeningStatus
 from app.placements.counting import Progress
 from app.placements.models import Placement
-from app.placements.progress_data import projects_counted, with_approved_version
+from app.placements.progress_data import (
+    WITHOUT_DOCUMENT,
+    projects_counted,
+    with_approved_version,
+)
 
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
 DEFAULT_RETENTION_WEEKS = 4
@@ -105,15 +107,10 @@ def _active_statement(scope: Select):
         .order_by(*order)
         .limit(SECTION_LIMIT + 1)
     )
-    # The agreement in force only for the projects shown, and of it only the targets and
-    # the ladder's values (not the document and its whole draft: kilobytes of JSON each).
+    # The agreement in force only for the projects shown, without its document.
     return (
         with_approved_version(select(Project).where(Project.id.in_(shown)))
-        .add_columns(AgreementVersion.content["values"])
-        .options(
-            defer(AgreementVersion.text, raiseload=True),
-            defer(AgreementVersion.content, raiseload=True),
-        )
+        .options(*WITHOUT_DOCUMENT)
         .order_by(*order)
     )
 
@@ -133,11 +130,8 @@ def active_projects(user, today: date) -> list[ActiveProject]:
     else:
         statement = _active_statement(scoped_projects(user))
     rows = db.session.execute(statement).all()
-    values = {approved.id: ladder for _project, approved, ladder in rows if approved is not None}
-    counted = projects_counted(
-        [(project, approved) for project, approved, _ in rows], today, values
-    )
-    return [ActiveProject(p.id, p.name, p.phase_enum, counted[p.id].progress) for p, _a, _v in rows]
+    counted = projects_counted([(project, approved) for project, approved in rows], today)
+    return [ActiveProject(p.id, p.name, p.phase_enum, counted[p.id].progress) for p, _a in rows]
 
 
 @functools.lru_cache(maxsize=1)

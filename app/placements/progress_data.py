@@ -11,7 +11,7 @@ the placements' facts only the first time after they (or the agreement, or the d
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -46,21 +46,16 @@ def fact_of(row) -> PlacementFact:
     return PlacementFact(candidate_id, rung, start, end, outcome, company_id)
 
 
-_CONTENT = object()
-
-
-def targets_of(version: AgreementVersion | None, values=_CONTENT) -> Targets | None:
-    """The targets of an approved agreement version (None without one); pass its ladder
-    `values` when the query loaded them without the whole content."""
+def targets_of(version: AgreementVersion | None) -> Targets | None:
+    """The targets of an approved agreement version (None without one), from its columns:
+    the document need not be loaded."""
     if version is None:
         return None
-    if values is _CONTENT:
-        values = (version.content or {}).get("values")
     return counting.make_targets(
         version.apprenticeships_min,
         version.courses_min,
         version.count_rule,
-        Durations.from_values(values),
+        Durations.from_values(version.ladder),
     )
 
 
@@ -93,18 +88,17 @@ def counted(
     approved: AgreementVersion | None,
     today: date,
     facts: list[PlacementFact] | None = None,
-    values=_CONTENT,
 ) -> Counted:
     """The project's placements counted against `approved` as of `today`: from this worker's
     cache when nothing it is counted from has changed, else counted (from `facts` when the
-    caller has loaded them, else from one query) and cached. `values`: see `targets_of`."""
+    caller has loaded them, else from one query) and cached."""
     k = progress_cache.key(project, approved, today)
     hit = progress_cache.cache.get(k)
     if hit is not None:
         return hit
     if facts is None:
         facts = project_facts(project.id)
-    targets = targets_of(approved, values)
+    targets = targets_of(approved)
     phase = progress_cache.phase_of(project)
     return progress_cache.cache.put(k, progress_cache.count_all(facts, targets, today, phase))
 
@@ -142,15 +136,13 @@ def project_overview(
     today: date | None = None,
     approved=_LOAD,
     facts: list[PlacementFact] | None = None,
-    values=_CONTENT,
 ) -> ProjectProgress:
     """Progress plus the cumulative series, the forecast and the societal gain; pass
-    `approved` (the approved version, or None) and `facts` when the caller has loaded them,
-    and `values` as `targets_of` takes them."""
+    `approved` (the approved version, or None) and `facts` when the caller has loaded them."""
     today = today or local_today()
     if approved is _LOAD:
         approved = agreements.approved_version(project)
-    return _overview(project, counted(project, approved, today, facts, values), today)
+    return _overview(project, counted(project, approved, today, facts), today)
 
 
 @cache
@@ -169,6 +161,14 @@ def approved_version_id():
     )
 
 
+# Loader options for agreement versions read to count against: the document and its whole
+# draft (kilobytes of JSON each) are not read, and touching them raises.
+WITHOUT_DOCUMENT = (
+    defer(AgreementVersion.text, raiseload=True),
+    defer(AgreementVersion.content, raiseload=True),
+)
+
+
 def with_approved_version(projects: Select) -> Select:
     """A select of projects with each one's approved version (or None) as a second column, so
     a page needs no separate query for the agreement in force."""
@@ -179,7 +179,9 @@ def with_approved_version(projects: Select) -> Select:
 
 def approved_versions(project_ids: Iterable[int]) -> dict[int, AgreementVersion]:
     """The agreement in force for each project, in one query (same choice as
-    `agreements.approved_version`: the latest approval, then the highest number)."""
+    `agreements.approved_version`: the latest approval, then the highest number), without
+    its document: `content` and `text` are deferred and never loaded (counting needs the
+    targets and the ladder, which are columns)."""
     ids = list(project_ids)
     if not ids:
         return {}
@@ -200,56 +202,9 @@ def approved_versions(project_ids: Iterable[int]) -> dict[int, AgreementVersion]
         select(AgreementVersion)
         .join(ranked, ranked.c.id == AgreementVersion.id)
         .where(ranked.c.rank == 1)
+        .options(*WITHOUT_DOCUMENT)
     )
     return {version.project_id: version for version in versions}
-
-
-def approved_ladders(
-    project_ids: Iterable[int],
-) -> tuple[dict[int, AgreementVersion], Callable[[list[int]], dict[int, dict | None]]]:
-    """`approved_versions` without their documents: each project's version in force (its
-    `content` and `text` deferred, never loaded), and a function that reads the ladder values
-    of the versions given by id, for `projects_counted` over many projects (the portfolio),
-    which asks for those of the projects it has to count only (reading the values means
-    reading each version's whole document in the database)."""
-    ids = list(project_ids)
-    if not ids:
-        return {}, ladder_values
-    ranked = (
-        select(
-            AgreementVersion.id,
-            func.row_number()
-            .over(
-                partition_by=AgreementVersion.project_id,
-                order_by=(AgreementVersion.approved_at.desc(), AgreementVersion.number.desc()),
-            )
-            .label("rank"),
-        )
-        .where(AgreementVersion.project_id.in_(ids), AgreementVersion.approved_at.is_not(None))
-        .subquery()
-    )
-    versions = db.session.scalars(
-        select(AgreementVersion)
-        .join(ranked, ranked.c.id == AgreementVersion.id)
-        .where(ranked.c.rank == 1)
-        .options(
-            defer(AgreementVersion.text, raiseload=True),
-            defer(AgreementVersion.content, raiseload=True),
-        )
-    )
-    return {version.project_id: version for version in versions}, ladder_values
-
-
-def ladder_values(version_ids: list[int]) -> dict[int, dict | None]:
-    """The ladder values of agreement versions by id, in one query (none for no ids)."""
-    if not version_ids:
-        return {}
-    rows = db.session.execute(
-        select(AgreementVersion.id, AgreementVersion.content["values"]).where(
-            AgreementVersion.id.in_(version_ids)
-        )
-    )
-    return {version_id: ladder for version_id, ladder in rows}
 
 
 def projects_progress(
@@ -264,15 +219,10 @@ def projects_progress(
 
 
 def projects_counted(
-    projects: Iterable[tuple[Project, AgreementVersion | None]],
-    today: date,
-    values: dict[int, dict | None] | Callable[[list[int]], dict[int, dict | None]] | None = None,
+    projects: Iterable[tuple[Project, AgreementVersion | None]], today: date
 ) -> dict[int, Counted]:
     """Many projects (each with its approved version or None) counted as of `today`: from
-    this worker's cache, and the rest from one query for all their placements. `values`,
-    when the versions were loaded without their content: each version's ladder values by
-    version id, or the function that reads those of the given ids (called once, for the
-    projects to count only)."""
+    this worker's cache, and the rest from one query for all their placements."""
     result: dict[int, Counted] = {}
     missing: list[tuple[Project, AgreementVersion | None]] = []
     for project, approved in projects:
@@ -283,14 +233,8 @@ def projects_counted(
             result[project.id] = hit
     if missing:
         facts = facts_by_project(project.id for project, _approved in missing)
-        ladders = values
-        if callable(values):
-            ladders = values([v.id for _project, v in missing if v is not None])
         for project, approved in missing:
-            ladder = _CONTENT if ladders is None or approved is None else ladders[approved.id]
-            result[project.id] = counted(
-                project, approved, today, facts.get(project.id, []), values=ladder
-            )
+            result[project.id] = counted(project, approved, today, facts.get(project.id, []))
     return result
 
 

@@ -12,10 +12,8 @@ from flask import abort, current_app
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import Integer, bindparam, func, select
-from sqlalchemy.orm import defer
 
 from app.access import scoped_projects, signed_in
-from app.agreements.models import AgreementVersion
 from app.candidates.models import Candidate, initials_of
 from app.clock import local_today
 from app.extensions import db
@@ -34,6 +32,7 @@ from app.placements.models import Outcome, Placement
 from app.placements.progress_cache import phase_of
 from app.placements.progress_data import (
     FACT_COLUMNS,
+    WITHOUT_DOCUMENT,
     cached_overview,
     fact_of,
     project_overview,
@@ -95,7 +94,7 @@ def progress(project_id: int):
     agreement; and either one page of the placements (when this worker has the project's
     placements counted already: see `progress_cache`) or, the first time after a change,
     all of them, to count them and show the page from the same rows."""
-    project, approved, values = _project_or_404(project_id)
+    project, approved = _project_or_404(project_id)
     today = local_today()
     per_page = current_app.config["PAGE_SIZE"]
     page = page_arg()
@@ -103,7 +102,7 @@ def progress(project_id: int):
     if overview is None:
         ladder = ladder_rows(project.id)
         facts = [fact_of(row[: len(FACT_COLUMNS)]) for row in ladder]
-        overview = project_overview(project, today, approved=approved, facts=facts, values=values)
+        overview = project_overview(project, today, approved=approved, facts=facts)
         visible = [row for row in reversed(ladder) if row.first_name is not None]
         rows = visible[(page - 1) * per_page : page * per_page]
         total = len(visible)
@@ -131,17 +130,14 @@ def progress(project_id: int):
 
 
 def _project_or_404(project_id: int):
-    """The project, if in the user's scope, with its approved agreement version (or None) and
-    that version's ladder values, in one query; 404 otherwise, exactly like
-    `get_project_or_404`. The version's document and its whole draft (kilobytes of JSON) are
-    not read: the page counts from the targets and the ladder's values only."""
+    """The project, if in the user's scope, with its approved agreement version (or None), in
+    one query; 404 otherwise, exactly like `get_project_or_404`. The version's document and
+    its whole draft (kilobytes of JSON) are not read: the page counts from the targets and the
+    ladder, which are columns."""
     row = db.session.execute(
-        with_approved_version(scoped_projects(current_user).where(Project.id == project_id))
-        .add_columns(AgreementVersion.content["values"])
-        .options(
-            defer(AgreementVersion.text, raiseload=True),
-            defer(AgreementVersion.content, raiseload=True),
-        )
+        with_approved_version(
+            scoped_projects(current_user).where(Project.id == project_id)
+        ).options(*WITHOUT_DOCUMENT)
     ).first()
     if row is None:
         abort(404)

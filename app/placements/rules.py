@@ -29,9 +29,16 @@ class Durations:
 
     @classmethod
     def from_values(cls, values: dict | None) -> Durations:
+        """The durations an agreement's values give (its `ladder`, or all its values)."""
+        return cls(**cls.ladder_of(values))
+
+    @classmethod
+    def ladder_of(cls, values: dict | None) -> dict[str, int]:
+        """Of an agreement's values, those that set the ladder's durations: what an agreement
+        version keeps in its `ladder` column when it is saved."""
         values = values or {}
         fields = cls.__dataclass_fields__
-        return cls(**{k: int(values[k]) for k in fields if isinstance(values.get(k), int)})
+        return {k: int(values[k]) for k in fields if isinstance(values.get(k), int)}
 
     def usual(self, rung: Rung | str) -> Span | None:
         """How long a placement on `rung` usually lasts; an apprenticeship has no usual end."""

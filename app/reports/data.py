@@ -28,8 +28,8 @@ from app.placements.models import Placement
 from app.placements.progress_cache import phase_of
 from app.placements.progress_data import (
     ProjectProgress,
-    approved_ladders,
     approved_version_id,
+    approved_versions,
     project_facts,
     project_overview,
     projects_counted,
@@ -243,12 +243,9 @@ def portfolio_projects(user) -> list[Project]:
 def portfolio(projects: list[Project], today: date) -> list[PortfolioRow]:
     """One row per project: its counted progress and societal gain, from this worker's cache
     (`progress_cache`, which keeps both) or counted in one query for the projects that changed;
-    the agreements in force are read without their documents (the ladder values, which are in
-    the document, only for the projects counted). A fixed number of queries."""
-    versions, values = approved_ladders(project.id for project in projects)
-    counted = projects_counted(
-        [(project, versions.get(project.id)) for project in projects], today, values
-    )
+    the agreements in force are read without their documents. A fixed number of queries."""
+    versions = approved_versions(project.id for project in projects)
+    counted = projects_counted([(project, versions.get(project.id)) for project in projects], today)
     return [PortfolioRow(p, counted[p.id].progress, counted[p.id].gain) for p in projects]
 
 
