@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.agreements import pending
 from app.agreements.models import AgreementVersion
@@ -148,3 +148,33 @@ def test_the_badge_counts_all_kinds_together_up_to_the_cap(client, login, make):
     home = client.get("/").get_data(as_text=True)
     assert badge(home) == "99+"
     assert re.search(r'id="inbox-heading">[^<]*<span class="badge count-badge">99\+<', home)
+
+
+def test_the_days_values_are_written_into_the_statements_text_and_moments_are_not(
+    client, login, make
+):
+    """The badge's count and the retention section carry today's date (and the days counted
+    from it) in their text, so PostgreSQL can plan each once and keep the plan all day; the
+    moments (now, and windows from it) stay parameters, so the text does not change from one
+    request to the next and the plan is kept."""
+    login(make.coordinator())
+    make.project()
+    sent = []
+
+    def statement(conn, cursor, sql, parameters, *args):
+        sent.append((sql, parameters))
+
+    today = f"'{local_today().isoformat()}'"
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        client.get("/projects/")
+        client.get("/projects/")
+        client.get("/dashboard/retention", headers={"HX-Request": "true"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    badges = [sql for sql, _ in sent if inbox.BADGE_TAG in sql]
+    assert len(badges) == 2 and badges[0] == badges[1]  # the same text, request after request
+    assert today in badges[0]
+    retention = next(sql for sql, _ in sent if "retention_since" in sql and "LIMIT" in sql)
+    cutoff = local_today() - timedelta(weeks=4)  # RETENTION_WEEKS, the default
+    assert today in retention and f"'{cutoff.isoformat()}'" in retention

@@ -6,11 +6,11 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Select, bindparam, case, func, select, true, union_all
+from sqlalchemy import Select, bindparam, case, func, literal_column, select, true, union_all
 
 from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
 from app.candidates.models import Candidate, Conversation, ConversationKind
-from app.extensions import db
+from app.extensions import day_param, db
 from app.meetings.models import Meeting
 from app.models import Organisation, Phase, Project, Rung
 from app.openings.models import Opening, OpeningStatus
@@ -28,6 +28,9 @@ MEETING_DAYS = 14
 # Each section of the start page shows this many rows at most (the most urgent first), so its
 # cost does not grow with the portfolio; the section says when there are more.
 SECTION_LIMIT = 20
+# A section's limit as it is written into its statements: a literal, so that PostgreSQL's plan
+# for any parameters knows how few rows are asked for, and is kept (see `day_param`).
+ROWS_ASKED = literal_column(str(SECTION_LIMIT + 1))
 # The sections, in the page's order: (name, element id). Each is loaded from
 # /dashboard/<name> after the page (app/core/views.py).
 SECTIONS = (
@@ -105,7 +108,7 @@ def _active_statement(scope: Select):
         scope.with_only_columns(Project.id)
         .where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
         .order_by(*order)
-        .limit(SECTION_LIMIT + 1)
+        .limit(ROWS_ASKED)
     )
     # The agreement in force only for the projects shown, without its document.
     return (
@@ -138,7 +141,7 @@ def active_projects(user, today: date) -> list[ActiveProject]:
 def _retention_statement():
     """retention_due's statement, built once per process: the day and the cutoff are bind
     parameters (building the statement cost more than running it)."""
-    cutoff, today = bindparam("cutoff", type_=Date), bindparam("today", type_=Date)
+    cutoff, today = day_param("cutoff"), day_param("today")
     listed = Candidate.anonymised_at.is_(None)  # an erased person is no one to call
 
     def waiting(running):
@@ -147,7 +150,7 @@ def _retention_statement():
             .join(Candidate, Candidate.id == Placement.candidate_id)
             .where(running, Placement.retention_since < cutoff, listed)
             .order_by(Placement.retention_since, Placement.id)
-            .limit(SECTION_LIMIT + 1)
+            .limit(ROWS_ASKED)
             .subquery()
         )
 
@@ -184,7 +187,7 @@ def _retention_statement():
         .join(Project, Project.id == Placement.project_id)
         .join(Organisation, Organisation.id == Placement.company_id)
         .order_by(due.c.retention_since, Placement.id)
-        .limit(SECTION_LIMIT + 1)
+        .limit(ROWS_ASKED)
     )
 
 
@@ -214,6 +217,8 @@ def _meetings_statement():
         .join(Project, Project.id == Meeting.project_id)
         .where(Meeting.starts_at >= now, Meeting.starts_at < until, ~Meeting.cancelled)
         .order_by(Meeting.starts_at)
+        # A parameter here: with the moments (which change every request) as parameters
+        # too, PostgreSQL keeps its plan for any values only if the limit is one as well.
         .limit(SECTION_LIMIT + 1)
     )
 
@@ -232,7 +237,7 @@ def _openings_statement():
         .join(Organisation, Organisation.id == Opening.company_id)
         .where(Opening.status == OpeningStatus.OPEN)
         .order_by(Opening.expected_start, Opening.id)
-        .limit(SECTION_LIMIT + 1)
+        .limit(ROWS_ASKED)
     )
 
 

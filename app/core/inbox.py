@@ -66,6 +66,7 @@ from sqlalchemy.sql import operators
 from app.agreements.models import AgreementVersion, ClauseComment
 from app.candidates.models import Candidate, initials_of
 from app.enums import STAFF_ROLES, OpeningStatus, Role
+from app.extensions import day_param
 from app.meetings.models import ActionItem, KickoffQuestion, Meeting
 from app.models import Organisation, Project, ProjectCompany, User
 from app.openings.models import Opening
@@ -164,9 +165,13 @@ class Inbox:
 # of a small statement, and the navigation's count is on every page.
 
 
+# The values that are the same all day: written into the statement's text (`day_param`).
+DAY_VALUES = frozenset({"today", "ending_by", "waited_since"})
+
+
 def _p(name: str):
-    """A bind parameter, typed by the column it is compared with."""
-    return bindparam(name)
+    """A bind parameter, typed by the column it is compared with; a day's value as a literal."""
+    return day_param(name) if name in DAY_VALUES else bindparam(name)
 
 
 def _values(reader: Reader, today: date, now: datetime, retention_weeks: int) -> dict:
