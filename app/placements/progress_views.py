@@ -219,13 +219,13 @@ def people_on_ladder(rows, phase: ExecutionPhase, today: date) -> list[PersonRow
     """The rows as each role may see them: full names for staff, initials for the client,
     and for a contractor (only its own company's rows reach here) name, rung, start, planned
     end and whether it still runs. Each says when it starts outside the execution phase."""
-    role = current_user.role
+    role, staff = current_user.role, current_user.is_staff  # read once, not once per row
     people = []
     for row in rows:
         name = f"{row.first_name} {row.last_name}".strip()
         rung = Rung(row.rung)
         outside = phase.place(row.start_date)
-        if current_user.is_staff:
+        if staff:
             outcome = Outcome(row.outcome) if row.outcome else None
             people.append(
                 PersonRow(
