@@ -302,8 +302,8 @@ def test_the_ladder_is_paged_the_same_whether_counted_already_or_not(
 
 
 def test_the_start_page_counts_with_the_agreements_own_durations(client, login, make):
-    """The start page loads only the ladder's values of each agreement, not its whole
-    content: the minimum durations they set must still decide what counts."""
+    """The start page reads each agreement's ladder, not its whole content: the minimum
+    durations it sets must still decide what counts."""
     assoc = make.association("Boligforeningen Vestbo")
     main = make.company("Hovedentreprenør A/S")
     coordinator = login(make.user(Role.COORDINATOR))
@@ -324,10 +324,32 @@ def test_the_start_page_counts_with_the_agreements_own_durations(client, login, 
         assert "1 af 8 forløb" in items[str(lenient.id)]
     assert counted_on_page(client, strict) == (0, 8)
     assert counted_on_page(client, lenient) == (1, 8)
-    # The progress page counts by itself too, from the ladder's values it reads alone.
+    # The progress page counts by itself too, from the ladder it reads alone.
     progress_cache.cache.clear()
     assert counted_on_page(client, strict) == (0, 8)
     assert counted_on_page(client, lenient) == (1, 8)
+
+
+def test_active_projects_for_a_scoped_reader_are_its_own_with_their_agreements(make):
+    """The section's statement for a reader who does not see every project (only staff open
+    the section today; the statement takes any scope): the association's running projects,
+    the latest changed first, each counted against its own agreement in force."""
+    from app.core import dashboard
+
+    own, other = make.association("Vestbo"), make.association("Østbo")
+    main = make.company("Hovedentreprenør A/S")
+    coordinator = make.user(Role.COORDINATOR)
+    first = make.project(own, "Første", Phase.EXECUTION, main=main)
+    second = make.project(own, "Anden", Phase.AWARDED, main=main)
+    make.project(own, "I udbud", Phase.TENDER, main=main)
+    make.project(other, "Andres", Phase.EXECUTION, main=main)
+    approve_agreement(first, coordinator, courses=5)
+    approve_agreement(second, coordinator, courses=9)
+    reader = make.user(Role.CLIENT, own)
+    shown = dashboard.active_projects(reader, TODAY)
+    assert {a.name: a.progress.targets.courses for a in shown} == {"Første": 5, "Anden": 9}
+    staff_view = {a.name for a in dashboard.active_projects(coordinator, TODAY)}
+    assert staff_view == {"Første", "Anden", "Andres"}
 
 
 def test_moving_the_execution_phase_recounts_at_once(client, staff):

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, bindparam, case, func, literal_column, select, true, union_all
 
 from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
+from app.agreements.models import AgreementVersion
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.extensions import day_param, db
 from app.meetings.models import Meeting
@@ -18,8 +19,8 @@ from app.placements.counting import Progress
 from app.placements.models import Placement
 from app.placements.progress_data import (
     WITHOUT_DOCUMENT,
+    approved_version_id,
     projects_counted,
-    with_approved_version,
 )
 
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
@@ -104,15 +105,21 @@ def _phase_counts_statement(scope: str):
 
 def _active_statement(scope: Select):
     order = (Project.updated_at.desc(), Project.id.desc())
+    # The projects shown, each with the id of its agreement in force (looked up from the
+    # index for these rows only); then the projects and those versions by their keys, so the
+    # versions are found by id, not matched against every version (PostgreSQL had hashed
+    # them all to join on the looked-up id). A version's document is not read.
     shown = (
-        scope.with_only_columns(Project.id)
+        scope.with_only_columns(Project.id.label("id"), approved_version_id().label("approved"))
         .where(Project.phase.in_((Phase.AWARDED, Phase.EXECUTION)))
         .order_by(*order)
         .limit(ROWS_ASKED)
+        .subquery("shown")
     )
-    # The agreement in force only for the projects shown, without its document.
     return (
-        with_approved_version(select(Project).where(Project.id.in_(shown)))
+        select(Project, AgreementVersion)
+        .join(shown, shown.c.id == Project.id)
+        .outerjoin(AgreementVersion, AgreementVersion.id == shown.c.approved)
         .options(*WITHOUT_DOCUMENT)
         .order_by(*order)
     )
