@@ -80,9 +80,9 @@ def test_the_templates_translations_are_made_once_per_language_and_stay_right(ap
 
 
 def test_a_macro_imported_without_context_speaks_the_language_in_force(app):
-    """A macro imported without context (a row's phase badge) does not see the render's
-    locale: it reads the locale in force itself, force_locale included, for `_()`, `|label`
-    and `|date`, whichever language came first in the process."""
+    """A macro imported without context (the error summary) does not see the render's
+    locale: it reads the locale in force itself, force_locale included, for `_()`, and so do
+    the phase badge and `|date`, whichever language came first in the process."""
     from datetime import datetime
 
     from flask import render_template_string
@@ -91,7 +91,9 @@ def test_a_macro_imported_without_context_speaks_the_language_in_force(app):
     from app.enums import Phase
 
     source = (
-        '{% from "_macros.html" import phase_badge %}{{ phase_badge(phase) }}|'
+        '{% from "_macros.html" import error_summary_items %}'
+        '{{ error_summary_items([("f", "x")]) }}'
+        "{{ phase_badge(phase) }}|"
         "{% macro bare(moment) %}{{ _('Sign in') }}·{{ moment|date('long') }}{% endmacro %}"
         "{{ bare(moment) }}"
     )
@@ -105,3 +107,26 @@ def test_a_macro_imported_without_context_speaks_the_language_in_force(app):
                 assert found.setdefault(language, html) == html
             assert "Udførelse" in found["da"] and "Log ind·1. april 2027" in found["da"]
             assert "Execution" in found["en"] and "Sign in·1 April 2027" in found["en"]
+            assert "Der er et problem" in found["da"] and "There is a problem" in found["en"]
+
+
+def test_link_for_builds_the_same_urls_as_url_for(app):
+    """A list's links built once per endpoint and filled per row are url_for's own, with a
+    path argument, a query argument and fixed values, under an application root; what is
+    not a plain id is left to url_for."""
+    from flask import url_for
+
+    from app.templating import link_for
+
+    with app.test_request_context("/", base_url="http://intranet.example/app"):
+        cases = (
+            ("projects.detail", "project_id", {}),
+            ("candidates.detail", "candidate_id", {}),
+            ("placements.new", "opening_id", {}),
+            ("placements.progress", "project_id", {"page": 3}),
+        )
+        for endpoint, name, fixed in cases:
+            link = link_for(endpoint, name, **fixed)
+            for value in (0, 7, 918_273_645, 10**12, -1, "7"):
+                assert link(value) == url_for(endpoint, **fixed, **{name: value}), value
+        assert link_for("projects.detail", "project_id")(7) == "/app/projects/7"
