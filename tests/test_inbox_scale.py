@@ -154,9 +154,9 @@ def test_the_days_values_are_written_into_the_statements_text_and_moments_are_no
     client, login, make
 ):
     """The badge's count and the retention section carry today's date (and the days counted
-    from it) in their text, so PostgreSQL can plan each once and keep the plan all day; the
-    moments (now, and windows from it) stay parameters, so the text does not change from one
-    request to the next and the plan is kept."""
+    from it) and their limits in their text, so PostgreSQL can plan each once and keep the
+    plan all day; the moments (now, and windows from it) stay parameters, so the text does not
+    change from one request to the next and the plan is kept."""
     login(make.coordinator())
     make.project()
     sent = []
@@ -175,6 +175,7 @@ def test_the_days_values_are_written_into_the_statements_text_and_moments_are_no
     badges = [sql for sql, _ in sent if inbox.BADGE_TAG in sql]
     assert len(badges) == 2 and badges[0] == badges[1]  # the same text, request after request
     assert today in badges[0]
+    assert f"LIMIT {inbox.COUNT_CAP}" in badges[0]  # a constant of the code, in the text too
     retention = next(sql for sql, _ in sent if "retention_since" in sql and "LIMIT" in sql)
     cutoff = local_today() - timedelta(weeks=4)  # RETENTION_WEEKS, the default
     assert today in retention and f"'{cutoff.isoformat()}'" in retention

@@ -6,12 +6,12 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, bindparam, case, func, literal_column, select, true, union_all
+from sqlalchemy import Select, bindparam, case, func, select, true, union_all
 
 from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
 from app.agreements.models import AgreementVersion
 from app.candidates.models import Candidate, Conversation, ConversationKind
-from app.extensions import day_param, db
+from app.extensions import constant, day_param, db
 from app.meetings.models import Meeting
 from app.models import Organisation, Phase, Project, Rung
 from app.openings.models import Opening, OpeningStatus
@@ -29,9 +29,8 @@ MEETING_DAYS = 14
 # Each section of the start page shows this many rows at most (the most urgent first), so its
 # cost does not grow with the portfolio; the section says when there are more.
 SECTION_LIMIT = 20
-# A section's limit as it is written into its statements: a literal, so that PostgreSQL's plan
-# for any parameters knows how few rows are asked for, and is kept (see `day_param`).
-ROWS_ASKED = literal_column(str(SECTION_LIMIT + 1))
+# A section's limit, written into its statements' text (`constant`).
+ROWS_ASKED = constant(SECTION_LIMIT + 1)
 # The sections, in the page's order: (name, element id). Each is loaded from
 # /dashboard/<name> after the page (app/core/views.py).
 SECTIONS = (
@@ -67,33 +66,32 @@ def phase_counts_and_recent(user, limit: int = 5) -> tuple[dict[str, int], list[
     """The projects `user` may see counted by phase, and the `limit` most recently updated of
     them, in one query: the counts ride along on every recent row (no project means no row,
     and every count is 0 then)."""
-    statement, counts = _phase_counts_statement(project_scope_kind(user))
-    rows = db.session.execute(
-        statement, {"organisation_id": user.organisation_id, "limit": limit}
-    ).all()
+    statement, counts = _phase_counts_statement(project_scope_kind(user), limit)
+    rows = db.session.execute(statement, {"organisation_id": user.organisation_id}).all()
     if not rows:
         return {}, []
     first = rows[0]._mapping
     return {phase.value: first[counts.c[phase.value]] for phase in Phase}, [row[0] for row in rows]
 
 
-@functools.lru_cache(maxsize=8)
-def _phase_counts_statement(scope: str):
-    """phase_counts_and_recent's statement, built once per scope kind (app/access.py) with the
-    organisation and the limit as bind parameters: building it cost more than running it."""
+@functools.lru_cache(maxsize=16)
+def _phase_counts_statement(scope: str, limit: int):
+    """phase_counts_and_recent's statement, built once per scope kind (app/access.py) and
+    limit, with the organisation as a bind parameter: building it cost more than running it.
+    The limit and the count's 1 are constants in its text (`constant`)."""
     clause = project_scope_clause_of(scope, bindparam("organisation_id"))
     projects = select(Project) if clause is None else select(Project).where(clause)
     scoped = projects.subquery()
     counts = select(
         *(
-            func.count(case((scoped.c.phase == phase.value, 1))).label(phase.value)
+            func.count(case((scoped.c.phase == phase.value, constant(1)))).label(phase.value)
             for phase in Phase
         )
     ).subquery()
     order = (Project.updated_at.desc(), Project.id.desc())
     # The recent ones picked first, by themselves: walked from the (updated_at, id) index and
     # stopped at `limit`, not sorted from every project beside the counts.
-    recent = projects.with_only_columns(Project.id).order_by(*order).limit(bindparam("limit"))
+    recent = projects.with_only_columns(Project.id).order_by(*order).limit(constant(limit))
     statement = (
         projects.where(Project.id.in_(recent))
         .join(counts, true())
@@ -224,9 +222,7 @@ def _meetings_statement():
         .join(Project, Project.id == Meeting.project_id)
         .where(Meeting.starts_at >= now, Meeting.starts_at < until, ~Meeting.cancelled)
         .order_by(Meeting.starts_at)
-        # A parameter here: with the moments (which change every request) as parameters
-        # too, PostgreSQL keeps its plan for any values only if the limit is one as well.
-        .limit(SECTION_LIMIT + 1)
+        .limit(ROWS_ASKED)
     )
 
 

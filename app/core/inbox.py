@@ -66,7 +66,7 @@ from sqlalchemy.sql import operators
 from app.agreements.models import AgreementVersion, ClauseComment
 from app.candidates.models import Candidate, initials_of
 from app.enums import STAFF_ROLES, OpeningStatus, Role
-from app.extensions import day_param
+from app.extensions import constant, day_param
 from app.meetings.models import ActionItem, KickoffQuestion, Meeting
 from app.models import Organisation, Project, ProjectCompany, User
 from app.openings.models import Opening
@@ -582,7 +582,7 @@ def retention(reader: Reader) -> KindQuery:
             .where(running, Placement.retention_since < _p("waited_since"))
             .where(Candidate.anonymised_at.is_(None))
             .order_by(Placement.retention_since, Placement.id)
-            .limit(COUNT_CAP)
+            .limit(constant(COUNT_CAP))
         )
 
     due = union_all(
@@ -688,7 +688,9 @@ def _statements(shape: str, limit: int, tag: str):
         keys = [expression.label(f"order_{i}") for i, (expression, _d) in enumerate(pairs)]
         counted = kind.query if kind.counted is None else kind.counted
         count = (
-            select(func.count()).select_from(counted.limit(COUNT_CAP).subquery()).scalar_subquery()
+            select(func.count())
+            .select_from(counted.limit(constant(COUNT_CAP)).subquery())
+            .scalar_subquery()
         )
         ones.append(select(literal_column("1").label("one")).select_from(counted.subquery()))
         if name in COUNTED_ONLY.get(shape, ()):
@@ -708,7 +710,7 @@ def _statements(shape: str, limit: int, tag: str):
         first = (
             kind.query.add_columns(cast(literal(name), String).label("kind"), *keys)
             .order_by(*kind.order)
-            .limit(limit)
+            .limit(constant(limit))
             .subquery()
         )
         again = [
@@ -727,7 +729,9 @@ def _statements(shape: str, limit: int, tag: str):
     # at COUNT_CAP of them all together ("99+" from there), so that a busy portfolio costs
     # the first kind's hundred rows and not every kind's.
     every = union_all(*ones) if len(ones) > 1 else ones[0]
-    counting = select(func.count().label("waiting")).select_from(every.limit(COUNT_CAP).subquery())
+    counting = select(func.count().label("waiting")).select_from(
+        every.limit(constant(COUNT_CAP)).subquery()
+    )
     if tag:
         counting = counting.prefix_with(f"/* {tag} */")
     return tuple(names), listing, counting
