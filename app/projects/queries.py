@@ -19,7 +19,7 @@ from app.access import project_scope_clause_of, project_scope_kind, scoped_proje
 from app.agreements.comments import open_count_clause
 from app.agreements.models import AgreementVersion
 from app.enums import CompanyRole, MeetingKind, OpeningStatus, OrganisationKind, Phase
-from app.extensions import db
+from app.extensions import constant, db
 from app.meetings.models import Meeting
 from app.models import Organisation, Project, ProjectCompany, utcnow
 from app.openings.models import Opening
@@ -165,7 +165,7 @@ def associations(user):
     (id, name) rows: a list to choose from, not objects to edit."""
     return db.session.execute(
         select(Organisation.id, Organisation.name)
-        .where(Organisation.kind == OrganisationKind.ASSOCIATION)
+        .where(Organisation.kind == constant(OrganisationKind.ASSOCIATION.value))
         .where(Organisation.id.in_(scoped_projects(user).with_only_columns(Project.client_id)))
         .order_by(Organisation.name)
     ).all()
@@ -242,7 +242,10 @@ def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bo
     main_contractor = (
         select(Organisation.name)
         .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)
-        .where(ProjectCompany.project_id == on_page.c.id, ProjectCompany.role == CompanyRole.MAIN)
+        .where(
+            ProjectCompany.project_id == on_page.c.id,
+            ProjectCompany.role == constant(CompanyRole.MAIN.value),
+        )
         .correlate(on_page)
         .scalar_subquery()
     )
