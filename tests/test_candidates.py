@@ -1,6 +1,8 @@
 """Candidates: coordinators only; search; eligibility; conversations; consent; sensitive notes
 opened on purpose and every opening logged."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -88,6 +90,11 @@ def test_search_by_name_area_and_skills(client, make, coordinator):
     assert found("teleskop") == {"Ahmed Yousef"}
     assert found("lager") == {"Mads Holm"}
     assert found("zzz") == set()
+    # Each row shows the trades and certificates there are, joined.
+    candidate(make, "Ida", "Berg", "Toveshøj", trades="Tømrer", certificates="Kran")
+    rows = client.get("/candidates/", headers=HX).get_data(as_text=True)
+    cells = re.findall(r'<td class="hide-sm">([^<]*)</td>', rows)
+    assert sorted(cells) == ["Lager", "Teleskoplæsser", "Tømrer · Kran"]
 
 
 def test_edit_refuses_a_stale_version_and_keeps_the_text(client, make, coordinator):

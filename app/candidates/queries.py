@@ -55,6 +55,11 @@ class Found:
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def skills(self) -> str:
+        """Trades and certificates, as the list shows them ("" for none)."""
+        return " · ".join(part for part in (self.trades, self.certificates) if part)
+
 
 # A search term of at least 3 characters (a trigram) is first looked up in the candidates'
 # trigram index: pg_trgm's on PostgreSQL, on SQLite the FTS5 table of migration 20261130_18.
