@@ -144,8 +144,8 @@ def active_projects(user, today: date) -> list[ActiveProject]:
 
 @functools.lru_cache(maxsize=1)
 def _retention_statement():
-    """retention_due's statement, built once per process: the day and the cutoff are bind
-    parameters (building the statement cost more than running it)."""
+    """retention_due's statement, built once per process (building it cost more than running
+    it): the day and the cutoff are filled in when it runs, into its text (`day_param`)."""
     cutoff, today = day_param("cutoff"), day_param("today")
     listed = Candidate.anonymised_at.is_(None)  # an erased person is no one to call
 
