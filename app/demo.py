@@ -446,7 +446,10 @@ def _demo_monthly(users, gellerup) -> None:
         first_date=gellerup.execution_start,
         last_date=gellerup.execution_end,
     )
-    past = [s for s in monthly.occurrences(series) if s < datetime.now(COPENHAGEN)][-1:]
+    # Last month's meeting, held: the latest one the meetings page lists as past (a meeting
+    # stays the coming one for hours after it started).
+    now = datetime.now(COPENHAGEN)
+    past = [s for s in monthly.occurrences(series) if not monthly.is_coming(s, now)][-1:]
     for start in past:
         held = Meeting(
             project_id=gellerup.id,

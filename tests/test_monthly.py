@@ -266,3 +266,34 @@ def test_who_sees_what(client, make, login, world):
             assert client.get(url + suffix).status_code == 404
         assert client.get(f"/projects/{project.id}/meetings/").status_code == 404
         assert client.get(f"/projects/{project.id}/meetings/series.ics").status_code == 404
+
+
+def test_a_meeting_is_the_coming_one_all_its_day_and_the_demo_holds_the_one_before():
+    """A meeting stays the next meeting for 12 hours after its start (the coordinator runs
+    it from there); the demo's held meeting, with last month's minutes and open item, is the
+    latest one that is no longer coming, whatever the hour the demo loads (the browser journey
+    opened the day's meeting and missed the open item when the demo was loaded in the hours
+    after a meeting's start)."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from app.meetings.calendar import COPENHAGEN
+
+    series = SimpleNamespace(  # first Tuesdays at 8.30, as the demo's
+        weekday=1,
+        week_of_month=1,
+        start_time="08:30",
+        first_date=datetime(2026, 9, 1).date(),
+        last_date=datetime(2027, 3, 31).date(),
+    )
+    starts = monthly.occurrences(series)
+    december = datetime(2026, 12, 1, 8, 30, tzinfo=COPENHAGEN)
+    assert december in starts
+    for hour in (0, 8, 9, 12, 19):
+        now = datetime(2026, 12, 1, hour, 45, tzinfo=COPENHAGEN)
+        assert monthly.is_coming(december, now)  # before, during and after it, that day
+        held = [s for s in starts if not monthly.is_coming(s, now)][-1]
+        assert held == datetime(2026, 11, 3, 8, 30, tzinfo=COPENHAGEN)
+    evening = datetime(2026, 12, 1, 20, 45, tzinfo=COPENHAGEN)
+    assert not monthly.is_coming(december, evening)
+    assert [s for s in starts if not monthly.is_coming(s, evening)][-1] == december

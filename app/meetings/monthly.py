@@ -19,6 +19,10 @@ from app.openings.models import Opening, OpeningStatus
 from app.placements.models import Placement
 
 # The questions the contractors are asked at every monthly meeting.
+# A meeting is still coming until this long after its start: through its working day it
+# stays the next meeting (the one the coordinator is running), and then it is a past one.
+STILL_COMING = timedelta(hours=12)
+
 STANDING_QUESTIONS = (
     "Hvor mange fra boligområderne er ansat hos jer lige nu?",
     "Hvor mange lærlinge har I lige nu?",
@@ -41,6 +45,13 @@ def occurrences(series: MeetingSeries) -> list[datetime]:
         byweekday=weekday(series.weekday)(nth),
     )
     return [moment.replace(tzinfo=COPENHAGEN).astimezone(UTC) for moment in rule]
+
+
+def is_coming(starts_at: datetime, now: datetime) -> bool:
+    """Whether a meeting starting at `starts_at` is still a coming one at `now` (aware
+    moments; a naive one is UTC): until `STILL_COMING` after its start."""
+    starts_at = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC)
+    return starts_at >= now - STILL_COMING
 
 
 def series_for(project: Project) -> MeetingSeries | None:

@@ -51,7 +51,7 @@ def _index(project: Project, status: int = 200, form: SeriesForm | None = None):
             form.start_time.data = datetime.min.time().replace(hour=8, minute=30)
     meetings = monthly.monthly_meetings(project)
     now = utcnow()
-    upcoming = [m for m in meetings if _aware(m.starts_at) >= now - timedelta(hours=12)]
+    upcoming = [m for m in meetings if monthly.is_coming(m.starts_at, now)]
     return render(
         "meetings/index.html",
         block="series",
@@ -63,10 +63,6 @@ def _index(project: Project, status: int = 200, form: SeriesForm | None = None):
         upcoming=upcoming,
         past=[m for m in meetings if m not in upcoming][::-1],
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @bp.post("/meetings/series")
