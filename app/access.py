@@ -130,12 +130,18 @@ def project_scope_clause(user):
     return project_scope_clause_of(project_scope_kind(user), user.organisation_id)
 
 
+def scoped_projects_of(kind: str, organisation_id) -> Select:
+    """A select of the projects a scope kind sees; `organisation_id` as for
+    `project_scope_clause_of` (a bind parameter for a statement built once per kind)."""
+    query = select(Project)
+    clause = project_scope_clause_of(kind, organisation_id)
+    return query if clause is None else query.where(clause)
+
+
 def scoped_projects(user=None) -> Select:
     """A select of the projects `user` (default: the current user) may see."""
     user = user or current_user
-    query = select(Project)
-    clause = project_scope_clause(user)
-    return query if clause is None else query.where(clause)
+    return scoped_projects_of(project_scope_kind(user), user.organisation_id)
 
 
 def get_project_or_404(project_id: int, user=None) -> Project:

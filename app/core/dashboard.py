@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, bindparam, case, func, select, true, union_all
 
-from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
+from app.access import project_scope_kind, scoped_projects, scoped_projects_of
 from app.agreements.models import AgreementVersion
 from app.candidates.models import Candidate, Conversation, ConversationKind
 from app.extensions import constant, day_param, db
@@ -79,8 +79,7 @@ def _phase_counts_statement(scope: str, limit: int):
     """phase_counts_and_recent's statement, built once per scope kind (app/access.py) and
     limit, with the organisation as a bind parameter: building it cost more than running it.
     The limit and the count's 1 are constants in its text (`constant`)."""
-    clause = project_scope_clause_of(scope, bindparam("organisation_id"))
-    projects = select(Project) if clause is None else select(Project).where(clause)
+    projects = scoped_projects_of(scope, bindparam("organisation_id"))
     scoped = projects.subquery()
     counts = select(
         *(

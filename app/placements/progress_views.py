@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import Integer, bindparam, func, select
 
-from app.access import project_scope_clause_of, project_scope_kind, signed_in
+from app.access import project_scope_kind, scoped_projects_of, signed_in
 from app.candidates.models import Candidate, initials_of
 from app.clock import local_today
 from app.extensions import db
@@ -133,10 +133,8 @@ def progress(project_id: int):
 def _project_statement(scope: str):
     """`_project_or_404`'s statement, built once per scope kind (app/access.py) with the
     project and the organisation as bind parameters: building it cost more than running it."""
-    clause = project_scope_clause_of(scope, bindparam("organisation_id"))
-    projects = select(Project).where(Project.id == bindparam("project_id"))
-    if clause is not None:
-        projects = projects.where(clause)
+    projects = scoped_projects_of(scope, bindparam("organisation_id"))
+    projects = projects.where(Project.id == bindparam("project_id"))
     return with_approved_version(projects).options(*WITHOUT_DOCUMENT)
 
 

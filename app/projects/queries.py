@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Integer, String, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.access import project_scope_clause_of, project_scope_kind, scoped_projects
+from app.access import project_scope_kind, scoped_projects, scoped_projects_of
 from app.agreements.comments import open_count_clause
 from app.agreements.models import AgreementVersion
 from app.enums import CompanyRole, MeetingKind, OpeningStatus, OrganisationKind, Phase
@@ -215,10 +215,7 @@ def project_list(
 def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bool):
     """`project_list`'s page statement and its count, built once per process for each scope
     kind and set of filters; every value is a bind parameter (`project_list` fills them in)."""
-    query = select(Project)
-    clause = project_scope_clause_of(scope, bindparam("organisation_id", type_=Integer))
-    if clause is not None:
-        query = query.where(clause)
+    query = scoped_projects_of(scope, bindparam("organisation_id", type_=Integer))
     if with_q:
         query = query.where(contains_pattern(bindparam("pattern", type_=String), *SEARCHED))
     if with_phase:
