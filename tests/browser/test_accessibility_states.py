@@ -63,12 +63,20 @@ def test_a_moved_clause_keeps_the_focus(axe_page):
     page.get_by_role("link", name="Partnerskabsaftale →").click()
     page.get_by_role("button", name="Begynd at skrive").click()
     down = page.get_by_role("button", name="Flyt Aftalens grundlag og plads i kontrakten ned")
+    rows = page.locator(".clause-list > li.clause-row")
+    start = rows.evaluate_all("rows => rows.map(r => r.dataset.key)").index("legal_basis")
     down.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#clause-row-legal_basis")).to_have_class("clause-row just-moved")
+    expect(rows.nth(start + 1)).to_have_attribute("data-key", "legal_basis")
     expect(down).to_be_focused()
     page.keyboard.press("Enter")  # and again, from the keyboard alone
+    expect(rows.nth(start + 2)).to_have_attribute("data-key", "legal_basis")
     expect(down).to_be_focused()
+    # axe reads colours from the settled page, not from one htmx is still swapping.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
     _axe(page, "coordinator", "clause moved")
 
 
