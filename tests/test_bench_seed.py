@@ -121,7 +121,7 @@ def test_the_indexes_put_off_during_the_bulk_insert_are_all_made_again(ctx, monk
         expected_dropped = "DROP INDEX ix_candidates_search_trgm"
     else:
         names = text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
-        expected_dropped = "DROP INDEX ix_placements_project_id"
+        expected_dropped = "DROP INDEX ix_placements_project_start"
     before = set(db.session.execute(names).all())
     dropped = []
 

@@ -364,3 +364,47 @@ def test_moving_the_execution_phase_recounts_at_once(client, staff):
     project.execution_start = days_ago(300)
     db.session.commit()
     assert counted_on_page(client, project) == (5, 8)
+
+
+def test_a_page_of_the_ladder_is_walked_from_the_projects_index(client, login, site):
+    """A warm view reads one page of placements from the project's index in start order and
+    counts them from the index alone: the people and companies are read for the page only,
+    not for every placement of the project."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    project = site["project"]
+    login(site["coordinator"])
+    client.get(f"/projects/{project.id}/progress")  # counted: later views page in SQL
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT placements.candidate_id") and "LIMIT" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(f"/projects/{project.id}/progress").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == 1
+    statement, parameters = seen[0]
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        steps = [row[-1] for row in plan]
+        walks = [s for s in steps if "COVERING INDEX ix_placements_project_start" in s]
+        assert len(walks) == 2, steps  # the page's ids and the count
+        assert not any(s.startswith("SCAN") and "shown" not in s for s in steps), steps
+        assert any("candidates USING INTEGER PRIMARY KEY" in s for s in steps), steps
+    else:
+        # Tiny tables make a sequential scan cheapest; forbid it to see the index qualify.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
+        walks = [line for line in plan if "ix_placements_project_start" in line]
+        assert len(walks) == 2, plan
+        assert any("Scan Backward using ix_placements_project_start" in line for line in plan)
+        # Only the page's own rows are sorted (after the joins), not the project's placements.
+        sorts = [line for line in plan if line.strip(" ->").startswith("Sort  (")]
+        assert sorts == [plan[0]], plan

@@ -37,7 +37,7 @@ class Placement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     company_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     opening_id: Mapped[int | None] = mapped_column(ForeignKey("openings.id"))
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("placements.id"))
@@ -94,6 +94,10 @@ class Placement(db.Model):
             sqlite_where=text("actual_end IS NULL"),
             postgresql_where=text("actual_end IS NULL"),
         ),
+        # A project's placements in the order they start: the progress page walks a page of
+        # them from the newest and counts them from the index alone (it also serves every
+        # lookup by project, as the plain project_id index it replaced did).
+        Index("ix_placements_project_start", "project_id", "start_date", "id"),
         # The placements with an end date, for "still running on a day" (an end to come).
         Index(
             "ix_placements_actual_end",

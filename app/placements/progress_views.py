@@ -186,24 +186,35 @@ LadderRow = namedtuple("LadderRow", [c.key for c in (*FACT_COLUMNS, *PERSON_COLU
 
 @functools.lru_cache(maxsize=2)
 def _ladder_page_statements(own_company_only: bool):
-    """A page of the ladder (with the total as a window count) and the count alone, built
-    once per process for each kind of reader; the values are bind parameters."""
-    visible = Candidate.id == Placement.candidate_id
+    """A page of the ladder (with the total as its last column) and the count alone, built
+    once per process for each kind of reader; the values are bind parameters.
+
+    The page's placements are picked from the project's index in start order
+    (`ix_placements_project_start`) before anything is joined, and the total is counted from
+    that index alone: only the page's rows are read, joined to their person and company and
+    sorted, whatever the project's size. Every placement has its person (`candidate_id` is
+    NOT NULL, a foreign key), so the join drops none and the count needs no join."""
+    mine = Placement.project_id == bindparam("project_id")
     if own_company_only:
-        visible &= Placement.company_id == bindparam("company_id")
-    rows = (
-        select(*FACT_COLUMNS, *PERSON_COLUMNS)
-        .join_from(Placement, Candidate, visible)
-        .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
-        .where(Placement.project_id == bindparam("project_id"))
-    )
-    page = (
-        rows.add_columns(func.count().over().label("total"))
-        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        mine &= Placement.company_id == bindparam("company_id")
+    newest_first = (Placement.start_date.desc(), Placement.id.desc())
+    shown = (
+        select(Placement.id)
+        .where(mine)
+        .order_by(*newest_first)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
+        .subquery("shown")
     )
-    return page, select(func.count()).select_from(rows.subquery())
+    count = select(func.count()).select_from(Placement).where(mine)
+    page = (
+        select(*FACT_COLUMNS, *PERSON_COLUMNS, count.scalar_subquery().label("total"))
+        .join_from(shown, Placement, Placement.id == shown.c.id)
+        .join_from(Placement, Candidate, Candidate.id == Placement.candidate_id)
+        .join_from(Placement, Organisation, Organisation.id == Placement.company_id)
+        .order_by(*newest_first)
+    )
+    return page, count
 
 
 def ladder_page(project_id: int, page: int, per_page: int) -> Page:
