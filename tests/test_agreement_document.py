@@ -464,3 +464,70 @@ def test_any_valid_draft_renders_without_placeholders(library, values):
     for token in PLACEHOLDER_TOKENS:
         assert token not in remains
     assert "\ufdd4" not in to_text(doc)
+
+
+# --- rendered clauses kept per text and values ---------------------------------------------------
+
+
+def _counting_renders(monkeypatch) -> list:
+    """Record every clause text that is rendered rather than taken from the library's keep."""
+    import app.agreements.document as document
+
+    rendered = []
+    original = document._render_body
+
+    def counting(library, template, context):
+        rendered.append(template)
+        return original(library, template, context)
+
+    monkeypatch.setattr(document, "_render_body", counting)
+    return rendered
+
+
+def test_a_changed_value_renders_again_only_the_clauses_that_read_it(monkeypatch):
+    """The live preview renders the whole agreement on every keystroke; a clause is rendered
+    again only when its text or a value it reads changed, and the ladder table's clause when a
+    duration its rows show changed."""
+    kept = load_library()
+    draft = all_enabled(demo_draft(kept))
+    sections = len(render(kept, draft).sections)
+    rendered = _counting_renders(monkeypatch)
+    render(kept, draft)
+    assert rendered == []  # nothing changed: every clause kept
+
+    months = dataclasses.replace(draft, values=draft.values | {"wage_subsidy_months": 5})
+    document = render(kept, months)
+    assert 0 < len(rendered) < sections
+    ladder = next(s for s in document.sections if s.key == "ladder")
+    table = next(block for block in ladder.blocks if isinstance(block, LadderTable))
+    assert table.rows[1][2] == "5 måneder"
+    assert to_text(document) == to_text(render(load_library(), months))
+
+
+def test_kept_clauses_read_as_a_fresh_rendering_after_any_change(monkeypatch):
+    """A run of edits as a drafter makes them, each rendered with the keep and with a library
+    that has never rendered anything: the texts are the same every time."""
+    kept = load_library()
+    draft = all_enabled(demo_draft(kept))
+    edits = [
+        {"project_name": "Ny boligblok i Bispehaven"},
+        {"main_contractor_name": "Nordbyg A/S"},
+        {"apprenticeships_min": 3, "courses_min": 10},
+        {"internship_weeks_min": 2, "internship_weeks_max": 2},
+        {"count_rule": "min_duration"},
+        {"housing_areas": ["Bispehaven"]},
+        {"execution_end": dt.date(2029, 1, 31)},
+        {"client_name": "Boligforeningen Vestbo"},
+        {"main_contractor_name": ""},
+        {"project_name": "Renovering af Skovparken, etape 2"},
+    ]
+    for edit in edits:
+        draft = dataclasses.replace(draft, values=draft.values | edit)
+        assert to_text(render(kept, draft)) == to_text(render(load_library(), draft)), edit
+    # An adapted clause, then its wording changed, then the library's text again.
+    choice = next(c for c in draft.clauses if c.key == "legal_basis")
+    for override in ("Vores egen tekst om {{ project_name }}.", "En anden tekst.", ""):
+        choice.override = override
+        text = to_text(render(kept, draft))
+        assert text == to_text(render(load_library(), draft)), override
+    assert "En anden tekst." not in text and "Vores egen tekst" not in text

@@ -418,9 +418,10 @@ def render(library: Library, draft: Draft) -> AgreementDocument:
         if choice.override and choice.override.strip():
             if override_problem(choice.override):
                 raise RenderError(f"the adapted clause {clause.key} holds template code")
-            blocks = _render_body(library, literal_template(choice.override), context)
+            source = literal_template(choice.override)
+            blocks = _clause_blocks(library, source, source, context)
         else:
-            blocks = _render_body(library, clause.template, context)
+            blocks = _clause_blocks(library, clause.body, clause.template, context)
         sections.append(Section(len(sections) + 1, clause.key, clause.title, blocks))
     sections = _number_paragraphs(sections)
     return AgreementDocument(
@@ -543,6 +544,48 @@ def _render_line(template, context: dict[str, Any]) -> str:
     text = _fill(template, context)
     _check_unfilled(text)
     return unprotect(" ".join(line.strip(" \t") for line in text.split("\n") if line.strip()))
+
+
+# Rendered clauses a worker keeps (about 2 KB each): a drafter's session touches a few dozen.
+RENDERED_KEPT = 2_000
+
+
+def _clause_blocks(library: Library, source: str, template, context: dict[str, Any]):
+    """A clause's blocks, rendered once per clause text and values it reads, then kept by the
+    library: the live preview renders the whole agreement on every keystroke, while a change
+    of one value changes only the clauses that read it (a block marker's templates count as
+    read by the clause that holds it: `Library.referenced`). A clause whose names are not
+    known is rendered every time; a failure is never kept."""
+    key = _rendered_key(library, source, context)
+    if key is None:
+        return _render_body(library, template, context)
+    blocks = library.rendered.get(key)
+    if blocks is None:
+        blocks = _render_body(library, template, context)
+        if len(library.rendered) >= RENDERED_KEPT:
+            library.rendered.clear()
+        library.rendered[key] = blocks
+    return blocks
+
+
+def _rendered_key(library: Library, source: str, context: dict[str, Any]) -> tuple | None:
+    names = library.referenced(source)
+    if names is None:
+        return None
+    try:
+        key = (source, tuple(_frozen(context[name]) for name in names))
+        hash(key)
+    except (KeyError, TypeError):  # a name the context lacks fails in the render, as before
+        return None
+    return key
+
+
+def _frozen(value):
+    if type(value) is list or type(value) is tuple:
+        return tuple(_frozen(item) for item in value)
+    if type(value) is dict:
+        return tuple(sorted((name, _frozen(item)) for name, item in value.items()))
+    return value
 
 
 def _render_body(library: Library, template, context: dict[str, Any]) -> tuple[Block, ...]:

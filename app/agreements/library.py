@@ -83,6 +83,8 @@ class DocumentParts:
     ladder_rows: tuple[tuple[Any, ...], ...]
     signature_parties: tuple[tuple[Any, Any], ...]
     signature_lines: tuple[str, ...]
+    # The names each block marker's templates read from the context.
+    marker_names: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -92,6 +94,11 @@ class Library:
     document: DocumentParts | None
     env: SandboxedEnvironment = field(repr=False)
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+    _referenced: dict[str, tuple[str, ...] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    # A clause's rendered blocks, by its text and the values it reads (document.py).
+    rendered: dict[tuple, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, key: str) -> Clause | None:
         return next((clause for clause in self.clauses if clause.key == key), None)
@@ -108,6 +115,31 @@ class Library:
                 self._compiled.clear()
             template = self._compiled[text] = self.env.from_string(text)
         return template
+
+    def referenced(self, text: str) -> tuple[str, ...] | None:
+        """The names a clause text reads from the context, sorted (the environment's globals
+        left out), or None where that is not known: a text that does not parse, or holds a
+        block marker whose templates (document.toml) are missing. The names a block marker's
+        templates read count as read by the text that holds it."""
+        if text in self._referenced:
+            return self._referenced[text]
+        markers = {line.strip(" \t") for line in text.split("\n")} & set(MARKERS)
+        try:
+            found = set(meta.find_undeclared_variables(self.env.parse(text)))
+        except TemplateSyntaxError:
+            names = None
+        else:
+            known = self.document.marker_names if self.document is not None else {}
+            if all(marker in known for marker in markers):
+                for marker in markers:
+                    found |= known[marker]
+                names = tuple(sorted(name for name in found if name not in self.env.globals))
+            else:
+                names = None
+        if len(self._referenced) > 256:
+            self._referenced.clear()
+        self._referenced[text] = names
+        return names
 
 
 class AgreementEnvironment(SandboxedEnvironment):
@@ -358,7 +390,9 @@ def _load_document(env, file: Path, errors: list[LibraryError]) -> DocumentParts
         errors.append(LibraryError(name, int(match.group(1)) if match else 1, f"not TOML: {exc}"))
         return None
 
-    def compile_(text: Any, where: str):
+    reads: dict[str, set[str]] = {marker: set() for marker in MARKERS}
+
+    def compile_(text: Any, where: str, marker: str | None = None):
         if not isinstance(text, str):
             raise ValueError(f"{where} must be a string")
         try:
@@ -368,6 +402,8 @@ def _load_document(env, file: Path, errors: list[LibraryError]) -> DocumentParts
         for variable, _line in undeclared_names(ast):
             if variable not in VARIABLES:
                 raise ValueError(f"{where}: unknown variable {{{{ {variable} }}}}")
+        if marker:
+            reads[marker] |= meta.find_undeclared_variables(ast)
         return env.from_string(text)
 
     try:
@@ -379,13 +415,18 @@ def _load_document(env, file: Path, errors: list[LibraryError]) -> DocumentParts
             header=compile_(data["header"], "header"),
             ladder_header=tuple(str(cell) for cell in ladder["header"]),
             ladder_rows=tuple(
-                tuple(compile_(cell, "ladder_table.rows") for cell in row) for row in ladder["rows"]
+                tuple(compile_(cell, "ladder_table.rows", MARKERS[0]) for cell in row)
+                for row in ladder["rows"]
             ),
             signature_parties=tuple(
-                (compile_(party["role"], "signatures.role"), compile_(party["name"], "signatures"))
+                (
+                    compile_(party["role"], "signatures.role", MARKERS[1]),
+                    compile_(party["name"], "signatures", MARKERS[1]),
+                )
                 for party in signatures["parties"]
             ),
             signature_lines=tuple(str(line) for line in signatures["lines"]),
+            marker_names={marker: frozenset(names) for marker, names in reads.items()},
         )
     except KeyError as exc:
         errors.append(LibraryError(name, 1, f"missing key {exc}"))
