@@ -281,12 +281,15 @@ def sqlite_only(app):
             pytest.skip("the FTS5 trigram index is SQLite's (PostgreSQL has pg_trgm)")
 
 
+@pytest.mark.parametrize("probe_factor", [0, 4])
 @pytest.mark.parametrize("lookup_max", [4, 5, 100])
 def test_a_term_looked_up_or_walked_gives_the_same_pages_and_count(
-    client, make, coordinator, small_cap, monkeypatch, lookup_max
+    client, make, coordinator, small_cap, monkeypatch, lookup_max, probe_factor
 ):
-    """5 matches: walked when the trigram lookup takes at most 4, looked up otherwise."""
+    """5 matches: walked when the trigram lookup takes at most 4, looked up otherwise; with
+    the probe, a page whose matches all sit among the first names is the probe's."""
     monkeypatch.setattr(queries, "TRIGRAM_LOOKUP_MAX", lookup_max)
+    monkeypatch.setattr(queries, "PROBE_FACTOR", probe_factor)
     for first in ("Ida", "Bo", "Åse", "Carl", "Eva"):
         add(make, first, "Jensen")
     add(make, "Ole", "Friis")
@@ -315,7 +318,9 @@ def test_on_sqlite_a_rare_term_is_read_from_the_trigram_index_a_common_one_by_th
 ):
     """Both ways give the same pages and count. Which one ran shows when the trigram index is
     swapped for one that lists 5 people who do not exist: the lookup finds no one, the walk
-    (chosen when the index counts more than TRIGRAM_LOOKUP_MAX) never reads it."""
+    (chosen when the index counts more than TRIGRAM_LOOKUP_MAX) never reads it, and neither
+    does the probe when the first names hold enough matches."""
+    monkeypatch.setattr(queries, "PROBE_FACTOR", 0)  # no probe: the lookup or the walk
     for first in ("Ida", "Bo", "Åse", "Carl", "Eva"):
         add(make, first, "Jensen")
     add(make, "Ole", "Friis")
@@ -334,6 +339,10 @@ def test_on_sqlite_a_rare_term_is_read_from_the_trigram_index_a_common_one_by_th
         index(f"(rowid, search_text) VALUES ({ghost}, 'jensen')")
     try:
         assert found(client, "jensen") == []  # 5 hits, few enough: looked up, none exist
+        monkeypatch.setattr(queries, "PROBE_FACTOR", 4)  # 4 matches among the first 16 names
+        assert found(client, "jensen") == first_page
+        assert count_text(results(client, "jensen")) == count
+        monkeypatch.setattr(queries, "PROBE_FACTOR", 0)
         monkeypatch.setattr(queries, "TRIGRAM_LOOKUP_MAX", 4)  # now too many: the walk
         assert found(client, "jensen") == first_page
         assert count_text(results(client, "jensen")) == count
@@ -398,3 +407,29 @@ def test_the_search_is_planned_for_its_values_on_postgresql(ctx):
         for _ in range(8):  # the same without the option: prepared
             connection.execute(query).all()
         assert connection.scalar(prepared, {"s": "%search_text LIKE%"}) == 1
+
+
+def test_a_common_term_is_answered_by_the_probe_alone(client, make, coordinator, small_cap):
+    """A term with its bound + 1 matches among the first names in name order: the page comes
+    from the probe, and neither the trigram lookup nor the whole walk runs (SQLite: the
+    ghost index above; PostgreSQL: their plan nodes are never executed)."""
+    for first in ("Ida", "Bo", "Åse", "Carl", "Eva", "Finn", "Gry"):
+        add(make, first, "Jensen")
+    for first in ("Ulla", "Vera", "Yrsa"):
+        add(make, first, "Friis")
+    assert found(client, "jensen") == ["Bo Jensen", "Carl Jensen"]
+    assert count_text(results(client, "jensen")) == "Flere end 3 kandidater"
+    statement, parameters = _page_query(client, "jensen")
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE) {statement}", parameters).scalars()
+    plan = list(plan)
+    lookup = [line for line in plan if "CTE Scan on trigram_hits" in line]
+    assert lookup and all("never executed" in line for line in lookup), plan
+    # Of the scans of the candidates inside the search (the probe's, the lookup's and the
+    # walk's; the page's join reads `candidates` unaliased), only the probe's ran.
+    scans = [line for line in plan if re.search(r"Scan .*on candidates candidates_\d", line)]
+    assert len(scans) == 3, plan
+    assert [line for line in scans if "never executed" not in line] == scans[:1], plan
+    db.session.rollback()

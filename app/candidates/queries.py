@@ -68,6 +68,11 @@ class Found:
 # count cap. (The walk alone is slow for a term whose matches all sort late, "mette" among
 # 200,000 people: it reads every name before them; the lookup alone is slow for a common term.)
 TRIGRAM_LOOKUP_MAX = 4_000
+# Before either, the walk in name order looks at the first PROBE_FACTOR × (bound + 1) live
+# candidates: a common term ("sen") has its bound + 1 matches among them, and those are the
+# first matches of all, so neither the trigram lookup nor the rest of the walk runs. Counting
+# the lookup's hits up to TRIGRAM_LOOKUP_MAX + 1 cost more than the whole page for such a term.
+PROBE_FACTOR = 4
 
 
 def search(q: str, page: int, per_page: int, cap: int) -> Page:
@@ -83,6 +88,7 @@ def search(q: str, page: int, per_page: int, cap: int) -> Page:
         "bound_plus": bound + 1,
         "lookup_max": TRIGRAM_LOOKUP_MAX,
         "lookup_limit": TRIGRAM_LOOKUP_MAX + 1,
+        "probe_rows": PROBE_FACTOR * (bound + 1),
         "per_page": per_page,
         "offset": (page - 1) * per_page,
         "today": local_today(),
@@ -118,14 +124,31 @@ def _search_statements(dialect: str, kind: str):
     in): building this statement took five times as long as running it."""
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     matching = select(*order).where(Candidate.anonymised_at.is_(None))
+    pattern = bindparam("pattern", type_=String)
     if kind != "all":
-        pattern = bindparam("pattern", type_=String)
         matching = matching.where(Candidate.search_text.like(pattern, escape="\\"))
     bound_plus = bindparam("bound_plus", type_=Integer)
-    if kind == "long" and dialect == "sqlite":
-        bounded = _sqlite_bounded(matching, bound_plus)
-    elif kind == "long" and dialect == "postgresql":
-        bounded = _postgresql_bounded(matching, bound_plus)
+    if kind == "long":
+        # The first matches among a name-ordered prefix of the live candidates (PROBE_FACTOR).
+        prefix = (
+            select(*order, Candidate.search_text)
+            .where(Candidate.anonymised_at.is_(None))
+            .order_by(*order)
+            .limit(bindparam("probe_rows", type_=Integer))
+            .subquery("prefix")
+        )
+        early = (
+            select(prefix.c.first_name, prefix.c.last_name, prefix.c.id)
+            .where(prefix.c.search_text.like(pattern, escape="\\"))
+            .limit(bound_plus)
+            .cte("early", nesting=True)
+            .prefix_with("MATERIALIZED")
+        )
+        enough = select(func.count()).select_from(early).scalar_subquery() >= bound_plus
+        if dialect == "sqlite":
+            bounded = _sqlite_bounded(matching, bound_plus, early, enough)
+        else:
+            bounded = _postgresql_bounded(matching, bound_plus, early, enough)
     else:
         # Materialised on PostgreSQL: planned alone for all its rows, not for the page's
         # LIMIT above a count it takes to stream. Nested, so the statement still begins with
@@ -189,11 +212,13 @@ def _with_active_placement(query, today):
     )
 
 
-def _sqlite_bounded(matching, bound_plus):
-    """The first `bound + 1` matches in name order, on SQLite, from the trigram index when the
-    term is rare (at most TRIGRAM_LOOKUP_MAX matches: those rows are read by id and sorted)
-    and by the walk in name order otherwise (it stops at `bound + 1`). One statement: both
-    arms are there, and the one not taken has LIMIT 0, which SQLite does not start."""
+def _sqlite_bounded(matching, bound_plus, early, enough):
+    """The first `bound + 1` matches in name order, on SQLite: those the probe found (`early`)
+    when they are enough; else from the trigram index when the term is rare (at most
+    TRIGRAM_LOOKUP_MAX matches: those rows are read by id and sorted) and by the whole walk in
+    name order otherwise (it stops at `bound + 1`). One statement: every arm is there, and
+    those not taken have LIMIT 0, which SQLite does not start (nor does it count the trigram
+    hits when the probe was enough: a CASE evaluates its conditions in order)."""
     phrase = bindparam("phrase", type_=String)  # the term as one FTS5 phrase (`search`)
     hits = (
         select(literal_column("rowid").label("id"))
@@ -205,24 +230,32 @@ def _sqlite_bounded(matching, bound_plus):
     lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
     rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    probed = select(*early.c).limit(case((enough, bound_plus), else_=0)).subquery("probed")
     looked_up = (
         matching.where(Candidate.id.in_(select(hits.c.id)))
         .order_by(*order)
-        .limit(case((rare, bound_plus), else_=0))
+        .limit(case((enough, 0), (rare, bound_plus), else_=0))
         .subquery("looked_up")
     )
-    walked = matching.order_by(*order).limit(case((rare, 0), else_=bound_plus)).subquery("walked")
+    walked = (
+        matching.order_by(*order)
+        .limit(case((enough, 0), (rare, 0), else_=bound_plus))
+        .subquery("walked")
+    )
     # The hits are read once, where `bounded` begins, for the count and for the lookup.
-    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
+    arms = union_all(select(*probed.c), select(*looked_up.c), select(*walked.c)).add_cte(
+        early, hits, nest_here=True
+    )
     return arms.cte("bounded", nesting=True)
 
 
-def _postgresql_bounded(matching, bound_plus):
-    """As `_sqlite_bounded`, on PostgreSQL: the first TRIGRAM_LOOKUP_MAX + 1 matches in any
-    order (the planner takes the trigram index for a rare term, and for a common one a scan
-    that soon has them all), with their names; when there are no more than the maximum, they
-    are the matches, sorted here; else the walk in name order. The arm not taken is behind a
-    one-time filter (its condition is an InitPlan), so PostgreSQL never starts it."""
+def _postgresql_bounded(matching, bound_plus, early, enough):
+    """As `_sqlite_bounded`, on PostgreSQL: the probe's matches when they are enough; else the
+    first TRIGRAM_LOOKUP_MAX + 1 matches in any order (the planner takes the trigram index for
+    a rare term, and for a common one a scan that soon has them all), with their names; when
+    there are no more than the maximum, they are the matches, sorted here; else the whole walk
+    in name order. The arms not taken are behind one-time filters (their conditions are
+    InitPlans, evaluated only when reached), so PostgreSQL never starts them."""
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     hits = (
         matching.limit(bindparam("lookup_limit", type_=Integer))
@@ -231,13 +264,16 @@ def _postgresql_bounded(matching, bound_plus):
     )
     lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
     rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
+    probed = select(*early.c).where(enough).subquery("probed")
     looked_up = (
         select(*hits.c)
-        .where(rare)
+        .where(~enough & rare)
         .order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
         .limit(bound_plus)
         .subquery("looked_up")
     )
-    walked = matching.where(~rare).order_by(*order).limit(bound_plus).subquery("walked")
-    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
+    walked = matching.where(~enough & ~rare).order_by(*order).limit(bound_plus).subquery("walked")
+    arms = union_all(select(*probed.c), select(*looked_up.c), select(*walked.c)).add_cte(
+        early, hits, nest_here=True
+    )
     return arms.cte("bounded", nesting=True).prefix_with("MATERIALIZED", dialect="postgresql")
