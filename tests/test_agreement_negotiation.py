@@ -745,3 +745,31 @@ def test_an_old_version_in_the_htmx_panel_says_why_it_cannot_be_approved(
     html = response.get_data(as_text=True)
     assert "<html" not in html and 'id="approval-stale"' in html
     assert "Kun den seneste version kan godkendes" in html
+
+
+def test_a_working_copy_deleted_by_a_save_as_it_is_kept_still_answers(
+    client, login, project, drafter
+):
+    """The editor's autosave and its save of a version can run at the same moment: the save
+    deletes the working copy right after the autosave wrote it. The autosave still answers
+    when the copy was kept (it does not read the row again), and no copy is left over."""
+    from sqlalchemy import delete, event
+
+    from app.agreements.models import DraftWorkingCopy
+
+    save(project, drafter)
+    login(drafter)
+
+    def saved_elsewhere(session):
+        with db.engine.begin() as other:  # the save's own connection and transaction
+            other.execute(delete(DraftWorkingCopy).where(DraftWorkingCopy.user_id == drafter.id))
+
+    event.listen(db.session, "after_commit", saved_elsewhere, once=True)
+    try:
+        response = autosave(client, project, {"base_number": "1", "v_courses_min": "3"})
+    finally:
+        if event.contains(db.session, "after_commit", saved_elsewhere):
+            event.remove(db.session, "after_commit", saved_elsewhere)
+    assert response.status_code == 200
+    assert "Arbejdskopien er gemt" in response.get_data(as_text=True)
+    assert service.working_copy(project, drafter) is None

@@ -399,12 +399,15 @@ def test_a_page_of_the_ladder_is_walked_from_the_projects_index(client, login, s
         assert not any(s.startswith("SCAN") and "shown" not in s for s in steps), steps
         assert any("candidates USING INTEGER PRIMARY KEY" in s for s in steps), steps
     else:
-        # Tiny tables make a sequential scan cheapest; forbid it to see the index qualify.
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        # Tiny tables make a sequential scan, a bitmap or a sort of a few rows cheapest (as
+        # the statistics of the moment have it); forbid them to see the index give the order.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            connection.exec_driver_sql(f"SET LOCAL {setting} = off")
         plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
         walks = [line for line in plan if "ix_placements_project_start" in line]
         assert len(walks) == 2, plan
-        assert any("Scan Backward using ix_placements_project_start" in line for line in plan)
+        backward = "Scan Backward using ix_placements_project_start"
+        assert any(backward in line for line in plan), plan
         # Only the page's own rows are sorted (after the joins), not the project's placements.
-        sorts = [line for line in plan if line.strip(" ->").startswith("Sort  (")]
+        sorts = [line for line in plan if re.match(r"(Incremental )?Sort  \(", line.strip(" ->"))]
         assert sorts == [plan[0]], plan

@@ -401,9 +401,10 @@ def working_copy(project: Project, user: User) -> DraftWorkingCopy | None:
     )
 
 
-def keep_working_copy(project: Project, user: User, form) -> DraftWorkingCopy:
+def keep_working_copy(project: Project, user: User, form) -> DraftWorkingCopy | None:
     """Store the editor's fields as posted (every value of every field but the buttons and
-    the CSRF token) as this user's working copy of the project's draft, replacing the last."""
+    the CSRF token) as this user's working copy of the project's draft, replacing the last.
+    None when another request of the same user deleted it while this one wrote it."""
     fields = {
         name: [ILLEGAL_CHARS.sub("", value) for value in form.getlist(name)]
         for name in form
@@ -418,10 +419,18 @@ def keep_working_copy(project: Project, user: User, form) -> DraftWorkingCopy:
     copy.base_number = int(base) if base.isdigit() and len(base) < 10 else 0
     copy.saved_at = utcnow()
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the same user's two tabs at the same moment: the other one won
         db.session.rollback()
         copy = working_copy(project, user)
+        if copy is not None:
+            db.session.expunge(copy)
+        return copy
+    # Handed back detached, with the values just written: the same user's save of a version,
+    # in another request, may delete the row the moment this commits, and the answer (when
+    # it was kept, on which version) must not need to read it again.
+    db.session.expunge(copy)
+    db.session.commit()
     return copy
 
 

@@ -317,7 +317,7 @@ def autosave(project_id: int):
         block="autosave_status",
         project=project,
         saved=copy,
-        newer=latest if latest and latest.number != copy.base_number else None,
+        newer=latest if latest and copy and latest.number != copy.base_number else None,
     )
 
 
