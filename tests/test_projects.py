@@ -39,6 +39,34 @@ def test_list_page_and_fragment(client, make, coordinator):
     assert "Helhedsplan Gellerup" in html
 
 
+def test_the_association_filter_offers_the_clients_of_the_projects_each_role_sees(
+    client, make, login
+):
+    """Staff choose among every client association; a contractor among the clients of the
+    projects it works on; an association sees only its own projects, so no filter."""
+    vestbo, oestbo, nordbo = (make.association(n) for n in ("Vestbo", "Østbo", "Nordbo"))
+    builder = make.company("Nordbyg A/S")
+    make.project(vestbo, "Toveshøj", Phase.AWARDED, main=builder)
+    make.project(oestbo, "Skovgårdsparken", Phase.TENDER)
+    make.project(nordbo, "Bispehaven", Phase.AWARDED, main=builder)
+    make.association("Sydbo")  # a client of no project: never offered
+
+    def offered(user) -> list[str]:
+        login(user)
+        html = client.get("/projects/").get_data(as_text=True)
+        if 'id="filter-client"' not in html:
+            return []
+        choices = html.split('id="filter-client"')[1].split("</select>")[0]
+        return re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', choices)
+
+    staff = ["Nordbo", "Vestbo", "Østbo"]
+    assert offered(make.user(Role.COORDINATOR)) == staff
+    assert offered(make.user(Role.ADMIN)) == staff
+    assert offered(make.user(Role.CONTRACTOR, builder)) == ["Nordbo", "Vestbo"]
+    assert offered(make.user(Role.CLIENT, vestbo)) == []  # its own projects only
+    assert offered(make.user(Role.CONTRACTOR, make.company("Ingen sager ApS"))) == []
+
+
 def test_boosted_and_history_restore_requests_get_the_whole_page(client, make, coordinator):
     for headers in ({**HX, "HX-Boosted": "true"}, {**HX, "HX-History-Restore-Request": "true"}):
         assert "<html" in client.get("/projects/", headers=headers).get_data(as_text=True)

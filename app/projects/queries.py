@@ -163,12 +163,21 @@ class ProjectRow:
 def associations(user):
     """The associations among the clients of the projects the user may see (the filter), as
     (id, name) rows: a list to choose from, not objects to edit."""
-    return db.session.execute(
+    statement = _associations_statement(project_scope_kind(user))
+    return db.session.execute(statement, {"organisation_id": user.organisation_id}).all()
+
+
+@functools.lru_cache(maxsize=8)
+def _associations_statement(scope: str):
+    """`associations`' statement, built once per scope kind with the organisation as a bind
+    parameter (building it cost twenty times as much as running it)."""
+    projects = scoped_projects_of(scope, bindparam("organisation_id"))
+    return (
         select(Organisation.id, Organisation.name)
         .where(Organisation.kind == constant(OrganisationKind.ASSOCIATION.value))
-        .where(Organisation.id.in_(scoped_projects(user).with_only_columns(Project.client_id)))
+        .where(Organisation.id.in_(projects.with_only_columns(Project.client_id)))
         .order_by(Organisation.name)
-    ).all()
+    )
 
 
 # What the project list's search box looks in.
