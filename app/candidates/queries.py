@@ -142,7 +142,7 @@ def _search_statements(dialect: str, kind: str):
             .where(prefix.c.search_text.like(pattern, escape="\\"))
             .limit(bound_plus)
             .cte("early", nesting=True)
-            .prefix_with("MATERIALIZED")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         enough = select(func.count()).select_from(early).scalar_subquery() >= bound_plus
         if dialect == "sqlite":
