@@ -18,11 +18,11 @@ from app.models import Project, Role, utcnow
 from app.openings.models import Opening, OpeningStatus
 from app.placements.models import Placement
 
-# The questions the contractors are asked at every monthly meeting.
 # A meeting is still coming until this long after its start: through its working day it
 # stays the next meeting (the one the coordinator is running), and then it is a past one.
 STILL_COMING = timedelta(hours=12)
 
+# The questions the contractors are asked at every monthly meeting.
 STANDING_QUESTIONS = (
     "Hvor mange fra boligområderne er ansat hos jer lige nu?",
     "Hvor mange lærlinge har I lige nu?",
