@@ -58,14 +58,13 @@ def load_demo() -> None:
 
     def project(name, address, client, area_names, phase, start=None, end=None, main=None, subs=()):
         p = Project(
-            name=name,
-            address=address,
             client=orgs[client],
             phase=phase,
             execution_start=start,
             execution_end=end,
             areas=[areas[a] for a in area_names],
         )
+        p.rename(name, address)
         if main:
             p.companies.append(ProjectCompany(company=orgs[main], role=CompanyRole.MAIN))
         for sub in subs:

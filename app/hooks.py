@@ -4,6 +4,8 @@ No derived column is kept by a listener: each is written by the service function
 what it is derived from, in the same transaction (README, "Derived columns"):
 - `Candidate.search_text`: `app.candidates.service.save()` and `rename_area()`; the GDPR
   erasure empties it itself;
+- `Project.search_text`: `Project.rename()`, the one way a project's name and address are
+  written;
 - `Placement.retention_since`: `app.placements.retention.refresh()`, called by
   `app.placements.service.insert()` and `record_conversation()`;
 - `Project.progress_stamp`: `app.placements.progress_cache.touch()`, called by

@@ -44,6 +44,7 @@ from app.enums import (  # noqa: F401  (the vocabularies, re-exported beside the
     Rung,
 )
 from app.extensions import db, enum_type
+from app.search import search_term
 
 
 def new_stamp() -> str:
@@ -160,6 +161,14 @@ project_areas = Table(
 )
 
 
+def project_search_text(name: str | None, address: str | None) -> str:
+    """What the project list's search looks in: the name and the address, each folded as the
+    search folds its term (`app.search.search_term`), on lines of their own. A term never
+    holds a line break (folding turns whitespace into single spaces), so it matches within the
+    name or within the address, never across the two."""
+    return f"{search_term(name)}\n{search_term(address)}"
+
+
 class Project(db.Model):
     """A construction project (byggesag) tendered by a housing association."""
 
@@ -197,6 +206,10 @@ class Project(db.Model):
     # When that version was saved (kept with it): the inbox lists what waits in this order
     # from an index over the projects, not from the versions' rows.
     pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The name and address folded (`project_search_text`), kept by `rename()`: the list's
+    # search compares this column with its pattern, where it folded both columns of every row
+    # it passed (on SQLite by a Python function, called once or twice a row).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     client: Mapped[Organisation] = relationship()
     areas: Mapped[list[HousingArea]] = relationship(
@@ -237,6 +250,13 @@ class Project(db.Model):
         Index("ix_projects_name", "name", "id"),
         Index("ix_projects_phase_name", "phase", "name", "id"),
     )
+
+    def rename(self, name: str, address: str | None = None) -> None:
+        """Set the name and the address, and the search text made of them: the one way either
+        is written (the project form, the demo loader, the test factory)."""
+        self.name = name
+        self.address = address or ""
+        self.search_text = project_search_text(self.name, self.address)
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.name!r} {self.phase}>"

@@ -4,15 +4,15 @@ Text is folded the same way on both sides of a comparison: whitespace collapsed 
 with Python's Unicode rules, so "ØRESTAD" finds "Ørestad Syd" and "æbletræ" finds "Æbletræet".
 In SQL the fold is `fold(column)`: PostgreSQL's `lower()` (Unicode-aware under a UTF-8 ctype,
 which the README requires) and, on SQLite, whose `lower()` folds only ASCII, the same Python
-function registered on every connection (`register_sqlite`). Candidates keep their folded text
-in a column (`search_text`), so their search can use an index.
+function registered on every connection (`register_sqlite`). Candidates and projects keep their
+folded text in a column (`search_text`), written with the row, so their searches compare a
+stored column with the pattern and fold nothing per row.
 
 Plain Python and SQLAlchemy Core: no Flask.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Text
@@ -47,17 +47,6 @@ def _fold_default(element, compiler, **kw):
 @compiles(fold, "sqlite")
 def _fold_sqlite(element, compiler, **kw):
     return f"{SQLITE_FOLD}({compiler.process(element.clauses, **kw)})"
-
-
-def contains(term: str, *columns) -> ColumnElement[bool]:
-    """Rows where any of `columns` contains `term`, compared folded."""
-    return contains_pattern(like_pattern(term), *columns)
-
-
-def contains_pattern(pattern, *columns) -> ColumnElement[bool]:
-    """As `contains`, with the LIKE pattern given (`like_pattern`), or a bind parameter for a
-    statement built once."""
-    return or_(*(fold(column).like(pattern, escape="\\") for column in columns))
 
 
 def _fold_or_none(value):

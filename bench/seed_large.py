@@ -37,6 +37,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.models import project_search_text  # noqa: E402
 from app.placements.rules import Durations  # noqa: E402
 
 RUNGS = ("internship", "wage_subsidy", "ordinary", "apprenticeship")
@@ -249,7 +250,8 @@ def generate(
         )  # fmt: skip
         projects.append(p)
         rows["projects"].append(
-            dict(id=pid, name=name, address=address, description="", client_id=client_id,
+            dict(id=pid, name=name, address=address, search_text=project_search_text(name, address),
+                 description="", client_id=client_id,
                  phase=phase, execution_start=start, execution_end=end,
                  created_at=utc(created), updated_at=utc(created), version=1)
         )  # fmt: skip

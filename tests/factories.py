@@ -116,13 +116,9 @@ class Factories:
         **kw,
     ) -> Project:
         client = client or self.association()
-        project = Project(
-            name=name or f"Byggesag {next(_seq)}",
-            client=client,
-            phase=phase,
-            areas=list(client.areas[:1]),
-            **kw,
-        )
+        address = kw.pop("address", "")
+        project = Project(client=client, phase=phase, areas=list(client.areas[:1]), **kw)
+        project.rename(name or f"Byggesag {next(_seq)}", address)
         if phase in (Phase.EXECUTION, Phase.COMPLETED) and project.execution_start is None:
             project.execution_start = date(2026, 1, 1)
             project.execution_end = date(2027, 12, 31)

@@ -1,7 +1,8 @@
 """Derived columns stay right on every write path, and no ORM listener keeps them.
 
-Six columns are derived from other data (README, "Derived columns"):
+Seven columns are derived from other data (README, "Derived columns"):
 - `Candidate.search_text` from the name, housing area and skills;
+- `Project.search_text` from the project's name and address;
 - `Placement.retention_since` from the candidate's retention conversations;
 - `Project.progress_stamp`, the key under which counted progress is cached;
 - `Project.pending_version`, the latest agreement version while it waits for approval, and
@@ -10,7 +11,7 @@ Six columns are derived from other data (README, "Derived columns"):
 
 Each test warms the progress cache for every project, takes one write path the way a user
 does (the page, the command, the loader), and then compares every derived column with the
-same value computed from scratch: the search text from the stored fields, the retention day
+same value computed from scratch: the search texts from the stored fields, the retention day
 from the stored conversations, and the cached progress with a count made afresh.
 """
 
@@ -34,7 +35,7 @@ from app.candidates import service as candidates_service
 from app.candidates.models import Candidate, Conversation, search_text
 from app.clock import local_today
 from app.extensions import db
-from app.models import HousingArea, Phase, Project, Role, Rung
+from app.models import HousingArea, Phase, Project, Role, Rung, project_search_text
 from app.placements import progress_cache
 from app.placements import service as placement_service
 from app.placements.models import Placement
@@ -98,6 +99,7 @@ def assert_derived_columns_right() -> None:
         r.project_id: (r.number, r.created_at) for r in db.session.execute(pending.latest_pending())
     }
     for project in projects:
+        assert project.search_text == project_search_text(project.name, project.address), project
         found = (project.pending_version, project.pending_since)
         assert found == waiting.get(project.id, (None, None)), project
     for version in db.session.scalars(select(AgreementVersion)):

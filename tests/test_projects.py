@@ -91,6 +91,34 @@ def test_search_and_filters(client, make, coordinator):
     assert "Ingen byggesager matcher søgningen." in html
 
 
+def test_the_search_finds_a_project_by_what_it_was_renamed_to(client, make, coordinator):
+    """The list searches the name and address as they were last saved, folded the same way as
+    the term; a term never runs from the end of the name into the address."""
+    project = make.project(name="Helhedsplan Bispehaven", address="Bispehaven 1")
+    make.project(name="Skolebyggeri", address="Skolevej 2")
+
+    def names(q):
+        html = client.get("/projects/", query_string={"q": q}, headers=HX).get_data(as_text=True)
+        return set(re.findall(r'href="/projects/\d+">([^<]+)</a>', html))
+
+    assert names("BISPEHAVEN") == {"Helhedsplan Bispehaven"}
+    form = _form(
+        {
+            "name": "Renovering  Østervang",
+            "address": "Nørrevej 12",
+            "client_id": project.client_id,
+            "version": "1",
+        }
+    )
+    assert client.post(f"/projects/{project.id}/edit", data=form).status_code == 303
+    assert names("bispehaven") == set()
+    assert names("ØSTERVANG") == {"Renovering  Østervang"}
+    assert names("renovering østervang") == {"Renovering  Østervang"}  # spaces folded
+    assert names("nørrevej 12") == {"Renovering  Østervang"}
+    assert names("østervang nørrevej") == set()  # not across the name and the address
+    assert names("vej") == {"Renovering  Østervang", "Skolebyggeri"}
+
+
 def test_list_is_paginated(app, client, make, coordinator):
     client_org = make.association()
     for i in range(app.config["PAGE_SIZE"] + 3):

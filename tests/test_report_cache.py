@@ -110,7 +110,7 @@ def _main_contractor_replaced(site, make, monkeypatch):
 
 
 def _project_renamed(site, make, monkeypatch):
-    site["project"].name = "Helhedsplan Nyt Navn"
+    site["project"].rename("Helhedsplan Nyt Navn", site["project"].address)
     db.session.commit()
     return "Fremdriftsrapport – Helhedsplan Nyt Navn"
 

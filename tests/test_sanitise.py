@@ -137,7 +137,7 @@ def _store_hostile(world, name: str, text: str) -> None:
     """Rows already stored with such characters (before the forms refused them)."""
     ids = world.sides["A"].ids
     project = db.session.get(Project, ids["project_id"])
-    project.name = name
+    project.rename(name, project.address)
     candidate = db.session.get(Candidate, ids["candidate_id"])
     candidate.first_name = f"Anna{text}Marie"
     candidate.phone, candidate.address = f"20{text}30", f"Vej{text}1"

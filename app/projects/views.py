@@ -211,8 +211,7 @@ def _fill(form: ProjectForm, project: Project) -> None:
 
 
 def _apply(form: ProjectForm, project: Project) -> None:
-    project.name = form.name.data.strip()
-    project.address = (form.address.data or "").strip()
+    project.rename(form.name.data.strip(), (form.address.data or "").strip())
     project.description = (form.description.data or "").strip()
     project.client_id = form.client_id.data
     project.phase = form.phase.data
