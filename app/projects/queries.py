@@ -199,7 +199,9 @@ def project_list(
     client's and main contractor's names."""
     bound = max(cap, page * per_page)
     scope = project_scope_kind(user)
-    listing, count = _list_statements(scope, bool(q), phase in set(Phase), bool(client_id))
+    listing, count = _list_statements(
+        scope, bool(q), phase in set(Phase), bool(client_id), db.engine.dialect.name
+    )
     values = {
         "organisation_id": user.organisation_id,
         "pattern": like_pattern(q) if q else "",
@@ -216,10 +218,12 @@ def project_list(
     )
 
 
-@functools.lru_cache(maxsize=32)
-def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bool):
+@functools.lru_cache(maxsize=64)
+def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bool, dialect: str):
     """`project_list`'s page statement and its count, built once per process for each scope
-    kind and set of filters; every value is a bind parameter (`project_list` fills them in)."""
+    kind, set of filters and database; every value is a bind parameter (`project_list` fills
+    them in). The limits stay parameters: written into the text, they made PostgreSQL's kept
+    plan for this statement twice as slow."""
     query = scoped_projects_of(scope, bindparam("organisation_id", type_=Integer))
     if with_q:
         # The name and address, folded when they were written (`Project.rename`).
@@ -230,20 +234,47 @@ def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bo
         query = query.where(Project.phase == bindparam("phase"))
     if with_client:
         query = query.where(Project.client_id == bindparam("client_id", type_=Integer))
-    bounded = (
-        query.with_only_columns(*ProjectRow.COLUMNS, Project.client_id)
-        .order_by(Project.name, Project.id)
-        .limit(bindparam("bound_plus", type_=Integer))
-        .cte("bounded", nesting=True)
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    on_page = (
-        select(bounded, func.count().over().label("total"))
-        .order_by(bounded.c.name, bounded.c.id)
-        .limit(bindparam("per_page", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-        .subquery("page_rows")
-    )
+    # The page and the count of the matches up to the bound, in one statement; its shape is
+    # each database's fastest (both measured at the national size, 1,723 matches).
+    # PostgreSQL plans the kept statement for any search term and expects a handful of
+    # matches, so it finds them all once (a bitmap scan and a top-N sort), materialises the
+    # first bound + 1 and counts them with a window. SQLite does that window by copying every
+    # column of those rows and sorting them again (0.68 ms), where two walks of the (phase,
+    # name, id) index that stop early, the page's and an uncorrelated subquery's count, cost
+    # 0.21 ms; on PostgreSQL the kept plan for that shape did the scan and the sort twice
+    # (0.6 ms more).
+    order = (Project.name, Project.id)
+    bound_plus = bindparam("bound_plus", type_=Integer)
+    per_page = bindparam("per_page", type_=Integer)
+    offset = bindparam("offset", type_=Integer)
+    if dialect == "postgresql":
+        bounded = (
+            query.with_only_columns(*ProjectRow.COLUMNS, Project.client_id)
+            .order_by(*order)
+            .limit(bound_plus)
+            .cte("bounded", nesting=True)
+            .prefix_with("MATERIALIZED")
+        )
+        count = select(func.count()).select_from(bounded)
+        on_page = (
+            select(bounded, func.count().over().label("total"))
+            .order_by(bounded.c.name, bounded.c.id)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("page_rows")
+        )
+    else:
+        bounded = query.with_only_columns(Project.id).order_by(*order).limit(bound_plus)
+        count = select(func.count()).select_from(bounded.subquery("bounded"))
+        on_page = (
+            query.with_only_columns(
+                *ProjectRow.COLUMNS, Project.client_id, count.scalar_subquery().label("total")
+            )
+            .order_by(*order)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("page_rows")
+        )
     main_contractor = (
         select(Organisation.name)
         .join(ProjectCompany, ProjectCompany.company_id == Organisation.id)
@@ -260,4 +291,4 @@ def _list_statements(scope: str, with_q: bool, with_phase: bool, with_client: bo
         .join_from(on_page, Organisation, Organisation.id == on_page.c.client_id)
         .order_by(on_page.c.name, on_page.c.id)
     )
-    return listing, select(func.count()).select_from(bounded)
+    return listing, count
