@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from app.demo import DEMO_PASSWORD, load_demo
@@ -52,6 +52,31 @@ def browser():
         browser.close()
 
 
+_RESPONSE = "bygop.test.response"
+
+
+class _ClosingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's development server reads what is left of a request before it closes the
+    response, outside a `finally`: a browser that drops the connection at that moment (a page
+    left while a script still loads) makes the read raise, and the response's open file is
+    left to the garbage collector, whose ResourceWarning fails whichever test is running.
+    Close it here instead."""
+
+    def connection_dropped(self, error, environ=None):
+        response = (environ or {}).pop(_RESPONSE, None)
+        if response is not None and hasattr(response, "close"):
+            response.close()
+
+
+def _remember_response(wsgi_app):
+    def app(environ, start_response):
+        response = wsgi_app(environ, start_response)
+        environ[_RESPONSE] = response
+        return response
+
+    return app
+
+
 @contextmanager
 def serve(app, **config):
     """Serve a second app instance (CSRF on, as in production) on the test database, with the
@@ -66,7 +91,13 @@ def serve(app, **config):
     )
     with served.app_context():
         load_demo()
-    server = make_server("127.0.0.1", 0, served, threaded=True)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        _remember_response(served),
+        threaded=True,
+        request_handler=_ClosingRequestHandler,
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
