@@ -73,22 +73,38 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+# After DELETE, PostgreSQL's sequences start again at 1, as TRUNCATE ... RESTART IDENTITY did
+# (and as SQLite's rowids do once a table is empty).
+_RESTART_SEQUENCES = (
+    "SELECT setval(c.oid, 1, false) FROM pg_class c"
+    " WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+)
+
+
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
-    """Empty every table after each test that used the database."""
+    """Empty every table after each test that used the database: DELETE, children first, on
+    both databases, in one round trip. (PostgreSQL's TRUNCATE of the 28 tables took 150-250
+    ms, as it makes new files for every table and index: minutes of a CI run.)"""
     yield
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f"DELETE FROM {name}"))
+        empty_tables()
+
+
+def empty_tables() -> None:
+    """Delete every row of every table (in an application context), ids starting again."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            deletes = "; ".join(f"DELETE FROM {name}" for name in tables)
+            conn.exec_driver_sql(f"{deletes}; {_RESTART_SEQUENCES}")
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.meetings.models import Meeting, MeetingKind
 from app.models import Project, Role
 from app.placements.models import Placement
+from tests.conftest import empty_tables
 from tests.factories import TODAY
 
 # Made by the app itself, never by a test's setup: failed sign-ins (tests/test_sessions.py).
@@ -135,3 +136,18 @@ def test_a_comment_thread_and_a_working_copy_are_as_the_pages_leave_them(make):
     assert comments.open_count(db.session, project.id) == 1
     copy = make.working_copy(project, client_user, v_courses_min="12")
     assert (copy.base_number, copy.form["v_courses_min"]) == (version.number, ["12"])
+
+
+def test_the_cleanup_between_tests_empties_every_table_and_ids_start_again(make):
+    """What `_clean_tables` runs after each test: after it, no table holds a row and a new
+    row is numbered 1 again, as on a fresh database (tests may name `/projects/1`)."""
+    make_one_of_each(make)
+    db.session.remove()
+    empty_tables()
+    with db.engine.connect() as connection:
+        left = {
+            table.name: connection.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+    assert {name: count for name, count in left.items() if count} == {}
+    assert make.project().id == 1
