@@ -84,8 +84,8 @@ _RESTART_SEQUENCES = (
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
     """Empty every table after each test that used the database: DELETE, children first, on
-    both databases, in one round trip. (PostgreSQL's TRUNCATE of the 28 tables took 150-250
-    ms, as it makes new files for every table and index: minutes of a CI run.)"""
+    both databases; on PostgreSQL in one round trip. (Its TRUNCATE of every table took
+    150-250 ms, as it makes new files for each table and index: minutes of a CI run.)"""
     yield
     if "app" not in request.fixturenames:
         return
