@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.conftest import htmx_settled
+
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # What fails a page; minor and moderate findings are printed but do not fail.
 FAILING = ("serious", "critical")
@@ -30,17 +32,6 @@ NOT_PAGES = re.compile(r"\.(docx|xlsx|ics|json|csv|txt|pdf)$|/export|/logout|/he
 def require_axe() -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make install` (npm ci installs axe-core)")
-
-
-def settled(page) -> None:
-    """Wait until the page has loaded and no htmx request is in flight (the start page's
-    sections load by htmx after the page): what is checked is what a person then sees.
-    Playwright's "networkidle" waited for half a second of silence after every page, about
-    a minute and a half of each run of the sweep."""
-    page.wait_for_function(
-        "() => document.readyState === 'complete'"
-        " && (window.htmx === undefined || !document.querySelector('.htmx-request'))"
-    )
 
 
 def run_axe(page) -> list[dict]:
@@ -93,7 +84,7 @@ def main_pages(page, limit: int = 60) -> list[str]:
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
         seen[key] = url
-        settled(page)
+        htmx_settled(page)  # the start page's sections come by htmx after the page
         for href in page.eval_on_selector_all(
             "a[href]", "els => els.map(e => e.href).filter(h => h && !h.includes('#'))"
         ):

@@ -5,17 +5,8 @@ links a user sees, from the start page; the figures are printed at the end (`pyt
 
 import pytest
 
-from tests.browser.a11y import (
-    ROLES,
-    TALLY,
-    describe,
-    failing,
-    main_pages,
-    page_key,
-    run_axe,
-    settled,
-)
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.a11y import ROLES, TALLY, describe, failing, main_pages, page_key, run_axe
+from tests.browser.conftest import htmx_settled, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -33,7 +24,7 @@ def test_every_main_page_passes_axe_and_fits_a_phone(axe_page, role):
     for url in pages:
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(url)
-        settled(page)
+        htmx_settled(page)
         violations = run_axe(page)
         TALLY.add(role, page_key(url), violations)
         if failing(violations):
