@@ -9,7 +9,7 @@ import struct
 import time
 import warnings
 
-from .conftest import serve
+from tests.browser.conftest import serve
 
 
 def _drop_after_first_bytes(port: int, path: str) -> None:
