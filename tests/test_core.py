@@ -142,6 +142,43 @@ def test_only_a_pooled_connection_that_waited_is_pinged_and_never_on_sqlite(
     assert len(pings) == (0 if dialect.name == "sqlite" else 1)
 
 
+def test_healthz_discards_a_connection_its_query_failed_on(app, client, monkeypatch):
+    """/healthz sends its SELECT 1 to the driver's cursor, past SQLAlchemy's execution (which
+    would invalidate a failing connection itself): a connection the query failed on is
+    invalidated, never given back to the pool for the next request."""
+    from sqlalchemy import event
+    from sqlalchemy.pool.base import _ConnectionFairy
+
+    with app.app_context():
+        engine = db.engine
+        error = engine.dialect.loaded_dbapi.OperationalError
+
+    class FailingCursor:
+        def execute(self, statement):
+            raise error("server closed the connection unexpectedly")
+
+        def close(self):
+            pass
+
+    invalidated = []
+
+    def remember(dbapi_connection, record, exception):
+        invalidated.append(dbapi_connection)
+
+    event.listen(engine, "invalidate", remember)
+    try:
+        assert _healthz(client) == 200
+        assert invalidated == []
+        with monkeypatch.context() as patch:
+            patch.setattr(_ConnectionFairy, "cursor", lambda self, *a, **k: FailingCursor())
+            assert _healthz(client) == 503
+        assert len(invalidated) == 1
+        assert _healthz(client) == 200  # a fresh connection
+        assert len(invalidated) == 1
+    finally:
+        event.remove(engine, "invalidate", remember)
+
+
 def test_a_connection_the_server_dropped_is_replaced_when_it_is_handed_out(app, monkeypatch):
     """PostgreSQL restarts or drops idle connections: a pooled connection that waited is
     pinged, found dead and replaced, and the request never sees it. (No open application

@@ -247,10 +247,13 @@ def test_activity_keeps_the_session_alive(client, make, login):
 
 def test_a_public_route_keeps_the_clocks_without_loading_the_user(client, make, login):
     """/healthz and the other public routes read the session's clocks from the cookie alone:
-    no statement loads the user, and an idle session still ends there."""
+    no statement loads the user, and an idle session still ends there. (The health check's
+    own SELECT 1 goes to the driver's cursor, past SQLAlchemy, so nothing is seen here;
+    tests/test_core.py shows it is asked and its failure answered.)"""
     login(make.user())
-    seen, _ = measure(client, "/healthz")
-    assert [" ".join(sql.split()) for sql in seen.sql] == ["SELECT 1"], str(seen)
+    seen, response = measure(client, "/healthz")
+    assert seen.sql == [], str(seen)
+    assert response.get_json() == {"status": "ok", "database": "ok"}
     _shift_session(client, seen_at=2 * 60)
     client.get("/healthz")
     with client.session_transaction() as session:
