@@ -862,6 +862,27 @@ def test_the_chart_is_a_png_even_without_dejavu(monkeypatch, tmp_path):
     assert Image.open(io.BytesIO(chart.progress_chart([], today=date(2026, 1, 1)))).width
 
 
+@pytest.mark.parametrize("locale", ["da", "en"])
+def test_the_charts_png_shows_the_colours_it_drew(locale):
+    """The PNG maps the drawn chart's colours to a fixed palette (the inks and their blends
+    with white, for the text's edges): the background stays pure white, the strong inks keep
+    their exact colour, and no pixel moves by more than a few levels of 255."""
+    from PIL import ImageChops
+
+    series = [(date(2026, 3, 1) + timedelta(days=20 * i), i + 1) for i in range(14)]
+    kwargs = dict(today=date(2026, 12, 2), start=date(2026, 3, 1), end=date(2028, 6, 30))
+    drawn = chart.draw_chart(series, target=24, forecast=30, locale=locale, **kwargs)
+    png = chart.progress_chart(series, target=24, forecast=30, locale=locale, **kwargs)
+    shown = Image.open(io.BytesIO(png))
+    assert shown.mode == "P" and len(png) < 40_000
+    shown = shown.convert("RGB")
+    difference = ImageChops.difference(drawn, shown)
+    assert max(high for _low, high in difference.getextrema()) <= 8
+    assert shown.getpixel((5, 5)) == (255, 255, 255)
+    colours = {colour for _count, colour in shown.getcolors(1 << 16)}
+    assert {chart.LINE, chart.TARGET, chart.AXIS, chart.TEXT} <= colours
+
+
 def test_the_writer_renders_generic_tables_and_pictures():
     png = chart.progress_chart([], today=date(2026, 1, 1), target=2)
     doc = AgreementDocument(
