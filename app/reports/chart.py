@@ -139,31 +139,9 @@ def _dashed(draw, start, end, fill, width, dash, gap) -> None:
         pos = stop + gap
 
 
-def progress_chart(
-    series: list[tuple[date, int]],
-    *,
-    today: date,
-    start: date | None = None,
-    end: date | None = None,
-    target: int | None = None,
-    forecast: int | None = None,
-    labels: ChartLabels | None = None,
-    locale: str = "da",
-) -> bytes:
-    """Return the chart as PNG bytes; `forecast` is drawn from today to `end` when both exist.
-    `locale` ("da" or "en") sets the dates and numbers; `labels` the words."""
-    return _png(
-        draw_chart(
-            series,
-            today=today,
-            start=start,
-            end=end,
-            target=target,
-            forecast=forecast,
-            labels=labels,
-            locale=locale,
-        )
-    )
+def progress_chart(series: list[tuple[date, int]], **options) -> bytes:
+    """Return the chart as PNG bytes: `draw_chart` with the same arguments, saved by `_png`."""
+    return _png(draw_chart(series, **options))
 
 
 def draw_chart(
@@ -177,7 +155,9 @@ def draw_chart(
     labels: ChartLabels | None = None,
     locale: str = "da",
 ) -> Image.Image:
-    """The chart as an RGB image (`progress_chart` saves it as a PNG)."""
+    """The chart as an RGB image (`progress_chart` saves it as a PNG); `forecast` is drawn
+    from today to `end` when both exist. `locale` ("da" or "en") sets the dates and numbers;
+    `labels` the words."""
     labels = labels or ChartLabels()
     first = min(d for d in (start, series[0][0] if series else None, today) if d)
     last = max(d for d in (end, today) if d)
