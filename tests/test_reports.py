@@ -897,7 +897,7 @@ def test_the_writer_renders_generic_tables_and_pictures():
                 (
                     Table(
                         ("Navn", "Antal"),
-                        (("<w:p>", "1"),),
+                        (("<w:p>", "1"), ('A\tB\x01 & "c"\x0b', "2"), ("Ålborg", "3")),
                         total=("I alt", "1"),
                         numeric=frozenset({1}),
                     ),
@@ -912,6 +912,8 @@ def test_the_writer_renders_generic_tables_and_pictures():
     assert [[c.text for c in row.cells] for row in table.rows] == [
         ["Navn", "Antal"],
         ["<w:p>", "1"],
+        ['A\tB & "c"\n', "2"],  # the control character dropped, the tab and break kept
+        ["Ålborg", "3"],
         ["I alt", "1"],
     ]
     assert table.rows[1].cells[1].paragraphs[0].alignment == 2  # right-aligned figure
