@@ -862,17 +862,27 @@ def test_the_chart_is_a_png_even_without_dejavu(monkeypatch, tmp_path):
     assert Image.open(io.BytesIO(chart.progress_chart([], today=date(2026, 1, 1)))).width
 
 
-@pytest.mark.parametrize("locale", ["da", "en"])
-def test_the_charts_png_shows_the_colours_it_drew(locale):
-    """The PNG maps the drawn chart's colours to a fixed palette (the inks and their blends
-    with white, for the text's edges): the background stays pure white, the strong inks keep
-    their exact colour, and no pixel moves by more than a few levels of 255."""
+@pytest.mark.parametrize(
+    "locale, today, target",
+    [
+        ("da", date(2026, 12, 2), 24),
+        ("en", date(2026, 12, 2), 24),
+        # The target at the top of the scale and today on the first day: the two labels
+        # meet above the plot.
+        ("da", date(2026, 3, 1), 30),
+    ],
+)
+def test_the_charts_png_shows_the_colours_it_drew(locale, today, target):
+    """The PNG, made from kept parts with its lines drawn in palette indices, shows the
+    chart `draw_chart` draws whole, in a fixed palette (the inks and their blends with white,
+    for the text's edges): the background stays pure white, the strong inks keep their exact
+    colour, and no pixel moves by more than a few levels of 255."""
     from PIL import ImageChops
 
     series = [(date(2026, 3, 1) + timedelta(days=20 * i), i + 1) for i in range(14)]
-    kwargs = dict(today=date(2026, 12, 2), start=date(2026, 3, 1), end=date(2028, 6, 30))
-    drawn = chart.draw_chart(series, target=24, forecast=30, locale=locale, **kwargs)
-    png = chart.progress_chart(series, target=24, forecast=30, locale=locale, **kwargs)
+    kwargs = dict(today=today, start=date(2026, 3, 1), end=date(2028, 6, 30))
+    drawn = chart.draw_chart(series, target=target, forecast=30, locale=locale, **kwargs)
+    png = chart.progress_chart(series, target=target, forecast=30, locale=locale, **kwargs)
     shown = Image.open(io.BytesIO(png))
     assert shown.mode == "P" and len(png) < 40_000
     shown = shown.convert("RGB")
@@ -881,6 +891,22 @@ def test_the_charts_png_shows_the_colours_it_drew(locale):
     assert shown.getpixel((5, 5)) == (255, 255, 255)
     colours = {colour for _count, colour in shown.getcolors(1 << 16)}
     assert {chart.LINE, chart.TARGET, chart.AXIS, chart.TEXT} <= colours
+
+
+def test_a_chart_made_from_kept_parts_is_the_chart_made_afresh():
+    """Charts with the same dates and scale share their drawn frame; drawing one chart's
+    lines never marks the frame the next one starts from."""
+    kwargs = dict(today=date(2026, 9, 1), start=date(2026, 3, 1), end=date(2027, 6, 30))
+    slow = [(date(2026, 4, 1), 1), (date(2026, 8, 1), 2)]
+    fast = [(date(2026, 4, 1) + timedelta(days=10 * i), i + 1) for i in range(9)]
+    chart._frame_image.cache_clear()
+    first = chart.progress_chart(slow, target=10, forecast=5, **kwargs)
+    second = chart.progress_chart(fast, target=10, forecast=9, **kwargs)
+    assert chart._frame_image.cache_info().hits == 1  # the second reused the first's frame
+    assert first != second
+    chart._frame_image.cache_clear()
+    assert chart.progress_chart(fast, target=10, forecast=9, **kwargs) == second
+    assert chart.progress_chart(slow, target=10, forecast=5, **kwargs) == first
 
 
 def test_the_writer_renders_generic_tables_and_pictures():
