@@ -246,6 +246,15 @@ def test_the_word_report_has_headings_tables_chart_and_initials(client, login, m
     journeys = table_with(document, "Nr.")
     assert {row.cells[1].text for row in journeys.rows[1:]} == {"M.M.", "A.H.", "S.S."}
     assert len(journeys.rows) == 1 + 5
+    # Dates as dd.mm.yyyy; a placement still running says so.
+    starts = sorted(f.start for f in facts if f.start <= TODAY)
+    shown = [row.cells[4].text for row in journeys.rows[1:]]
+    assert sorted(shown, key=lambda s: s[6:] + s[3:5] + s[:2]) == [
+        f"{d.day:02d}.{d.month:02d}.{d.year}" for d in starts
+    ]
+    assert all(
+        re.fullmatch(r"\d\d\.\d\d\.\d{4}|i gang", row.cells[5].text) for row in journeys.rows[1:]
+    )
     for secret in (*NAMES, CANARY, PHONE, "Koordinator"):
         assert secret not in text
     assert "KORA" in text and "skøn" in text
