@@ -16,6 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.agreements import service as agreement_service
 from app.auth.sessions import mark_signed_in
 from app.extensions import db
 from app.models import Role
@@ -93,6 +94,9 @@ def _clean_tables(request):
     with app.app_context():
         db.session.remove()
         empty_tables()
+    # Ids start again in the next test: a Word file kept by a version's id would belong to
+    # another test's version 1.
+    agreement_service.forget_docx_files()
 
 
 def empty_tables() -> None:

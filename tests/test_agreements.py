@@ -18,6 +18,7 @@ from app.agreements.models import AgreementVersion
 from app.extensions import db
 from app.models import Phase, Role
 from tests.forms import read_form
+from tests.querycount import measure
 
 HX = {"HX-Request": "true"}
 
@@ -256,6 +257,66 @@ def test_word_download_is_a_real_document_with_a_good_name(client, project, coor
     assert "Parter og projekt" in headings
     text = client.get(f"/projects/{project.id}/agreement/v1.txt")
     assert text.mimetype == "text/plain" and "Parter og projekt" in text.get_data(as_text=True)
+
+
+def test_a_kept_word_file_follows_every_name_it_shows(client, make, login, project, coordinator):
+    """The Word file of a saved version is built once per worker and handed out again without
+    reading the version's words, until a name it shows changes or the version is approved."""
+    client.post(f"/projects/{project.id}/agreement/draft", data=editor_form(client, project))
+    url = f"/projects/{project.id}/agreement/v1.docx"
+
+    def download():
+        data = client.get(url).data
+        return data, docx.Document(io.BytesIO(data))
+
+    def header(document) -> str:
+        return "\n".join(p.text for p in document.sections[0].header.paragraphs)
+
+    first, document = download()
+    assert document.core_properties.author == "Karen Koordinator"
+    assert client.get(url).data == first
+
+    coordinator.name = "Karen Nyt-Navn"
+    db.session.commit()
+    _, document = download()
+    assert document.core_properties.author == "Karen Nyt-Navn"
+
+    project.name = "Helhedsplan Gellerup Nord"
+    db.session.commit()
+    _, document = download()
+    assert "Helhedsplan Gellerup Nord" in document.core_properties.keywords
+    assert "UDKAST" in header(document)
+
+    birgitte = make.user(Role.CLIENT, project.client, name="Birgitte Bygherre")
+    login(birgitte)
+    form = {"latest": "1", "confirm": "1"}
+    assert client.post(f"/projects/{project.id}/agreement/v1/approve", data=form).status_code == 303
+    _, document = download()
+    assert "UDKAST" not in header(document)
+    assert "Birgitte Bygherre, Boligforeningen Vestbo" in header(document)
+
+    project.client.name = "Boligforeningen Vestbo-Syd"
+    db.session.commit()
+    approved, document = download()
+    assert "Birgitte Bygherre, Boligforeningen Vestbo-Syd" in header(document)
+    seen, response = measure(client, url)  # kept again, from a fresh session
+    assert response.data == approved
+    assert not any("content" in sql for sql in seen.sql)  # the words were not read
+
+
+def test_a_saved_version_cannot_change_its_words(make, project):
+    author = make.user(Role.COORDINATOR)
+    version = service.save_version(project, service.draft_for_editing(project), author, 0)
+    version.content = {**version.content, "document": {}}
+    with pytest.raises(ValueError, match="cannot change: content"):
+        db.session.commit()
+    db.session.rollback()
+    version.number = 7
+    with pytest.raises(ValueError, match="cannot change: number"):
+        db.session.commit()
+    db.session.rollback()
+    version.note = "A note may change."
+    db.session.commit()
 
 
 def test_contractors_see_only_the_approved_agreement(client, make, login, project):

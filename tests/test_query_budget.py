@@ -24,7 +24,9 @@ BUDGET: dict[str, int] = {
     "admin.users": 3,
     "agreements.compare": 3,
     "agreements.confirm_approval": 6,  # the version, the latest, the one in force, the org
-    "agreements.docx": 3,
+    # A kept file: the user, the project, the version without its words; building the file
+    # reads the words too (tests/test_agreements.py checks a kept file does not).
+    "agreements.docx": 4,
     # The draft, the latest version, the project's companies, and the calculator's coefficient.
     "agreements.draft": 6,  # + the working copy and the comment threads (the latest read once)
     "agreements.overview": 7,

@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,6 +72,20 @@ class AgreementVersion(db.Model):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+
+# What a saved version says, and which version of which project it is, never changes: the
+# Word files are kept per worker by the version's id (`service.cached_docx_for`), and a
+# printed copy must match the stored one.
+FROZEN = ("content", "text", "number", "project_id")
+
+
+@event.listens_for(AgreementVersion, "before_update")
+def _frozen(_mapper, _connection, version: AgreementVersion) -> None:
+    state = inspect(version)
+    changed = [name for name in FROZEN if state.attrs[name].history.has_changes()]
+    if changed:
+        raise ValueError(f"a saved agreement version cannot change: {', '.join(changed)}")
 
 
 class ClauseComment(db.Model):

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, replace
 
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app.agreements import pending
 from app.agreements.document import (
@@ -102,7 +104,14 @@ def _author_option(with_author: bool) -> tuple:
     )
 
 
-def approved_version(project: Project, with_author: bool = False) -> AgreementVersion | None:
+# Loader options for a version whose words may not be needed (a kept Word file): its
+# document and text (kilobytes of JSON and text) are read when first touched.
+WITHOUT_WORDS = (defer(AgreementVersion.content), defer(AgreementVersion.text))
+
+
+def approved_version(
+    project: Project, with_author: bool = False, options: tuple = ()
+) -> AgreementVersion | None:
     """The agreement in force: the most recently approved version (with its author loaded in
     the same query if asked)."""
     return db.session.scalar(
@@ -110,17 +119,17 @@ def approved_version(project: Project, with_author: bool = False) -> AgreementVe
         .where(AgreementVersion.project_id == project.id, AgreementVersion.approved_at.is_not(None))
         .order_by(AgreementVersion.approved_at.desc(), AgreementVersion.number.desc())
         .limit(1)
-        .options(*_author_option(with_author))
+        .options(*_author_option(with_author), *options)
     )
 
 
 def get_version(
-    project: Project, number: int, with_author: bool = False
+    project: Project, number: int, with_author: bool = False, options: tuple = ()
 ) -> AgreementVersion | None:
     return db.session.scalar(
         select(AgreementVersion)
         .where(AgreementVersion.project_id == project.id, AgreementVersion.number == number)
-        .options(*_author_option(with_author))
+        .options(*_author_option(with_author), *options)
     )
 
 
@@ -353,6 +362,54 @@ def approve(version: AgreementVersion, user: User) -> None:
     kickoff.refresh_after_approval(version.project)
     notify.version_approved(version, user)
     db.session.commit()
+
+
+# Word files of saved versions, kept per worker (an agreement's file is about 20 KB).
+DOCX_KEPT = 16
+_docx_files: OrderedDict[tuple, bytes] = OrderedDict()
+_docx_lock = threading.Lock()
+
+
+def docx_key(version: AgreementVersion) -> tuple:
+    """Everything `docx_for` makes a file from besides the version's stored document, which
+    never changes once saved (`models.FROZEN`): the version, its dates, and the names of its
+    author, its project and its approver with their organisation."""
+    approver = version.approved_by
+    organisation = approver.organisation if approver else None
+    return (
+        version.id,
+        version.number,
+        version.created_at,
+        version.approved_at,
+        version.author.name,
+        version.project.name,
+        approver.name if approver else None,
+        organisation.name if organisation else None,
+    )
+
+
+def cached_docx_for(version: AgreementVersion) -> bytes:
+    """`docx_for(version)`, built once per worker for each `docx_key`: a renamed author,
+    approver, organisation or project, or an approval, gives another key. Load the version
+    with `WITHOUT_WORDS` and its document is read only when the file must be built."""
+    key = docx_key(version)
+    with _docx_lock:
+        body = _docx_files.get(key)
+        if body is not None:
+            _docx_files.move_to_end(key)
+            return body
+    body = docx_for(version)
+    with _docx_lock:
+        _docx_files[key] = body
+        while len(_docx_files) > DOCX_KEPT:
+            _docx_files.popitem(last=False)
+    return body
+
+
+def forget_docx_files() -> None:
+    """Drop every kept Word file (tests)."""
+    with _docx_lock:
+        _docx_files.clear()
 
 
 def docx_for(version: AgreementVersion) -> bytes:

@@ -102,13 +102,13 @@ def _draftable_project(project_id: int) -> Project:
     return project
 
 
-def _visible_version(project: Project, number: int):
+def _visible_version(project: Project, number: int, options: tuple = ()):
     """A version the user may read: drafters see every version, others the approved one. One
-    query either way, with the author (the downloads name them)."""
+    query either way, with the author (the downloads name them); `options` for the loader."""
     if can_draft(project):
-        version = service.get_version(project, number, with_author=True)
+        version = service.get_version(project, number, with_author=True, options=options)
     else:
-        version = service.approved_version(project, with_author=True)
+        version = service.approved_version(project, with_author=True, options=options)
         if version is not None and version.number != number:
             version = None
     if version is None:
@@ -390,11 +390,12 @@ def version(project_id: int, number: int):
 @bp.get("/v<int:number>.docx")
 @signed_in
 def docx(project_id: int, number: int):
-    """Download a version as a Word file for the tender."""
+    """Download a version as a Word file for the tender (kept per worker: a version's words
+    never change, and the key holds every name the file shows)."""
     project = get_project_or_404(project_id)
-    version = _visible_version(project, number)
+    version = _visible_version(project, number, service.WITHOUT_WORDS)
     return download(
-        service.docx_for(version),
+        service.cached_docx_for(version),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         service.download_name(version, "docx"),
     )
