@@ -11,7 +11,8 @@ what it is derived from, in the same transaction (README, "Derived columns"):
 - `Project.progress_stamp`: `app.placements.progress_cache.touch()`, called by
   `app.placements.service` and `app.agreements.service.approve()`.
 
-What stays here are guards that write nothing: the audit log's append-only rule. Importing a
+What stays here are guards that write nothing: the audit log's append-only rule, and a saved
+agreement version's frozen words. Importing a
 model module registers nothing; only `create_app()` does, once per process (registering again
 is a no-op).
 
@@ -22,9 +23,10 @@ statements for `plan_for_values`), both in app/factory.py.
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app.agreements.models import FROZEN, AgreementVersion, SavedVersionIsFrozen
 from app.audit.models import PRUNE_OPTION, AuditEvent, AuditLogIsAppendOnly
 
 
@@ -51,8 +53,20 @@ def refuse_audit_bulk_changes(state: ORMExecuteState) -> None:
     raise AuditLogIsAppendOnly("The audit log is append-only; only the retention prune deletes.")
 
 
+def refuse_version_changes(_mapper, _connection, target: AgreementVersion) -> None:
+    """Keeps true: a saved agreement version's document, text, number and project never
+    change through the ORM (its note and approval may)."""
+    state = inspect(target)
+    changed = [name for name in FROZEN if state.attrs[name].history.has_changes()]
+    if changed:
+        raise SavedVersionIsFrozen(
+            f"{target!r} cannot change: {', '.join(changed)}; a saved version is frozen."
+        )
+
+
 # (target, event name, listener): every listener the app has.
 LISTENERS = (
+    (AgreementVersion, "before_update", refuse_version_changes),
     (AuditEvent, "before_update", refuse_audit_update),
     (AuditEvent, "before_delete", refuse_audit_delete),
     (Session, "do_orm_execute", refuse_audit_bulk_changes),

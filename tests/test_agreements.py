@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.agreements import service
 from app.agreements.library import DEFAULT_DIR
-from app.agreements.models import AgreementVersion
+from app.agreements.models import AgreementVersion, SavedVersionIsFrozen
 from app.extensions import db
 from app.models import Phase, Role
 from tests.forms import read_form
@@ -308,11 +308,11 @@ def test_a_saved_version_cannot_change_its_words(make, project):
     author = make.user(Role.COORDINATOR)
     version = service.save_version(project, service.draft_for_editing(project), author, 0)
     version.content = {**version.content, "document": {}}
-    with pytest.raises(ValueError, match="cannot change: content"):
+    with pytest.raises(SavedVersionIsFrozen, match="cannot change: content"):
         db.session.commit()
     db.session.rollback()
     version.number = 7
-    with pytest.raises(ValueError, match="cannot change: number"):
+    with pytest.raises(SavedVersionIsFrozen, match="cannot change: number"):
         db.session.commit()
     db.session.rollback()
     version.note = "A note may change."

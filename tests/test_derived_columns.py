@@ -463,5 +463,6 @@ for line in app_listeners():
         "app.hooks.refuse_audit_bulk_changes do_orm_execute",
         "app.hooks.refuse_audit_delete before_delete",
         "app.hooks.refuse_audit_update before_update",
+        "app.hooks.refuse_version_changes before_update",
     ]
-    assert int(count) == 3
+    assert int(count) == 4

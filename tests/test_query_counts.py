@@ -308,12 +308,22 @@ def test_the_agreement_preview_issues_3_statements(client, login, site, role):
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CLIENT, Role.CONTRACTOR])
 def test_the_agreement_download_issues_3_statements(client, login, site, role):
-    """The user; the project; the version with its author (for a reader who may not draft,
-    the approved version, checked to be the one asked for). Before: 4 (the author was a lazy
-    load), 5 for a contractor (the version, then the approved version to compare)."""
+    """The user; the project; the version with its author, without its words (for a reader
+    who may not draft, the approved version, checked to be the one asked for); and the
+    version's words when the file is built, not when it is kept. Before: 4 (the author was a
+    lazy load), 5 for a contractor (the version, then the approved version to compare)."""
     url = f"/projects/{site.project_id}/agreement/v1.docx"
-    statements, response = at_both_sizes(site, login, role, lambda: measure(client, url))
-    assert_count(statements, 3)
+
+    def built():
+        agreements.forget_docx_files()
+        return measure(client, url)
+
+    statements, response = at_both_sizes(site, login, role, built)
+    assert_count(statements, 4)  # built: the words read
+    assert statements.sql[-1].startswith("SELECT agreement_versions.content")
+    kept, again = measure(client, url)
+    assert_count(kept, 3)
+    assert again.data == response.data
     assert response.mimetype.endswith("wordprocessingml.document")
     disposition = response.headers["Content-Disposition"]
     assert "Partnerskabsaftale%20-%20Helhedsplan%20Gellerup%20-%20v1.docx" in disposition

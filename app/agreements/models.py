@@ -13,8 +13,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
-    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,16 +74,12 @@ class AgreementVersion(db.Model):
 
 # What a saved version says, and which version of which project it is, never changes: the
 # Word files are kept per worker by the version's id (`service.cached_docx_for`), and a
-# printed copy must match the stored one.
+# printed copy must match the stored one. `app.hooks.refuse_version_changes` keeps it true.
 FROZEN = ("content", "text", "number", "project_id")
 
 
-@event.listens_for(AgreementVersion, "before_update")
-def _frozen(_mapper, _connection, version: AgreementVersion) -> None:
-    state = inspect(version)
-    changed = [name for name in FROZEN if state.attrs[name].history.has_changes()]
-    if changed:
-        raise ValueError(f"a saved agreement version cannot change: {', '.join(changed)}")
+class SavedVersionIsFrozen(ValueError):
+    """A change to what a saved agreement version says (`FROZEN`)."""
 
 
 class ClauseComment(db.Model):
