@@ -104,9 +104,11 @@ def _author_option(with_author: bool) -> tuple:
     )
 
 
-# Loader options for a version whose words may not be needed (a kept Word file): its
-# document and text (kilobytes of JSON and text) are read when first touched.
-WITHOUT_WORDS = (defer(AgreementVersion.content), defer(AgreementVersion.text))
+def without_words() -> tuple:
+    """Loader options for a version whose words may not be needed (a kept Word file): its
+    document and text (kilobytes of JSON and text) are read when first touched. A function:
+    made at import, the options would configure the mappers before every model is known."""
+    return (defer(AgreementVersion.content), defer(AgreementVersion.text))
 
 
 def approved_version(
@@ -391,7 +393,7 @@ def docx_key(version: AgreementVersion) -> tuple:
 def cached_docx_for(version: AgreementVersion) -> bytes:
     """`docx_for(version)`, built once per worker for each `docx_key`: a renamed author,
     approver, organisation or project, or an approval, gives another key. Load the version
-    with `WITHOUT_WORDS` and its document is read only when the file must be built."""
+    with `without_words()` and its document is read only when the file must be built."""
     key = docx_key(version)
     with _docx_lock:
         body = _docx_files.get(key)

@@ -393,7 +393,7 @@ def docx(project_id: int, number: int):
     """Download a version as a Word file for the tender (kept per worker: a version's words
     never change, and the key holds every name the file shows)."""
     project = get_project_or_404(project_id)
-    version = _visible_version(project, number, service.WITHOUT_WORDS)
+    version = _visible_version(project, number, service.without_words())
     return download(
         service.cached_docx_for(version),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
