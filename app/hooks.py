@@ -12,9 +12,8 @@ what it is derived from, in the same transaction (README, "Derived columns"):
   `app.placements.service` and `app.agreements.service.approve()`.
 
 What stays here are guards that write nothing: the audit log's append-only rule, and a saved
-agreement version's frozen words. Importing a
-model module registers nothing; only `create_app()` does, once per process (registering again
-is a no-op).
+agreement version's frozen words. Importing a model module registers nothing; only
+`create_app()` does, once per process (registering again is a no-op).
 
 Not here, because they are connection settings rather than data rules: the `Engine` "connect"
 hook (SQLite's pragmas and the search's fold function) and the "do_execute" hook (unprepared

@@ -366,7 +366,7 @@ def approve(version: AgreementVersion, user: User) -> None:
     db.session.commit()
 
 
-# Word files of saved versions, kept per worker (an agreement's file is about 20 KB).
+# Word files of saved versions, kept per worker (an agreement's file is about 28 KB).
 DOCX_KEPT = 16
 _docx_files: OrderedDict[tuple, bytes] = OrderedDict()
 _docx_lock = threading.Lock()
