@@ -23,11 +23,21 @@ def _drop_after_first_bytes(port: int, path: str) -> None:
 def test_a_dropped_static_download_leaves_no_file_open(app):
     with serve(app) as url:
         port = int(url.rsplit(":", 1)[1])
+        # Garbage of earlier tests (a database connection of a finished server thread) is
+        # collected before, not counted against the downloads.
+        gc.collect()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for _ in range(200):
                 _drop_after_first_bytes(port, "/static/vendor/htmx.min.js")
             time.sleep(0.3)
             gc.collect()
-    unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    unclosed = [
+        str(w.message)
+        for w in caught
+        if issubclass(w.category, ResourceWarning)
+        # A static download opens no database connection: one finalised now is an earlier
+        # test's, whose thread let go of it only now.
+        and "psycopg.Connection" not in str(w.message)
+    ]
     assert unclosed == []
