@@ -6,6 +6,8 @@ the same way until the app restarts with new catalogs): a dictionary lookup inst
 Flask-Babel's context lookups and Babel's pattern formatting each time.
 """
 
+import threading
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -92,6 +94,45 @@ def link_for(endpoint: str, name: str, **values):
         return built(value)
 
     return link
+
+
+class KeptFragments:
+    """Rendered pieces of a template kept per worker, by a key of everything they show:
+    `{% call kept("name", value, ...) %}...{% endcall %}` renders its body only the first
+    time a key is seen (Jinja passes the body as `caller`, which is not run on a hit). The
+    key must hold every value the body reads; the header's links, for instance, cost 40 URL
+    builds and translations on every full page and change only with the user's role, the
+    language, the page and the inbox count. An LRU of `maxsize` pieces."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._kept: OrderedDict[tuple, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, *key, caller) -> Markup:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        made = Markup(caller())
+        with self._lock:
+            self._kept[key] = made
+            while len(self._kept) > self.maxsize:
+                self._kept.popitem(last=False)
+        return made
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+# The header's pieces (templates/base.html): one per page, role, language and inbox count for
+# the links, one per role, language and organisation for the user's menu; 1-2 KB each.
+kept_fragments = KeptFragments(maxsize=1_024)
 
 
 def _local(moment: datetime) -> datetime:
@@ -194,6 +235,7 @@ def init_app(app):
         return _phase_badge(phase.value, str(phase.label), _locale(context))
 
     app.jinja_env.globals["phase_badge"] = phase_badge
+    app.jinja_env.globals["kept"] = kept_fragments
     app.jinja_env.globals["link_for"] = link_for
 
     # The templates' _() and ngettext(): Flask-Babel's own look the translations up through

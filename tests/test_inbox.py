@@ -3,7 +3,6 @@ of statements whatever the data's size."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from app.models import Organisation, Phase, Project, Role, User, utcnow
 from app.openings.models import Opening
 from app.reports.models import ReportNarrative
 from tests.factories import add_candidate, add_placement
+from tests.pages import nav_count
 from tests.querycount import measure
 
 TODAY = local_today()
@@ -282,14 +282,6 @@ def test_a_user_without_an_organisation_has_an_empty_inbox(make):
 
 
 # --- the pages ------------------------------------------------------------------------------
-
-
-def nav_count(html: str) -> str | None:
-    """What a screen reader hears of the navigation's inbox link."""
-    link = re.search(r'<a [^>]*class="inbox-link"[^>]*>(.*?)</a>', html, re.S)
-    assert link, "no inbox link in the navigation"
-    text = re.sub(r"<[^>]*aria-hidden=\"true\"[^>]*>[^<]*</span>", "", link.group(1))
-    return " ".join(re.sub(r"<[^>]+>", "", text).split())
 
 
 def test_the_client_start_page_shows_its_inbox_and_the_nav_count(client, login, world):
