@@ -6,8 +6,6 @@ the same way until the app restarts with new catalogs): a dictionary lookup inst
 Flask-Babel's context lookups and Babel's pattern formatting each time.
 """
 
-import threading
-from collections import OrderedDict
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -23,6 +21,7 @@ from markupsafe import Markup, escape
 
 from app.clock import TIMEZONE
 from app.enums import Phase
+from app.lru import LRU
 from app.web import wants_fragment
 
 # The named styles per language; any other style is Babel's own for the locale (medium, long,
@@ -116,26 +115,13 @@ class KeptFragments:
     language, the page and the inbox count. An LRU of `maxsize` pieces."""
 
     def __init__(self, maxsize: int):
-        self.maxsize = maxsize
-        self._kept: OrderedDict[tuple, Markup] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept = LRU(maxsize)
 
     def __call__(self, *key, caller) -> Markup:
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-                return found
-        made = Markup(caller())
-        with self._lock:
-            self._kept[key] = made
-            while len(self._kept) > self.maxsize:
-                self._kept.popitem(last=False)
-        return made
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept.put(key, Markup(caller()))
+        return found
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -113,7 +113,7 @@ def test_the_sign_out_form_carries_each_sessions_own_token(app, make, login, cli
     g.pop("csrf_token", None)
     second_token = sign_out_token(other.get("/projects/").get_data(as_text=True))
     assert first_token != second_token
-    for piece in kept_fragments._kept.values():
+    for piece in kept_fragments._kept.entries.values():
         assert first_token not in piece and second_token not in piece
         assert 'name="csrf_token"' not in piece
     # The first session's token does not sign the second out; its own does.

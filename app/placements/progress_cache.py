@@ -18,8 +18,6 @@ counted fact (only the outcome's free-text reason).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.agreements.models import AgreementVersion
+from app.lru import LRU, MISSING  # noqa: F401 (MISSING: the callers' `get` default)
 from app.models import Project, new_stamp
 from app.placements import counting
 from app.placements.counting import ExecutionPhase, PlacementFact, Progress, Targets
@@ -80,42 +79,10 @@ def count_all(
     )
 
 
-class _LRU:
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict[Key, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, k: Key, default=None):
-        with self.lock:
-            value = self.entries.get(k, MISSING)
-            if value is MISSING:
-                return default
-            self.entries.move_to_end(k)
-            return value
-
-    def put(self, k: Key, value):
-        with self.lock:
-            self.entries[k] = value
-            self.entries.move_to_end(k)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-
-MISSING = object()  # what `get` can be told to answer for a key it does not have
-
-cache = _LRU(MAX_ENTRIES)
+cache = LRU(MAX_ENTRIES)
 # The progress page's chart coordinates (`progress_views.chart`): a function of what the key
 # names, so kept under the same key (None, a project with nothing to draw, is kept too).
-charts = _LRU(MAX_ENTRIES)
+charts = LRU(MAX_ENTRIES)
 
 
 def touch(session: Session, project_ids: Iterable[int | None]) -> None:
