@@ -27,6 +27,19 @@ GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def signed_in_client(app):
+    """A test client of `app`, signed in as the demo coordinator through the sign-in form."""
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    email, password = COORDINATOR
+    form = {"csrf_token": token, "email": email, "password": password, "next": ""}
+    signed = client.post("/auth/login", data=form)
+    if signed.status_code not in (302, 303):
+        raise SystemExit(f"could not sign in: the sign-in answered {signed.status_code}")
+    return client
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BIN, COORDINATOR, ROOT, app_env  # noqa: E402
+from bench.common import BIN, ROOT, app_env, signed_in_client  # noqa: E402
 from bench.latency_bench import PAGES as LATENCY_PAGES  # noqa: E402
 
 # latency_bench.py's pages, and the candidate search wrk_bench.py times.
@@ -38,16 +37,7 @@ def child(requests: int, project: int, version: int) -> None:
     """In the child: the app on DATABASE_URL, a signed-in test client, CPU ms per page."""
     from app import create_app
 
-    app = create_app()
-    client = app.test_client()
-    page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    email, password = COORDINATOR
-    signed = client.post(
-        "/auth/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    if signed.status_code not in (302, 303):
-        raise SystemExit(f"sign-in answered {signed.status_code}")
+    client = signed_in_client(create_app())
     result = {}
     for label, path, headers in PAGES:
         url = path.format(project=project, version=version)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import secrets
 import statistics
@@ -33,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import COORDINATOR  # noqa: E402
+from bench.common import signed_in_client  # noqa: E402
 
 
 def peak_rss_mib() -> float:
@@ -56,13 +55,7 @@ def main() -> None:
     from app import create_app
 
     app = create_app({"SECRET_KEY": secret, "SESSION_COOKIE_SECURE": False})
-    client = app.test_client()
-    page = client.get("/auth/login").text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    email, password = COORDINATOR
-    form = {"csrf_token": token, "email": email, "password": password, "next": ""}
-    if client.post("/auth/login", data=form).status_code not in (302, 303):
-        raise SystemExit("could not sign in")
+    client = signed_in_client(app)
 
     url = f"/projects/{project_id}/report.docx"
     first = client.get(url)

@@ -31,18 +31,11 @@ def ask(database: str, requests: int, page: str) -> None:
     """In this process (under valgrind): sign in and ask `page` `requests` times."""
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
     os.environ["DATABASE_URL"] = database
-    from common import COORDINATOR
+    from common import signed_in_client
 
     from app import create_app
 
-    app = create_app({"SECRET_KEY": "x" * 64, "SESSION_COOKIE_SECURE": False})
-    client = app.test_client()
-    login = client.get("/auth/login").text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
-    email, password = COORDINATOR
-    form = {"csrf_token": token, "email": email, "password": password, "next": ""}
-    if client.post("/auth/login", data=form).status_code not in (302, 303):
-        raise SystemExit("could not sign in")
+    client = signed_in_client(create_app({"SECRET_KEY": "x" * 64, "SESSION_COOKIE_SECURE": False}))
     path = page.removeprefix("hx:")
     headers = {"HX-Request": "true"} if page.startswith("hx:") else {}
     for _ in range(5 + requests):

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BIN, COORDINATOR, ROOT, Gunicorn, app_env  # noqa: E402
+from bench.common import BIN, COORDINATOR, ROOT, Gunicorn, app_env, signed_in_client  # noqa: E402
 from bench.http_bench import targets as http_targets  # noqa: E402
 from bench.load_user import Results, Session  # noqa: E402
 
@@ -84,12 +84,7 @@ def count_only(url: str) -> None:
 
     project, version, _placements = http_targets(app_env(url))
     app = create_app({"SECRET_KEY": os.environ["SECRET_KEY"], "SESSION_COOKIE_SECURE": False})
-    client = app.test_client()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/auth/login").text)
-    email, password = COORDINATOR
-    form = {"csrf_token": token.group(1), "email": email, "password": password, "next": ""}
-    if client.post("/auth/login", data=form).status_code not in (302, 303):
-        raise SystemExit("could not sign in")
+    client = signed_in_client(app)
     counts = {}
     sent: list[str] = []
     with app.app_context():
