@@ -8,12 +8,13 @@ answers 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from app.extensions import db, login_manager
 from app.models import STAFF_ROLES, Project, ProjectCompany, Role
@@ -144,9 +145,22 @@ def scoped_projects(user=None) -> Select:
     return scoped_projects_of(project_scope_kind(user), user.organisation_id)
 
 
+@functools.lru_cache(maxsize=8)
+def _scoped_project_statement(kind: str) -> Select:
+    """`get_project_or_404`'s statement, built once per scope kind with the project and the
+    organisation as bind parameters: building it and working out its cache key on every
+    request cost more than running it."""
+    projects = scoped_projects_of(kind, bindparam("organisation_id"))
+    return projects.where(Project.id == bindparam("project_id"))
+
+
 def get_project_or_404(project_id: int, user=None) -> Project:
     """The project if it exists and is in scope; 404 otherwise, the same in both cases."""
-    project = db.session.scalar(scoped_projects(user).where(Project.id == project_id))
+    user = user or current_user
+    project = db.session.scalar(
+        _scoped_project_statement(project_scope_kind(user)),
+        {"project_id": project_id, "organisation_id": user.organisation_id},
+    )
     if project is None:
         abort(404)
     return project
