@@ -6,6 +6,7 @@ conversion figure (app.training.DEFAULT_COEFFICIENT) is, labelled as the default
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,27 +46,30 @@ def history(limit: int = 20) -> list[TrainingCoefficient]:
     )
 
 
-def current() -> Coefficient:
-    """The coefficient in force (one query, with the admin who set it)."""
-    row = db.session.scalar(
-        select(TrainingCoefficient)
-        .options(joinedload(TrainingCoefficient.set_by))
+@functools.cache
+def _in_force_statement():
+    """The newest row's columns and its admin's name, built once: the agreement editor's
+    preview asks on every keystroke, and an ORM object with its admin joined cost ten times
+    what reading four columns does."""
+    return (
+        select(
+            TrainingCoefficient.per_million,
+            TrainingCoefficient.source,
+            TrainingCoefficient.set_at,
+            User.name.label("set_by"),
+        )
+        .outerjoin(User, User.id == TrainingCoefficient.set_by_id)
         .order_by(TrainingCoefficient.set_at.desc(), TrainingCoefficient.id.desc())
         .limit(1)
     )
-    return from_row(row)
 
 
-def from_row(row: TrainingCoefficient | None) -> Coefficient:
+def current() -> Coefficient:
+    """The coefficient in force (one query, with the name of the admin who set it)."""
+    row = db.session.connection().execute(_in_force_statement()).first()
     if row is None:
         return DEFAULT
-    return Coefficient(
-        _as_decimal(row.per_million),
-        row.source,
-        False,
-        row.set_at,
-        row.set_by.name if row.set_by_id and row.set_by else None,
-    )
+    return Coefficient(_as_decimal(row.per_million), row.source, False, row.set_at, row.set_by)
 
 
 def set_coefficient(value: Decimal, source: str, user: User) -> TrainingCoefficient:
