@@ -39,6 +39,7 @@ from app.placements.progress_data import (
     with_approved_version,
 )
 from app.placements.rules import Span
+from app.templating import current_locale_name
 from app.web import page_arg, render
 
 # The chart's drawing area, in SVG user units.
@@ -72,11 +73,14 @@ def minimum_labels(targets: Targets | None) -> dict[Rung, str]:
     """Each rung's minimum duration in words, for the per-rung table."""
     if targets is None:
         return {}
-    return {rung: span_label(targets.minimums.get(rung, Span())) for rung in Rung}
+    locale = current_locale_name()
+    return {rung: span_label(targets.minimums.get(rung, Span()), locale) for rung in Rung}
 
 
-def span_label(span: Span) -> str:
-    """A minimum duration in words: "3 months", "4 weeks", or a dash for none."""
+@functools.lru_cache(maxsize=256)
+def span_label(span: Span, locale: str) -> str:
+    """A minimum duration in words: "3 months", "4 weeks", or a dash for none; made once per
+    duration and language (`locale` is the request's, which ngettext translates into)."""
     if span.months:
         return ngettext("%(num)d month", "%(num)d months", span.months)
     if span.weeks:
