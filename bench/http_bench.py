@@ -136,6 +136,20 @@ class EditorForm(html.parser.HTMLParser):
         if self.textarea is not None:
             self.textarea.append(data)
 
+    def preview_fields(self) -> list[tuple[str, str]]:
+        """The fields the editor's script sends the live preview (static/js/draft.js): an
+        adapt box that still holds the library's wording is left out with its library_
+        field."""
+        values = dict(self.fields)
+        unchanged = {
+            name
+            for key, value in values.items()
+            if key.startswith("library_")
+            and values.get(box := "override_" + key.removeprefix("library_")) == value
+            for name in (key, box)
+        }
+        return [(name, value) for name, value in self.fields if name not in unchanged]
+
     def handle_endtag(self, tag):
         if tag == "form" and self.inside:
             self.inside = False
@@ -203,7 +217,7 @@ def routes_for(session: Session, project_id: int, number: int) -> list[Route]:
         Route("progress /placements/progress/<id>", f"/projects/{project_id}/progress"),
         Route(f"candidates ?q={CANDIDATE_QUERY}", f"/candidates/?q={CANDIDATE_QUERY}"),
         Route("agreement preview (htmx POST)", f"/projects/{project_id}/agreement/preview",
-              data=form.fields, htmx=True),
+              data=form.preview_fields(), htmx=True),
         Route("agreement .docx", f"/projects/{project_id}/agreement/v{number}.docx", docx=True),
     ]  # fmt: skip
 

@@ -8,8 +8,10 @@ Each page is asked through Flask's test client, signed in as the demo coordinato
 under `valgrind --tool=callgrind` (a few requests first to warm the process, then `--few` and
 `--many` requests); the difference of the two runs' totals, divided by the difference of
 the requests, is the page's cost without the process's start. A page written `hx:...` is
-asked with htmx's header. To compare two versions of the code, run this in a checkout of
-each (it counts the code of the checkout it is in). Needs valgrind (a Debian package).
+asked with htmx's header; `preview:<project id>` is the agreement editor's live preview, posted
+with the fields the editor's script sends it (`EditorForm.preview_fields` in http_bench.py).
+To compare two versions of the code, run this in a checkout of each (it counts the code of the
+checkout it is in). Needs valgrind (a Debian package).
 """
 
 from __future__ import annotations
@@ -36,12 +38,37 @@ def ask(database: str, requests: int, page: str) -> None:
     from app import create_app
 
     client = signed_in_client(create_app({"SECRET_KEY": "x" * 64, "SESSION_COOKIE_SECURE": False}))
+    if page.startswith("preview:"):
+        ask_preview(client, int(page.removeprefix("preview:")), requests)
+        return
     path = page.removeprefix("hx:")
     headers = {"HX-Request": "true"} if page.startswith("hx:") else {}
     for _ in range(5 + requests):
         status = client.get(path, headers=headers).status_code
         if status != 200:
             raise SystemExit(f"{path} answered {status}")
+
+
+def ask_preview(client, project_id: int, requests: int) -> None:
+    """Post the editor's live preview of `project_id` `requests` times, as its script does."""
+    from urllib.parse import urlencode
+
+    from http_bench import EditorForm
+
+    draft = f"/projects/{project_id}/agreement/draft"
+    form = EditorForm()
+    form.feed(client.get(draft).get_data(as_text=True))
+    body = urlencode(form.preview_fields())
+    headers = {"HX-Request": "true", "X-CSRFToken": dict(form.fields).get("csrf_token", "")}
+    for _ in range(5 + requests):
+        answer = client.post(
+            f"/projects/{project_id}/agreement/preview",
+            data=body,
+            headers=headers,
+            content_type="application/x-www-form-urlencoded",
+        )
+        if answer.status_code != 200:
+            raise SystemExit(f"the preview of project {project_id} answered {answer.status_code}")
 
 
 def counted(database: str, requests: int, page: str) -> int:
@@ -60,7 +87,9 @@ def counted(database: str, requests: int, page: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages", nargs="*", help="paths; hx:/path for an htmx request")
+    parser.add_argument(
+        "pages", nargs="*", help="paths; hx:/path for an htmx request; preview:<project id>"
+    )
     parser.add_argument("--database", required=True, help="DATABASE_URL of demo or large data")
     parser.add_argument("--few", type=int, default=10)
     parser.add_argument("--many", type=int, default=110)

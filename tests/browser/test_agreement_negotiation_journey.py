@@ -156,3 +156,50 @@ def test_the_draft_keeps_its_work_and_the_approval_shows_what_is_approved(page):
     expect(
         page.locator(".version-actions").get_by_role("button", name="Godkend version 1")
     ).to_have_count(0)
+
+
+def test_the_preview_is_sent_only_the_adapted_wording(page):
+    """Each keystroke's preview request carries the adapt box of an adapted clause (with the
+    library wording it started from) and no box that still holds the library's words; the
+    preview shows the adaptation and every other clause in the library's wording, and saving
+    still sends every field."""
+    sign_in(page, "bygherre@vestbo.demo")
+    open_editor(page)
+    bodies = {"preview": [], "save": []}
+
+    def note(request):
+        if request.method != "POST":
+            return
+        if request.url.endswith("/agreement/preview"):
+            bodies["preview"].append(request.post_data or "")
+        elif request.url.endswith("/agreement/draft"):
+            bodies["save"].append(request.post_data or "")
+
+    page.on("request", note)
+    purpose = page.locator("#clause-row-purpose")
+    purpose.get_by_text("Tilpas ordlyden til denne byggesag").click()
+    box = purpose.get_by_role("textbox")
+    original = box.input_value()
+    first = original.split(". ")[0]
+    box.fill(original.replace(first, "Parterne vil især hjælpe unge beboere i job", 1))
+    expect(page.locator("#preview #clause-purpose")).to_contain_text("hjælpe unge beboere i job")
+    # The clauses nobody adapted are in the preview in the library's wording.
+    contacts = page.locator("#override_contacts").input_value()
+    expect(page.locator("#preview #clause-contacts")).to_contain_text(contacts.split("\n")[0][:40])
+
+    assert bodies["preview"], "no preview request was seen"
+    body = bodies["preview"][-1]
+    names = {part.split("=", 1)[0] for part in body.split("&")}
+    assert {"override_purpose", "library_purpose"} <= names
+    others = {name for name in names if name.startswith(("override_", "library_"))}
+    assert others == {"override_purpose", "library_purpose"}, others
+    assert "clause=contacts" in body  # every clause is still named, in the drafter's order
+    assert len(body) < 8_000, len(body)
+
+    page.get_by_role("button", name="Gem som version 2").click()
+    expect(page.locator("#flashes")).to_contain_text("Version 2 er gemt.")
+    saved = bodies["save"][-1]
+    assert "library_contacts=" in saved and "override_contacts=" in saved
+    page.get_by_role("link", name="Se ændringerne").first.click()
+    expect(page.locator("#diff-purpose ins")).to_contain_text("Parterne vil især hjælpe unge")
+    expect(page.locator("#diff-contacts")).to_have_count(0)
