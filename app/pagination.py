@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
+from app.reads import column_result, column_rows
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,11 @@ def paginate(query: Select, page: int, per_page: int) -> Page:
 def page_rows(listing, count, values: dict, page: int) -> tuple[list, int]:
     """Run a page statement built once (its last column the window count `total`) with its
     bind `values`: the rows and the total. The total rides on the rows; an empty first page has
-    none; only a page past the end runs `count`.
-
-    The statements select columns, not ORM objects, and run on the session's connection (its
-    transaction) without the ORM's execution layer, which cost more than reading the page's
-    50 rows did. So the session is not flushed first: these are the lists of GET pages, which
-    have written nothing."""
-    connection = db.session.connection()
-    rows = connection.execute(listing, values).all()
+    none; only a page past the end runs `count`. Both select columns, for the lists of GET
+    pages, so they run as plain column reads (`app.reads`)."""
+    rows = column_rows(listing, values)
     if rows:
         return rows, rows[0].total
     if page == 1:
         return rows, 0
-    return rows, connection.execute(count, values).scalar()  # past the last page: count once
+    return rows, column_result(count, values).scalar()  # past the last page: count once

@@ -22,6 +22,7 @@ from app.placements.progress_data import (
     approved_version_id,
     projects_counted,
 )
+from app.reads import column_result
 
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
 DEFAULT_RETENTION_WEEKS = 4
@@ -204,7 +205,7 @@ def retention_due(today: date, weeks: int) -> list[RetentionDue]:
     index and the walk stops at the section's limit; those with an end date still to come
     are few, and sorted. Only the rows shown get their latest conversation's day looked up
     (to say whether there was one)."""
-    rows = db.session.execute(
+    rows = column_result(
         _retention_statement(), {"cutoff": today - timedelta(weeks=weeks), "today": today}
     )
     return [

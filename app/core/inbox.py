@@ -71,6 +71,7 @@ from app.meetings.models import ActionItem, KickoffQuestion, Meeting
 from app.models import Organisation, Project, ProjectCompany, User
 from app.openings.models import Opening
 from app.placements.models import Placement
+from app.reads import column_result, column_rows
 from app.reports.models import ReportNarrative
 from app.search import fold
 
@@ -750,7 +751,7 @@ def inbox(
     names, listing, _counting = _statements(reader.shape, limit, "")
     if not names:
         return Inbox()
-    rows = session.execute(listing, _values(reader, today, now, retention_weeks)).all()
+    rows = column_rows(listing, _values(reader, today, now, retention_weeks), session)
     found: dict[str, list] = {name: [] for name in names}
     for row in rows:
         found[row.kind].append(row)
@@ -795,4 +796,4 @@ def total(
     if not names:
         return 0
     values = _values(reader, today, now, retention_weeks)
-    return int(session.execute(counting, values).scalar_one())
+    return int(column_result(counting, values, session).scalar_one())

@@ -24,6 +24,7 @@ from app.meetings.models import Meeting
 from app.models import Organisation, Project, ProjectCompany, utcnow
 from app.openings.models import Opening
 from app.pagination import Page, page_rows
+from app.reads import column_rows
 from app.search import like_pattern
 
 UPCOMING = 5  # coming meetings shown on the page
@@ -164,7 +165,7 @@ def associations(user):
     """The associations among the clients of the projects the user may see (the filter), as
     (id, name) rows: a list to choose from, not objects to edit."""
     statement = _associations_statement(project_scope_kind(user))
-    return db.session.execute(statement, {"organisation_id": user.organisation_id}).all()
+    return column_rows(statement, {"organisation_id": user.organisation_id})
 
 
 @functools.lru_cache(maxsize=8)
