@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, case, func, select, true, union_all
 
@@ -22,7 +23,7 @@ from app.placements.progress_data import (
     approved_version_id,
     projects_counted,
 )
-from app.reads import column_result
+from app.reads import column_result, column_rows
 
 # Weeks a running placement may go without a retention conversation (config RETENTION_WEEKS).
 DEFAULT_RETENTION_WEEKS = 4
@@ -40,6 +41,15 @@ SECTIONS = (
     ("meetings", "upcoming-meetings"),
     ("openings", "open-openings"),
 )
+
+
+class RecentProject(NamedTuple):
+    """A recently updated project as the start page lists it: plain columns, no ORM object."""
+
+    id: int
+    name: str
+    phase: Phase
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -63,16 +73,17 @@ class RetentionDue:
     last_conversation: date | None
 
 
-def phase_counts_and_recent(user, limit: int = 5) -> tuple[dict[str, int], list[Project]]:
+def phase_counts_and_recent(user, limit: int = 5) -> tuple[dict[str, int], list[RecentProject]]:
     """The projects `user` may see counted by phase, and the `limit` most recently updated of
-    them, in one query: the counts ride along on every recent row (no project means no row,
-    and every count is 0 then)."""
-    statement, counts = _phase_counts_statement(project_scope_kind(user), limit)
-    rows = db.session.execute(statement, {"organisation_id": user.organisation_id}).all()
+    them (the columns the start page shows), in one query: the counts ride along on every
+    recent row (no project means no row, and every count is 0 then)."""
+    statement = _phase_counts_statement(project_scope_kind(user), limit)
+    rows = column_rows(statement, {"organisation_id": user.organisation_id})
     if not rows:
         return {}, []
     first = rows[0]._mapping
-    return {phase.value: first[counts.c[phase.value]] for phase in Phase}, [row[0] for row in rows]
+    counts = {phase.value: first[phase.value] for phase in Phase}
+    return counts, [RecentProject(*row[: len(RecentProject._fields)]) for row in rows]
 
 
 @functools.lru_cache(maxsize=16)
@@ -92,13 +103,13 @@ def _phase_counts_statement(scope: str, limit: int):
     # The recent ones picked first, by themselves: walked from the (updated_at, id) index and
     # stopped at `limit`, not sorted from every project beside the counts.
     recent = projects.with_only_columns(Project.id).order_by(*order).limit(constant(limit))
-    statement = (
-        projects.where(Project.id.in_(recent))
+    return (
+        projects.with_only_columns(*(getattr(Project, name) for name in RecentProject._fields))
+        .where(Project.id.in_(recent))
         .join(counts, true())
         .add_columns(*counts.c)
         .order_by(*order)
     )
-    return statement, counts
 
 
 def _active_statement(scope: Select):
