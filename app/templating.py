@@ -143,8 +143,10 @@ def _locale(context) -> str:
     """The locale the template is rendered in: looked up once per render by the context
     processor below, not once per value (the filters run hundreds of times on a list). A
     macro imported without context does not see it, so there the current locale is asked
-    for (`current_locale_name`)."""
-    return context.get(LOCALE_KEY) or current_locale_name()
+    for (`current_locale_name`). Read from the context's parent, where a render's values
+    are (and every context derived from it carries them, includes and blocks included): a
+    dictionary lookup, where `context.get` went through three of Jinja's methods."""
+    return context.parent.get(LOCALE_KEY) or current_locale_name()
 
 
 def current_locale_name() -> str:
@@ -243,7 +245,7 @@ def init_app(app):
     translations_by_locale: dict[str, object] = {}
 
     def _translations(context):
-        key = context.get(LOCALE_KEY) or current_locale_name()  # (a macro without context)
+        key = _locale(context)
         found = translations_by_locale.get(key)
         if found is None:
             found = translations_by_locale[key] = get_translations()
@@ -288,7 +290,7 @@ def init_app(app):
     def kept_gettext(context, message, **variables):
         if variables or type(message) is not str:
             return _made(context, message, variables)
-        key = context.get(LOCALE_KEY) or current_locale_name()
+        key = _locale(context)
         memo_key = (key, message, context.eval_ctx.autoescape)
         made = gettext_made.get(memo_key)
         if made is None:
