@@ -1,6 +1,7 @@
 """The header's links, kept per worker once drawn (`kept` in app/templating.py): each page
 still shows the links of its reader's role, organisation, language, page and inbox count, and
-the sign-out form carries the reader's own CSRF token."""
+the sign-out form carries the reader's own CSRF token. The templates' URLs named only by ids
+(`kept_urls`) follow the application root and keep nothing a person typed."""
 
 import re
 from datetime import timedelta
@@ -12,7 +13,7 @@ from app.enums import Phase, Role
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.models import utcnow
-from app.templating import KeptFragments, kept_fragments
+from app.templating import KeptFragments, kept_fragments, kept_urls
 from tests.pages import nav_count
 
 
@@ -141,3 +142,34 @@ def test_the_inbox_count_in_the_header_follows_what_waits(client, make, login):
     coming.cancelled = True
     db.session.commit()
     assert nav_count(client.get("/projects/").get_data(as_text=True)) == "Venter på dig"
+
+
+def test_kept_urls_follow_the_application_root_and_keep_nothing_typed(
+    app, client, coordinator, make, monkeypatch
+):
+    """The templates' URLs named by ids only are kept per worker, by the application root:
+    the same page under another root links under that root, and a searched name is never
+    kept (a search's links are built each time)."""
+    project = make.project(name="Toveshøj", phase=Phase.EXECUTION)
+    candidate = make.candidate("Mette", "Kristensen")
+    make.candidate("Mette", "Andersen")
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)  # two pages: their links carry the term
+
+    def links(path: str, root: str = "") -> str:
+        answer = client.get(path, base_url=f"http://localhost{root}/")
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    for root in ("", "/intranet", "/byg-op", ""):
+        html = links(f"/projects/{project.id}/progress", root)
+        assert f'href="{root}/projects/{project.id}"' in html
+        assert f'href="{root}/static/css/app.css"' in html
+        assert f'src="{root}/static/vendor/htmx.min.js"' in html
+        other = "/intranet" if root != "/intranet" else "/byg-op"
+        assert f'"{other}/' not in html
+    html = links("/candidates/?q=mette&page=2")
+    assert f'href="/candidates/{candidate.id}"' in html
+    assert "q=mette" in html  # the other page's link, built with the term
+    kept = kept_urls._kept.entries
+    assert kept, "no URL was kept"
+    assert not any("mette" in str(key).lower() or "mette" in url for key, url in kept.items())
