@@ -6,6 +6,7 @@ Views, the CLI and imports call `record()`; the caller commits along with its ow
 """
 
 from flask_login import current_user
+from sqlalchemy import insert
 
 from app.audit.models import AuditEvent
 from app.bulk import insert_rows
@@ -70,9 +71,18 @@ def record(action: str, candidate_id: int | None = None, target: str = "", user=
     """Add an event to the audit log (committed with the caller's other changes).
 
     `user` defaults to the signed-in user; outside a request (the CLI) there is none and the
-    event is the system's."""
+    event is the system's. The row is written at once, by one INSERT on the session's
+    connection, in its transaction: a rollback takes it back with the rest, a commit keeps it
+    with the rest. Not an ORM object for the session to flush: every candidate search, view
+    and download writes one, and the unit of work cost more than the INSERT. (Nothing points
+    at an event, and an event points at nothing that could be written later in the same
+    transaction: its candidate id is no foreign key, and its user is signed in already.)"""
     user = user if user is not None else current_user
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    db.session.add(
-        AuditEvent(user_id=user_id, action=action, candidate_id=candidate_id, target=target)
+    db.session.connection().execute(
+        _INSERT,
+        {"user_id": user_id, "action": action, "candidate_id": candidate_id, "target": target},
     )
+
+
+_INSERT = insert(AuditEvent)
