@@ -773,3 +773,33 @@ def test_a_working_copy_deleted_by_a_save_as_it_is_kept_still_answers(
     assert response.status_code == 200
     assert "Arbejdskopien er gemt" in response.get_data(as_text=True)
     assert service.working_copy(project, drafter) is None
+
+
+def test_a_working_copy_deleted_before_the_autosave_writes_it_answers_without_one(
+    client, login, project, drafter, monkeypatch
+):
+    """The other order: the save (or a discard) deletes the working copy after the autosave
+    has read it and before it writes it. The autosave's UPDATE then finds no row: it answers
+    200 without claiming a kept copy, and does not bring the deleted copy back."""
+    from sqlalchemy import delete
+
+    from app.agreements.models import DraftWorkingCopy
+
+    save(project, drafter)
+    login(drafter)
+    assert autosave(client, project, {"base_number": "1", "v_courses_min": "3"}).status_code == 200
+    assert service.working_copy(project, drafter) is not None
+    read = service.working_copy
+
+    def read_then_deleted_elsewhere(project_, user):
+        copy = read(project_, user)
+        with db.engine.begin() as other:  # the save's own connection and transaction
+            other.execute(delete(DraftWorkingCopy).where(DraftWorkingCopy.user_id == user.id))
+        return copy
+
+    monkeypatch.setattr(service, "working_copy", read_then_deleted_elsewhere)
+    response = autosave(client, project, {"base_number": "1", "v_courses_min": "4"})
+    monkeypatch.undo()
+    assert response.status_code == 200
+    assert "Arbejdskopien er gemt" not in response.get_data(as_text=True)
+    assert service.working_copy(project, drafter) is None

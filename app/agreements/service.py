@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.agreements import pending
 from app.agreements.document import (
@@ -463,7 +464,8 @@ def working_copy(project: Project, user: User) -> DraftWorkingCopy | None:
 def keep_working_copy(project: Project, user: User, form) -> DraftWorkingCopy | None:
     """Store the editor's fields as posted (every value of every field but the buttons and
     the CSRF token) as this user's working copy of the project's draft, replacing the last.
-    None when another request of the same user deleted it while this one wrote it."""
+    None when another request of the same user (a save of a version, a discard) deleted it
+    while this one wrote it: nothing is left to keep, and it is not brought back."""
     fields = {
         name: [ILLEGAL_CHARS.sub("", value) for value in form.getlist(name)]
         for name in form
@@ -485,6 +487,9 @@ def keep_working_copy(project: Project, user: User, form) -> DraftWorkingCopy | 
         if copy is not None:
             db.session.expunge(copy)
         return copy
+    except StaleDataError:  # the same user's save or discard deleted it since it was read
+        db.session.rollback()
+        return None
     # Handed back detached, with the values just written: the same user's save of a version,
     # in another request, may delete the row the moment this commits, and the answer (when
     # it was kept, on which version) must not need to read it again.
