@@ -16,7 +16,7 @@ from flask import url_for
 from flask.globals import _cv_app, _cv_request
 from flask_babel import format_decimal, get_translations
 from flask_babel import get_locale as babel_locale
-from jinja2 import pass_context
+from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup, escape
 
 from app.clock import TIMEZONE
@@ -281,12 +281,14 @@ def init_app(app):
     # under force_locale gets its reader's language).
     translations_by_locale: dict[str, object] = {}
 
-    def _translations(context):
-        key = _locale(context)
-        found = translations_by_locale.get(key)
+    def _translations_in(locale: str):
+        found = translations_by_locale.get(locale)
         if found is None:
-            found = translations_by_locale[key] = get_translations()
+            found = translations_by_locale[locale] = get_translations()
         return found
+
+    def _translations(context):
+        return _translations_in(_locale(context))
 
     @pass_context
     def fast_gettext(context, message):
@@ -315,28 +317,43 @@ def init_app(app):
     # Jinja's newstyle `_()` translates, wraps the text in Markup and formats it on every
     # call, through two context calls. A message without variables gives the same text in a
     # locale every time: it is made once per (locale, message, autoescape) and then kept.
+    # The templates' `_()` and `ngettext()` take the evaluation context, not the context:
+    # Jinja derives a new context for every call of a context function made inside a loop or
+    # a block that set a variable (about 40 a page, 5 µs each). The language is the one in
+    # force while the template renders (force_locale included), as the context's is.
     gettext_made: dict[tuple[str, str, bool], str] = {}
 
-    def _made(context, message, variables):
-        text = _translations(context).ugettext(message)
-        if context.eval_ctx.autoescape:
+    def _made(locale, autoescape, message, variables):
+        text = _translations_in(locale).ugettext(message)
+        if autoescape:
             text = Markup(text)
         return text % variables  # as Jinja's: always a format string ("%%" is "%")
 
-    @pass_context
-    def kept_gettext(context, message, **variables):
+    @pass_eval_context
+    def kept_gettext(eval_ctx, message, **variables):
+        locale = current_locale_name()
         if variables or type(message) is not str:
-            return _made(context, message, variables)
-        key = _locale(context)
-        memo_key = (key, message, context.eval_ctx.autoescape)
+            return _made(locale, eval_ctx.autoescape, message, variables)
+        memo_key = (locale, message, eval_ctx.autoescape)
         made = gettext_made.get(memo_key)
         if made is None:
-            made = _made(context, message, {})
+            made = _made(locale, eval_ctx.autoescape, message, {})
             if len(gettext_made) < GETTEXT_KEPT_MAX:
                 gettext_made[memo_key] = made
         return made
 
-    app.jinja_env.globals.update({"_": kept_gettext, "gettext": kept_gettext})
+    @pass_eval_context
+    def plural_gettext(eval_ctx, singular, plural, num, **variables):
+        """Jinja's newstyle ngettext: `num` is a variable of the text unless given."""
+        variables.setdefault("num", num)
+        text = _translations_in(current_locale_name()).ungettext(singular, plural, num)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    app.jinja_env.globals.update(
+        {"_": kept_gettext, "gettext": kept_gettext, "ngettext": plural_gettext}
+    )
 
     def card_heading() -> str:
         """A form card is the page's h1 on its own page, an h2 when swapped into a list."""
