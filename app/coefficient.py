@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import TrainingCoefficient, User
+from app.reads import column_result
 from app.training import DEFAULT_COEFFICIENT, DEFAULT_SOURCE
 
 
@@ -65,8 +66,10 @@ def _in_force_statement():
 
 
 def current() -> Coefficient:
-    """The coefficient in force (one query, with the name of the admin who set it)."""
-    row = db.session.connection().execute(_in_force_statement()).first()
+    """The coefficient in force (one query, with the name of the admin who set it): a column
+    read (`app.reads`), so nothing pending is flushed first; the admin's page asks before it
+    writes a new one."""
+    row = column_result(_in_force_statement()).first()
     if row is None:
         return DEFAULT
     return Coefficient(_as_decimal(row.per_million), row.source, False, row.set_at, row.set_by)
