@@ -155,9 +155,6 @@ class KeptURLs:
             found = self._kept.put(key, url_for(endpoint, **values))
         return found
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
 
 def _only_numbers(endpoint: str, values: dict) -> bool:
     if endpoint == "static":
@@ -277,8 +274,8 @@ def init_app(app):
 
     # The templates' _() and ngettext(): Flask-Babel's own look the translations up through
     # the request context on every call (16 µs each, 50 to 90 calls a page). These take them
-    # from a dictionary by the render's locale (LOCALE_KEY, set per render, so a mail rendered
-    # under force_locale gets its reader's language).
+    # from a dictionary by the language in force while the template renders (so a mail
+    # rendered under force_locale gets its reader's language).
     translations_by_locale: dict[str, object] = {}
 
     def _translations_in(locale: str):
@@ -286,33 +283,6 @@ def init_app(app):
         if found is None:
             found = translations_by_locale[locale] = get_translations()
         return found
-
-    def _translations(context):
-        return _translations_in(_locale(context))
-
-    @pass_context
-    def fast_gettext(context, message):
-        return _translations(context).ugettext(message)
-
-    @pass_context
-    def fast_ngettext(context, singular, plural, n):
-        return _translations(context).ungettext(singular, plural, n)
-
-    @pass_context
-    def fast_pgettext(context, msgctxt, message):
-        return _translations(context).upgettext(msgctxt, message)
-
-    @pass_context
-    def fast_npgettext(context, msgctxt, singular, plural, n):
-        return _translations(context).unpgettext(msgctxt, singular, plural, n)
-
-    app.jinja_env.install_gettext_callables(
-        gettext=fast_gettext,
-        ngettext=fast_ngettext,
-        newstyle=True,
-        pgettext=fast_pgettext,
-        npgettext=fast_npgettext,
-    )
 
     # Jinja's newstyle `_()` translates, wraps the text in Markup and formats it on every
     # call, through two context calls. A message without variables gives the same text in a
@@ -351,6 +321,23 @@ def init_app(app):
             text = Markup(text)
         return text % variables
 
+    @pass_context
+    def fast_pgettext(context, msgctxt, message):
+        return _translations_in(_locale(context)).upgettext(msgctxt, message)
+
+    @pass_context
+    def fast_npgettext(context, msgctxt, singular, plural, n):
+        return _translations_in(_locale(context)).unpgettext(msgctxt, singular, plural, n)
+
+    # Jinja wraps what it is given in its newstyle functions; `_`, `gettext` and `ngettext`
+    # are then replaced by the ones above, which need no wrapping.
+    app.jinja_env.install_gettext_callables(
+        gettext=kept_gettext,
+        ngettext=plural_gettext,
+        newstyle=True,
+        pgettext=fast_pgettext,
+        npgettext=fast_npgettext,
+    )
     app.jinja_env.globals.update(
         {"_": kept_gettext, "gettext": kept_gettext, "ngettext": plural_gettext}
     )
