@@ -315,7 +315,9 @@ def end_read_only_transaction(_error=None) -> None:
 
 
 # Connection settings, not data rules (app/hooks.py holds the ORM listeners).
-SQLITE_CACHE_KIB = 16 * 1024
+SQLITE_CACHE_KIB = 16 * 1024  # each SQLite connection's page cache (`_sqlite_pragmas`)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked', and
