@@ -315,19 +315,17 @@ def end_read_only_transaction(_error=None) -> None:
 
 
 # Connection settings, not data rules (app/hooks.py holds the ORM listeners).
-SQLITE_CACHE_KIB = 16 * 1024  # each SQLite connection's page cache (`_sqlite_pragmas`)
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked', and
     secure_delete, so deleted and overwritten values are zeroed in the file, not left in its
     free space (GDPR erasure). On every connection: these settings do not persist.
 
-    The connection's page cache may hold SQLITE_CACHE_KIB (SQLite's default is 2 MiB): a
-    search whose matches lie all over a big file (a rare name among 200,000 candidates reads
-    3,000 rows by id) otherwise asks the operating system for most of its pages again on
-    every request. It is an upper bound, filled only by pages actually read."""
+    The page cache stays at SQLite's default (2 MiB). A 16 MiB one made a rare name's lookup
+    at national scale faster on a connection alone (8.0-9.3 -> 4.6-7.4 ms) but slower when
+    another connection wrote between two lookups (9.4-12.0 -> 13.3-15.8 ms): in WAL mode a
+    connection drops its whole cache when the database changed since its last read, and here
+    every search and view writes an audit row (bench/RESULTS.md, 3 December, third session)."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -336,7 +334,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB:d}")  # negative: in KiB
         cursor.close()
         register_sqlite(dbapi_connection)  # the search's Unicode-aware fold (app.search)
 

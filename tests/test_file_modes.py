@@ -103,19 +103,6 @@ def test_every_sqlite_connection_has_secure_delete(fresh_app):
                 assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
-def test_every_sqlite_connection_keeps_a_page_cache_larger_than_sqlites_default(fresh_app):
-    """The search reads thousands of rows by id at national scale: with SQLite's default 2 MiB
-    cache it asked the operating system for their pages again on every request."""
-    from app.factory import SQLITE_CACHE_KIB
-
-    app, _ = fresh_app()
-    with app.app_context():
-        for _ in range(2):
-            with db.engine.connect() as conn:
-                kib = -conn.execute(text("PRAGMA cache_size")).scalar()  # negative: KiB
-                assert kib == SQLITE_CACHE_KIB >= 16 * 1024
-
-
 def test_the_connect_hook_turns_secure_delete_on_even_where_sqlite_defaults_to_off(tmp_path):
     """Some SQLite builds default to secure_delete=ON, others OFF: the hook must not rely on it."""
     import sqlite3
