@@ -322,10 +322,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     free space (GDPR erasure). On every connection: these settings do not persist.
 
     The page cache stays at SQLite's default (2 MiB). A 16 MiB one made a rare name's lookup
-    at national scale faster on a connection alone (8.0-9.3 -> 4.6-7.4 ms) but slower when
-    another connection wrote between two lookups (9.4-12.0 -> 13.3-15.8 ms): in WAL mode a
-    connection drops its whole cache when the database changed since its last read, and here
-    every search and view writes an audit row (bench/RESULTS.md, 3 December, third session)."""
+    at national scale faster on a connection alone (6.7-11.0 -> 3.2-7.4 ms) but slower when
+    another connection wrote between two lookups (8.1-12.0 -> 10.2-15.8 ms), in each of seven
+    runs: in WAL mode a connection drops its whole cache when the database changed since its
+    last read, and here every search and view writes an audit row (bench/RESULTS.md, 3
+    December, third session)."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
