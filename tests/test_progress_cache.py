@@ -89,6 +89,47 @@ def test_the_chart_is_drawn_once_per_change_and_again_after_one(client, staff, m
     assert len(drawn) == 2
 
 
+def figures_of(client, project) -> str:
+    """The progress page's figures, table by rung, chart and gain: the part kept rendered."""
+    html = page(client, project).get_data(as_text=True)
+    return html.split('id="progress-targets"')[1].split('<section id="progress-people">')[0]
+
+
+def test_the_figures_are_rendered_once_per_change_and_again_after_one(client, staff, monkeypatch):
+    """The second view shows the kept figures, and the placement after it shows at once in
+    every part of them: the card, the table by rung, the chart and the gain."""
+    from app.placements import progress_views
+
+    drawn = []
+    real_chart = progress_views.chart
+    monkeypatch.setattr(progress_views, "chart", lambda *a: drawn.append(a) or real_chart(*a))
+    project = staff["project"]
+    before = len(progress_cache.figures)
+    first = figures_of(client, project)
+    assert figures_of(client, project) == first
+    assert len(progress_cache.figures) == before + 1  # one piece, kept and shown again
+    assert 'data-rung="internship"' in first and "5 forløb talt med pr." in first
+    newcomer = add_candidate("Nanna", "Nielsen", staff["assoc"])
+    add_placement(newcomer, project, staff["main"], "internship", days_ago(3))
+    second = figures_of(client, project)
+    assert second != first and "6 forløb talt med pr." in second
+    assert len(progress_cache.figures) == before + 2 and len(drawn) == 2
+
+
+def test_the_kept_figures_speak_each_readers_language(client, staff):
+    """The same project and day in Danish and in English: each language its own piece, and
+    the Danish one is not served after a switch to English (nor back)."""
+    project = staff["project"]
+    danish = figures_of(client, project)
+    assert "Beskæftigelsesforløb" in danish and "5 forløb talt med pr." in danish
+    client.post("/language", data={"lang": "en", "next": "/"})
+    english = figures_of(client, project)
+    assert "Employment courses" in english and "5 courses counted by" in english
+    assert "forløb" not in english
+    client.post("/language", data={"lang": "da", "next": "/"})
+    assert figures_of(client, project) == danish
+
+
 def touched(*project_ids):
     """Commit a placement change no page makes, touching the projects as such code must."""
     progress_cache.touch(db.session, project_ids)

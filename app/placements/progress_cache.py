@@ -32,6 +32,7 @@ from app.lru import LRU, MISSING  # noqa: F401 (MISSING: the callers' `get` defa
 from app.models import Project, new_stamp
 from app.placements import counting
 from app.placements.counting import ExecutionPhase, PlacementFact, Progress, Targets
+from app.templating import KeptFragments
 
 # Entries per worker: a counted project is a few hundred bytes plus its series.
 MAX_ENTRIES = 2048
@@ -83,6 +84,10 @@ cache = LRU(MAX_ENTRIES)
 # The progress page's chart coordinates (`progress_views.chart`): a function of what the key
 # names, so kept under the same key (None, a project with nothing to draw, is kept too).
 charts = LRU(MAX_ENTRIES)
+# The progress page's figures, table by rung, chart and gain as rendered HTML
+# (templates/placements/progress.html): they show only what the key names, in the language of
+# the request, so kept under the key and the language. 5-8 KB each, hence fewer entries.
+figures = KeptFragments(maxsize=512)
 
 
 def touch(session: Session, project_ids: Iterable[int | None]) -> None:

@@ -113,12 +113,15 @@ def progress(project_id: int):
     else:
         found = ladder_page(project.id, page, per_page)
         rows, total = found.items, found.total
+    k = progress_cache.key(project, approved, today)
     return render(
         "placements/progress.html",
         project=project,
         overview=overview,
         p=overview.progress,
-        chart=drawn_chart(project, approved, today, overview),
+        chart=drawn_chart(k, project, overview),
+        kept_figures=progress_cache.figures,
+        figures_key=k,
         people=Page(
             items=people_on_ladder(rows, phase_of(project), today),
             page=page,
@@ -287,11 +290,10 @@ def people_on_ladder(rows, phase: ExecutionPhase, today: date) -> list[PersonRow
     return people
 
 
-def drawn_chart(project: Project, approved, today: date, overview) -> dict | None:
-    """The chart's coordinates, kept beside the counted progress under the same key (the
+def drawn_chart(k: progress_cache.Key, project: Project, overview) -> dict | None:
+    """The chart's coordinates, kept beside the counted progress under the same key `k` (the
     stamp, the approved version, the phase and the day decide both): drawn once per change,
     not on every view."""
-    k = progress_cache.key(project, approved, today)
     drawn = progress_cache.charts.get(k, progress_cache.MISSING)
     if drawn is progress_cache.MISSING:
         drawn = progress_cache.charts.put(
