@@ -13,7 +13,8 @@ non-zero when a check fails:
    each instance directly;
 2. a placement written through one instance shows in the other's progress at once (instance B
    has counted the project, which fills its per-worker cache; the next rung is then saved
-   through instance A; B's progress JSON must show it on the next request);
+   through instance A; B's progress JSON, and the figures its progress page keeps rendered,
+   must show it on the next request);
 3. sign-in limits are shared: failed sign-ins for one address, alternating between the
    instances, lock the address on both, and the counters are in Redis;
 4. nothing is kept on local disk: the app's instance folder and the working tree are unchanged.
@@ -147,6 +148,12 @@ def running_placement(env: dict):
     return row.id, row.version, row.project_id, today - timedelta(days=1)
 
 
+def figures_of(html: str) -> str:
+    """The progress page's figures, table by rung, chart and gain: the piece each worker keeps
+    rendered per progress key and language (`progress_cache.figures`)."""
+    return html.split('id="progress-targets"')[1].split('<section id="progress-people">')[0]
+
+
 def run(args, workdir: Path, url: str) -> list[tuple[str, bool, str]]:
     import redis
 
@@ -177,6 +184,8 @@ def run(args, workdir: Path, url: str) -> list[tuple[str, bool, str]]:
         # 2. B counts the project (its workers cache it); the next rung is saved through A.
         progress = f"/projects/{project_id}/progress.json"
         seen_before = [json.loads(on_b.get("", progress, record=False)[1]) for _ in range(4)]
+        page = f"/projects/{project_id}/progress"
+        figures_before = [figures_of(on_b.get("", page, record=False)[1]) for _ in range(4)]
         on_a.get("", f"/placements/{placement_id}", record=False)  # the page's CSRF token
         status, _ = on_a.request(
             "", f"/placements/{placement_id}/next-rung",
@@ -191,6 +200,11 @@ def run(args, workdir: Path, url: str) -> list[tuple[str, bool, str]]:
         check(results, "instance B's progress shows it on the next request (every worker)",
               changed and all(s == seen_before[0] for s in seen_before),
               f"{len(seen_after)} answers from B after the write, changed: {changed}")  # fmt: skip
+        figures_after = [figures_of(on_b.get("", page, record=False)[1]) for _ in range(4)]
+        changed = all(after != figures_before[0] for after in figures_after)
+        check(results, "instance B's progress page shows it on the next request (every worker)",
+              changed and all(f == figures_before[0] for f in figures_before),
+              f"{len(figures_after)} pages from B after it, changed: {changed}")  # fmt: skip
 
         # 3. Failed sign-ins alternate between the instances; the lock holds on both.
         email = f"scaleout-{secrets.token_hex(4)}@bygop.invalid"
