@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -107,7 +108,22 @@ def serve(app, **config):
         thread.join(timeout=5)
         with served.app_context():
             db.session.remove()
+            _wait_until_every_connection_is_back(db.engine)
             db.engine.dispose()
+
+
+def _wait_until_every_connection_is_back(engine, timeout: float = 5.0) -> None:
+    """Wait (at most `timeout` seconds) until no request thread holds a connection of
+    `engine`'s pool. `shutdown()` stops accepting requests but does not wait for the
+    threads still answering one; a connection such a thread gives back after `dispose()`
+    goes to the discarded pool, is never closed, and its ResourceWarning (psycopg's "deleted
+    while still open") then fails whichever test the garbage collector happens to run in."""
+    checked_out = getattr(engine.pool, "checkedout", None)
+    if checked_out is None:  # a pool that does not count (SQLite in memory)
+        return
+    deadline = time.monotonic() + timeout
+    while checked_out() > 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 @pytest.fixture
