@@ -126,6 +126,9 @@ class KeptFragments:
     def __len__(self) -> int:
         return len(self._kept)
 
+    def clear(self) -> None:
+        self._kept.clear()
+
 
 # The header's pieces (templates/base.html): one per page, role, language and inbox count for
 # the links, one per role, language and organisation for the user's menu; 1-2 KB each.
