@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.agreements.models import AgreementVersion
-from app.lru import LRU, MISSING  # noqa: F401 (MISSING: the callers' `get` default)
+from app.lru import LRU
 from app.models import Project, new_stamp
 from app.placements import counting
 from app.placements.counting import ExecutionPhase, PlacementFact, Progress, Targets
@@ -81,14 +81,11 @@ def count_all(
 
 
 cache = LRU(MAX_ENTRIES)
-# The progress page's chart coordinates (`progress_views.chart`): a function of what the key
-# names, so kept under the same key (None, a project with nothing to draw, is kept too).
-charts = LRU(MAX_ENTRIES)
 # The progress page's figures, table by rung, chart and gain as rendered HTML
 # (templates/placements/progress.html): they show only what the key names, in the language of
-# the request, so kept under the key and the language. 6 KB (the demo's project) to 10 KB (242
-# placements) each, more with a longer chart line (a step per day a course was counted),
-# hence fewer entries.
+# the request, so kept under the key and the language; the chart is drawn only to render one.
+# 6 KB (the demo's project) to 10 KB (242 placements) each, more with a longer chart line (a
+# step per day a course was counted), hence fewer entries.
 figures = KeptFragments(maxsize=512)
 
 

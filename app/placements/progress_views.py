@@ -113,15 +113,17 @@ def progress(project_id: int):
     else:
         found = ladder_page(project.id, page, per_page)
         rows, total = found.items, found.total
-    k = progress_cache.key(project, approved, today)
     return render(
         "placements/progress.html",
         project=project,
         overview=overview,
         p=overview.progress,
-        chart=drawn_chart(k, project, overview),
+        # Drawn only when the kept figures are rendered, once per key and language.
+        draw_chart=functools.partial(
+            chart, overview, project.execution_start, project.execution_end
+        ),
         kept_figures=progress_cache.figures,
-        figures_key=k,
+        figures_key=progress_cache.key(project, approved, today),
         people=Page(
             items=people_on_ladder(rows, phase_of(project), today),
             page=page,
@@ -288,18 +290,6 @@ def people_on_ladder(rows, phase: ExecutionPhase, today: date) -> list[PersonRow
                 )
             )
     return people
-
-
-def drawn_chart(k: progress_cache.Key, project: Project, overview) -> dict | None:
-    """The chart's coordinates, kept beside the counted progress under the same key `k` (the
-    stamp, the approved version, the phase and the day decide both): drawn once per change,
-    not on every view."""
-    drawn = progress_cache.charts.get(k, progress_cache.MISSING)
-    if drawn is progress_cache.MISSING:
-        drawn = progress_cache.charts.put(
-            k, chart(overview, project.execution_start, project.execution_end)
-        )
-    return drawn
 
 
 def chart(overview, start: date | None, end: date | None) -> dict | None:
