@@ -64,6 +64,8 @@ def test_a_moved_clause_keeps_the_focus(axe_page):
     page.get_by_role("button", name="Begynd at skrive").click()
     down = page.get_by_role("button", name="Flyt Aftalens grundlag og plads i kontrakten ned")
     rows = page.locator(".clause-list > li.clause-row")
+    # evaluate_all does not wait: read the order only once the draft page has loaded.
+    expect(down).to_be_visible()
     start = rows.evaluate_all("rows => rows.map(r => r.dataset.key)").index("legal_basis")
     down.focus()
     page.keyboard.press("Enter")
