@@ -132,7 +132,7 @@ class KeptFragments:
 
 class KeptRows:
     """A list's rows rendered once per worker, each by a key of everything it shows: the
-    row's values (a frozen dataclass, compared and hashed field by field), the list's name,
+    row's values (a named tuple, hashed and compared field by field), the list's name,
     the language and the application root. `{{ rows|kept_rows(row_macro, "name") }}` looks
     every row up in one call and renders with `row_macro(row)` only those not seen before;
     a row whose values changed is a new key, so it is never shown stale. Only for rows that

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Integer, String, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -134,9 +135,10 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class ProjectRow:
-    """A project as the list shows it."""
+class ProjectRow(NamedTuple):
+    """A project as the list shows it. A named tuple: the list's kept rows are looked up by
+    it (`kept_rows`, app/templating.py), and a tuple is hashed and compared in C, where a
+    frozen dataclass builds a tuple of its fields in Python for each."""
 
     COLUMNS = (
         Project.id,
