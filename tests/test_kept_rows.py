@@ -98,3 +98,13 @@ def test_kept_rows_show_no_role_a_project_it_may_not_see(client, make, login):
     assert names(make.user(Role.CLIENT, vestbo)) == {"Toveshøj"}
     assert names(make.user(Role.CLIENT, oestbo)) == {"Skovgårdsparken", "Bispehaven"}
     assert names(make.user(Role.CONTRACTOR, builder)) == {"Toveshøj"}
+
+
+def test_a_kept_row_is_escaped_like_any_other(client, make, coordinator):
+    """The kept rows are joined as markup: what a user typed into a project is escaped once,
+    in the row, whether the row was rendered now or kept from before."""
+    make.project(make.association("<i>Vestbo</i>"), "<script>alert(1)</script>", address="a & b")
+    for _ in range(2):  # rendered, then kept
+        (row,) = rows(client)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in row and "<script>" not in row
+        assert "&lt;i&gt;Vestbo&lt;/i&gt;" in row and "a &amp; b" in row
