@@ -123,27 +123,14 @@ class KeptFragments:
             found = self._kept.put(key, Markup(caller()))
         return found
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def clear(self) -> None:
-        self._kept.clear()
-
-
-class KeptRows:
-    """A list's rows rendered once per worker, each by a key of everything it shows: the
-    row's values (a named tuple, hashed and compared field by field), the list's name,
-    the language and the application root. `{{ rows|kept_rows(row_macro, "name") }}` looks
-    every row up in one call and renders with `row_macro(row)` only those not seen before;
-    a row whose values changed is a new key, so it is never shown stale. Only for rows that
-    hold no resident's data (the project list), since a kept row stays in the worker's memory
-    until it falls out of the LRU. A filter, not a function: Jinja calls a filter directly,
-    and a `{% call %}` per row cost as much as the row it saved. An LRU of `maxsize` rows."""
-
-    def __init__(self, maxsize: int):
-        self._kept = LRU(maxsize)
-
     def rows(self, rows, row_macro, *key) -> Markup:
+        """Each of `rows` rendered by `row_macro(row)` once, then kept under `(*key, row)`:
+        a list's rows, each a piece keyed by its values (a named tuple, hashed and compared
+        field by field), so a row whose values changed is a new key and never shown stale.
+        One call for the whole list (`{{ rows|kept_rows(row_macro, "name") }}`): Jinja calls
+        a filter directly, and a `{% call %}` per row cost as much as the row it saved. Only
+        for rows that hold no resident's data (the project list), since a kept row stays in
+        the worker's memory until it falls out of the LRU."""
         kept = self._kept
         parts = []
         for row in rows:
@@ -163,7 +150,7 @@ class KeptRows:
 
 # The project list's rows (templates/projects/index.html): about 0.4 KB of HTML each, some
 # 1.5 KB with its key, so at most about 6 MB a worker.
-kept_rows = KeptRows(maxsize=4_096)
+kept_rows = KeptFragments(maxsize=4_096)
 
 
 # The header's pieces (templates/base.html): one per page, role, language and inbox count for
@@ -311,7 +298,7 @@ def init_app(app):
     @pass_context
     def kept_rows_filter(context, rows, row_macro, name: str) -> Markup:
         """`rows` rendered by `row_macro`, each kept per language and application root
-        (`KeptRows`)."""
+        (`KeptFragments.rows`)."""
         request_context = _cv_request.get(None)
         script_root = request_context.request.script_root if request_context else ""
         return kept_rows.rows(rows, row_macro, name, _locale(context), script_root)
