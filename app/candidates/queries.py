@@ -23,6 +23,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -89,6 +90,8 @@ def search(q: str, page: int, per_page: int, cap: int) -> Page:
         "lookup_max": TRIGRAM_LOOKUP_MAX,
         "lookup_limit": TRIGRAM_LOOKUP_MAX + 1,
         "probe_rows": PROBE_FACTOR * (bound + 1),
+        "probe_last": max(PROBE_FACTOR * (bound + 1) - 1, 0),
+        "boundary_rows": 1 if PROBE_FACTOR else 0,
         "per_page": per_page,
         "offset": (page - 1) * per_page,
         "today": local_today(),
@@ -128,27 +131,13 @@ def _search_statements(dialect: str, kind: str):
     if kind != "all":
         matching = matching.where(Candidate.search_text.like(pattern, escape="\\"))
     bound_plus = bindparam("bound_plus", type_=Integer)
-    if kind == "long":
-        # The first matches among a name-ordered prefix of the live candidates (PROBE_FACTOR).
-        prefix = (
-            select(*order, Candidate.search_text)
-            .where(Candidate.anonymised_at.is_(None))
-            .order_by(*order)
-            .limit(bindparam("probe_rows", type_=Integer))
-            .subquery("prefix")
-        )
-        early = (
-            select(prefix.c.first_name, prefix.c.last_name, prefix.c.id)
-            .where(prefix.c.search_text.like(pattern, escape="\\"))
-            .limit(bound_plus)
-            .cte("early", nesting=True)
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        enough = select(func.count()).select_from(early).scalar_subquery() >= bound_plus
-        if dialect == "sqlite":
-            bounded = _sqlite_bounded(matching, bound_plus, early, enough)
-        else:
-            bounded = _postgresql_bounded(matching, bound_plus, early, enough)
+    page_arms, ctes = [], []
+    if kind == "long" and dialect == "sqlite":
+        bounded, first_page_arm, probe = _sqlite_bounded(matching, bound_plus)
+        page_arms.append(first_page_arm)
+        ctes.append(probe)
+    elif kind == "long":
+        bounded = _postgresql_bounded(matching, bound_plus)
     else:
         # Materialised on PostgreSQL: planned alone for all its rows, not for the page's
         # LIMIT above a count it takes to stream. Nested, so the statement still begins with
@@ -159,13 +148,17 @@ def _search_statements(dialect: str, kind: str):
             .cte("bounded", nesting=True)
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
-    page_ids = (
+    counted = (
         select(bounded.c.id, func.count().over().label("total"))
         .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
         .limit(bindparam("per_page", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
-        .subquery("page_ids")
     )
+    if page_arms:  # SQLite: a compound's arms with LIMIT must be subqueries
+        arms = [select(*arm.subquery().c) for arm in (*page_arms, counted)]
+        page_ids = union_all(*arms).add_cte(*ctes, nest_here=True).subquery("page_ids")
+    else:
+        page_ids = counted.subquery("page_ids")
     association = aliased(Organisation)
     query = (
         select(
@@ -212,13 +205,63 @@ def _with_active_placement(query, today):
     )
 
 
-def _sqlite_bounded(matching, bound_plus, early, enough):
-    """The first `bound + 1` matches in name order, on SQLite: those the probe found (`early`)
-    when they are enough; else from the trigram index when the term is rare (at most
-    TRIGRAM_LOOKUP_MAX matches: those rows are read by id and sorted) and by the whole walk in
-    name order otherwise (it stops at `bound + 1`). One statement: every arm is there, and
-    those not taken have LIMIT 0, which SQLite does not start (nor does it count the trigram
-    hits when the probe was enough: a CASE evaluates its conditions in order)."""
+def _sqlite_bounded(matching, bound_plus):
+    """The search of a term of 3 letters or more on SQLite: `bounded`, the first `bound + 1`
+    matches in name order when the probe did not find them, and the page of a term the probe
+    found enough of, with `bound + 1` as its total.
+
+    The probe counts the matches among the first PROBE_FACTOR × (bound + 1) live candidates
+    in name order, up to `bound + 1`: it walks the name index up to the last of those names
+    (`boundary`) and stops there or at `bound + 1` matches. It reads no row of the table and
+    keeps none: it only counts. When it counts `bound + 1`, the term is common; the page is
+    then the walk in name order to the page and no further, and there are more matches than
+    the cap. Else the term is looked up in the trigram index when it is rare (at most
+    TRIGRAM_LOOKUP_MAX matches: those rows are read by id and sorted) and walked in name order
+    otherwise (to `bound + 1`). One statement: every arm is there, and those not taken have
+    LIMIT 0, which SQLite does not start (nor does it count the trigram hits when the probe
+    was enough: a CASE evaluates its conditions in order).
+
+    The probe's count is a one-row CTE (`probe`, for the caller to put where both the page and
+    `bounded` see it), referred to three times, so SQLite materialises it and probes once. (The
+    probe before kept the first `bound + 1` matches themselves and sorted them again for the
+    page: about three times the cost of counting them, bench/RESULTS.md.)"""
+    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    live = Candidate.anonymised_at.is_(None)
+    # 1 with a probe, 0 without (PROBE_FACTOR 0): no boundary, no match counted.
+    boundary_rows = bindparam("boundary_rows", type_=Integer)
+    nth = (
+        select(literal_column("1").label("pick"), *order)
+        .where(live)
+        .order_by(*order)
+        .limit(boundary_rows)
+        .offset(bindparam("probe_last", type_=Integer))
+        .subquery("nth")
+    )
+    last = (
+        select(literal_column("2").label("pick"), *order)
+        .where(live)
+        .order_by(*(column.desc() for column in order))
+        .limit(boundary_rows)
+        .subquery("last")
+    )
+    # The probe's last name: the PROBE_FACTOR × (bound + 1)-th, or the very last if fewer.
+    either = union_all(select(*nth.c), select(*last.c)).order_by("pick").limit(1).subquery()
+    boundary = select(either.c.first_name, either.c.last_name, either.c.id).scalar_subquery()
+    in_probe = (
+        select(literal_column("1"))
+        .select_from(Candidate)
+        .where(matching.whereclause)
+        .where(tuple_(*order) <= boundary)
+        .limit(bound_plus)
+        .subquery("in_probe")
+    )
+    probe = (
+        select((func.count() >= bound_plus).label("enough"))
+        .select_from(in_probe)
+        .cte("probe")
+        .prefix_with("MATERIALIZED")
+    )
+    enough = select(probe.c.enough).scalar_subquery()
     phrase = bindparam("phrase", type_=String)  # the term as one FTS5 phrase (`search`)
     hits = (
         select(literal_column("rowid").label("id"))
@@ -229,8 +272,6 @@ def _sqlite_bounded(matching, bound_plus, early, enough):
     )
     lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
     rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
-    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
-    probed = select(*early.c).limit(case((enough, bound_plus), else_=0)).subquery("probed")
     looked_up = (
         matching.where(Candidate.id.in_(select(hits.c.id)))
         .order_by(*order)
@@ -243,20 +284,43 @@ def _sqlite_bounded(matching, bound_plus, early, enough):
         .subquery("walked")
     )
     # The hits are read once, where `bounded` begins, for the count and for the lookup.
-    arms = union_all(select(*probed.c), select(*looked_up.c), select(*walked.c)).add_cte(
-        early, hits, nest_here=True
+    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
+    bounded = arms.cte("bounded", nesting=True)
+    first_page = (
+        select(Candidate.id, bound_plus.label("total"))
+        .where(matching.whereclause)
+        .order_by(*order)
+        .limit(case((enough, bindparam("per_page", type_=Integer)), else_=0))
+        .offset(bindparam("offset", type_=Integer))
     )
-    return arms.cte("bounded", nesting=True)
+    return bounded, first_page, probe
 
 
-def _postgresql_bounded(matching, bound_plus, early, enough):
-    """As `_sqlite_bounded`, on PostgreSQL: the probe's matches when they are enough; else the
+def _postgresql_bounded(matching, bound_plus):
+    """The first `bound + 1` matches in name order of a term of 3 letters or more, on
+    PostgreSQL: the probe's matches when they are enough (the first `bound + 1` matches among
+    the first PROBE_FACTOR × (bound + 1) live candidates in name order); else the
     first TRIGRAM_LOOKUP_MAX + 1 matches in any order (the planner takes the trigram index for
     a rare term, and for a common one a scan that soon has them all), with their names; when
     there are no more than the maximum, they are the matches, sorted here; else the whole walk
     in name order. The arms not taken are behind one-time filters (their conditions are
     InitPlans, evaluated only when reached), so PostgreSQL never starts them."""
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    prefix = (
+        select(*order, Candidate.search_text)
+        .where(Candidate.anonymised_at.is_(None))
+        .order_by(*order)
+        .limit(bindparam("probe_rows", type_=Integer))
+        .subquery("prefix")
+    )
+    early = (
+        select(prefix.c.first_name, prefix.c.last_name, prefix.c.id)
+        .where(prefix.c.search_text.like(bindparam("pattern", type_=String), escape="\\"))
+        .limit(bound_plus)
+        .cte("early", nesting=True)
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    enough = select(func.count()).select_from(early).scalar_subquery() >= bound_plus
     hits = (
         matching.limit(bindparam("lookup_limit", type_=Integer))
         .cte("trigram_hits", nesting=True)
