@@ -131,34 +131,41 @@ def _search_statements(dialect: str, kind: str):
     if kind != "all":
         matching = matching.where(Candidate.search_text.like(pattern, escape="\\"))
     bound_plus = bindparam("bound_plus", type_=Integer)
-    page_arms, ctes = [], []
-    if kind == "long" and dialect == "sqlite":
-        bounded, first_page_arm, probe = _sqlite_bounded(matching, bound_plus)
-        page_arms.append(first_page_arm)
-        ctes.append(probe)
-    elif kind == "long":
-        bounded = _postgresql_bounded(matching, bound_plus)
-    else:
-        # Materialised on PostgreSQL: planned alone for all its rows, not for the page's
-        # LIMIT above a count it takes to stream. Nested, so the statement still begins with
-        # SELECT.
-        bounded = (
-            matching.order_by(*order)
-            .limit(bound_plus)
-            .cte("bounded", nesting=True)
-            .prefix_with("MATERIALIZED", dialect="postgresql")
+    per_page = bindparam("per_page", type_=Integer)
+    offset = bindparam("offset", type_=Integer)
+    if kind == "long":
+        if dialect == "sqlite":
+            bounded, first_page, probe = _sqlite_bounded(matching, bound_plus, per_page, offset)
+        else:
+            bounded, first_page, probe = _postgresql_bounded(matching, bound_plus), None, None
+        counted = (
+            select(bounded.c.id, func.count().over().label("total"))
+            .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
+            .limit(per_page)
+            .offset(offset)
         )
-    counted = (
-        select(bounded.c.id, func.count().over().label("total"))
-        .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
-        .limit(bindparam("per_page", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-    )
-    if page_arms:  # SQLite: a compound's arms with LIMIT must be subqueries
-        arms = [select(*arm.subquery().c) for arm in (*page_arms, counted)]
-        page_ids = union_all(*arms).add_cte(*ctes, nest_here=True).subquery("page_ids")
+        if first_page is None:
+            page_ids = counted.subquery("page_ids")
+        else:  # a compound's arms with LIMIT must be subqueries on SQLite
+            arms = [select(*arm.subquery().c) for arm in (first_page, counted)]
+            page_ids = union_all(*arms).add_cte(probe, nest_here=True).subquery("page_ids")
+        total = select(func.count()).select_from(bounded)
     else:
-        page_ids = counted.subquery("page_ids")
+        # No term, or one too short for the trigram index: the walk in name order. Its page
+        # and its count (capped at `bound + 1`) are two walks of the name index, each stopping
+        # at its LIMIT; keeping the first `bound + 1` matches to count and sort them again for
+        # the page cost several times as much (bench/RESULTS.md). The count is a scalar
+        # subquery, run once.
+        capped = matching.with_only_columns(literal_column("1")).order_by(*order)
+        total = select(func.count()).select_from(capped.limit(bound_plus).subquery("capped"))
+        page_ids = (
+            select(Candidate.id, total.scalar_subquery().label("total"))
+            .where(matching.whereclause)
+            .order_by(*order)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("page_ids")
+        )
     association = aliased(Organisation)
     query = (
         select(
@@ -177,7 +184,7 @@ def _search_statements(dialect: str, kind: str):
     )
     query = _with_active_placement(query, bindparam("today", type_=Date))
     query = query.add_columns(page_ids.c.total).execution_options(plan_for_values=True)
-    count = select(func.count()).select_from(bounded).execution_options(plan_for_values=True)
+    count = total.execution_options(plan_for_values=True)
     return query, count
 
 
@@ -205,7 +212,7 @@ def _with_active_placement(query, today):
     )
 
 
-def _sqlite_bounded(matching, bound_plus):
+def _sqlite_bounded(matching, bound_plus, per_page, offset):
     """The search of a term of 3 letters or more on SQLite: `bounded`, the first `bound + 1`
     matches in name order when the probe did not find them, and the page of a term the probe
     found enough of, with `bound + 1` as its total.
@@ -290,8 +297,8 @@ def _sqlite_bounded(matching, bound_plus):
         select(Candidate.id, bound_plus.label("total"))
         .where(matching.whereclause)
         .order_by(*order)
-        .limit(case((enough, bindparam("per_page", type_=Integer)), else_=0))
-        .offset(bindparam("offset", type_=Integer))
+        .limit(case((enough, per_page), else_=0))
+        .offset(offset)
     )
     return bounded, first_page, probe
 
