@@ -134,21 +134,18 @@ def _search_statements(dialect: str, kind: str):
     per_page = bindparam("per_page", type_=Integer)
     offset = bindparam("offset", type_=Integer)
     if kind == "long":
-        if dialect == "sqlite":
-            bounded, first_page, probe = _sqlite_bounded(matching, bound_plus, per_page, offset)
-        else:
-            bounded, first_page, probe = _postgresql_bounded(matching, bound_plus), None, None
+        bounded_by = _sqlite_bounded if dialect == "sqlite" else _postgresql_bounded
+        bounded, first_page, probe = bounded_by(matching, bound_plus, per_page, offset)
         counted = (
             select(bounded.c.id, func.count().over().label("total"))
             .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
             .limit(per_page)
             .offset(offset)
         )
-        if first_page is None:
-            page_ids = counted.subquery("page_ids")
-        else:  # a compound's arms with LIMIT must be subqueries on SQLite
-            arms = [select(*arm.subquery().c) for arm in (first_page, counted)]
-            page_ids = union_all(*arms).add_cte(probe, nest_here=True).subquery("page_ids")
+        # A compound's arms with LIMIT must be subqueries on SQLite. The probe is stated
+        # where both arms see it.
+        arms = [select(*arm.subquery().c) for arm in (first_page, counted)]
+        page_ids = union_all(*arms).add_cte(probe, nest_here=True).subquery("page_ids")
         total = select(func.count()).select_from(bounded)
     else:
         # No term, or one too short for the trigram index: the walk in name order. Its page
@@ -303,31 +300,38 @@ def _sqlite_bounded(matching, bound_plus, per_page, offset):
     return bounded, first_page, probe
 
 
-def _postgresql_bounded(matching, bound_plus):
-    """The first `bound + 1` matches in name order of a term of 3 letters or more, on
-    PostgreSQL: the probe's matches when they are enough (the first `bound + 1` matches among
-    the first PROBE_FACTOR × (bound + 1) live candidates in name order); else the
-    first TRIGRAM_LOOKUP_MAX + 1 matches in any order (the planner takes the trigram index for
-    a rare term, and for a common one a scan that soon has them all), with their names; when
+def _postgresql_bounded(matching, bound_plus, per_page, offset):
+    """As `_sqlite_bounded`, on PostgreSQL. The probe takes the first PROBE_FACTOR × (bound +
+    1) live candidates in name order and counts their matches up to `bound + 1` (the name
+    index holds no search text, so each is read from the table either way; a boundary name
+    first, as on SQLite, cost more than this). When the probe is not enough: the first
+    TRIGRAM_LOOKUP_MAX + 1 matches in any order (the planner takes the trigram index for a
+    rare term, and for a common one a scan that soon has them all), with their names; when
     there are no more than the maximum, they are the matches, sorted here; else the whole walk
     in name order. The arms not taken are behind one-time filters (their conditions are
     InitPlans, evaluated only when reached), so PostgreSQL never starts them."""
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     prefix = (
-        select(*order, Candidate.search_text)
+        select(Candidate.search_text)
         .where(Candidate.anonymised_at.is_(None))
         .order_by(*order)
         .limit(bindparam("probe_rows", type_=Integer))
         .subquery("prefix")
     )
-    early = (
-        select(prefix.c.first_name, prefix.c.last_name, prefix.c.id)
+    in_probe = (
+        select(literal_column("1"))
+        .select_from(prefix)
         .where(prefix.c.search_text.like(bindparam("pattern", type_=String), escape="\\"))
         .limit(bound_plus)
-        .cte("early", nesting=True)
-        .prefix_with("MATERIALIZED", dialect="postgresql")
+        .subquery("in_probe")
     )
-    enough = select(func.count()).select_from(early).scalar_subquery() >= bound_plus
+    probe = (
+        select((func.count() >= bound_plus).label("enough"))
+        .select_from(in_probe)
+        .cte("probe")
+        .prefix_with("MATERIALIZED")
+    )
+    enough = select(probe.c.enough).scalar_subquery()
     hits = (
         matching.limit(bindparam("lookup_limit", type_=Integer))
         .cte("trigram_hits", nesting=True)
@@ -335,7 +339,6 @@ def _postgresql_bounded(matching, bound_plus):
     )
     lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
     rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
-    probed = select(*early.c).where(enough).subquery("probed")
     looked_up = (
         select(*hits.c)
         .where(~enough & rare)
@@ -344,7 +347,13 @@ def _postgresql_bounded(matching, bound_plus):
         .subquery("looked_up")
     )
     walked = matching.where(~enough & ~rare).order_by(*order).limit(bound_plus).subquery("walked")
-    arms = union_all(select(*probed.c), select(*looked_up.c), select(*walked.c)).add_cte(
-        early, hits, nest_here=True
+    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
+    bounded = arms.cte("bounded", nesting=True).prefix_with("MATERIALIZED", dialect="postgresql")
+    first_page = (
+        select(Candidate.id, bound_plus.label("total"))
+        .where(matching.whereclause, enough)
+        .order_by(*order)
+        .limit(per_page)
+        .offset(offset)
     )
-    return arms.cte("bounded", nesting=True).prefix_with("MATERIALIZED", dialect="postgresql")
+    return bounded, first_page, probe
