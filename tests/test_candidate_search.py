@@ -291,8 +291,10 @@ def sqlite_only(app):
 def test_a_term_looked_up_or_walked_gives_the_same_pages_and_count(
     client, make, coordinator, small_cap, monkeypatch, lookup_max, probe_factor
 ):
-    """5 matches: walked when the trigram lookup takes at most 4, looked up otherwise; with
-    the probe, a page whose matches all sit among the first names is the probe's."""
+    """5 matches: looked up when the trigram lookup takes 5 or more; when it takes at most 4,
+    its 5 hits are more than the bound of pages 1 and 2 (walked to the page's end, "more
+    than" the bound) but not of pages 3 and 9 (walked to the bound and counted); with the
+    probe, the probe finds enough for pages 1 and 2."""
     monkeypatch.setattr(queries, "TRIGRAM_LOOKUP_MAX", lookup_max)
     monkeypatch.setattr(queries, "PROBE_FACTOR", probe_factor)
     for first in ("Ida", "Bo", "Åse", "Carl", "Eva"):

@@ -134,19 +134,7 @@ def _search_statements(dialect: str, kind: str):
     per_page = bindparam("per_page", type_=Integer)
     offset = bindparam("offset", type_=Integer)
     if kind == "long":
-        bounded_by = _sqlite_bounded if dialect == "sqlite" else _postgresql_bounded
-        bounded, first_page, probe = bounded_by(matching, bound_plus, per_page, offset)
-        counted = (
-            select(bounded.c.id, func.count().over().label("total"))
-            .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
-            .limit(per_page)
-            .offset(offset)
-        )
-        # A compound's arms with LIMIT must be subqueries on SQLite. The probe is stated
-        # where both arms see it.
-        arms = [select(*arm.subquery().c) for arm in (first_page, counted)]
-        page_ids = union_all(*arms).add_cte(probe, nest_here=True).subquery("page_ids")
-        total = select(func.count()).select_from(bounded)
+        page_ids, total = _long_term(dialect, matching, bound_plus, per_page, offset)
     else:
         # No term, or one too short for the trigram index: the walk in name order. Its page
         # and its count (capped at `bound + 1`) are two walks of the name index, each stopping
@@ -209,26 +197,101 @@ def _with_active_placement(query, today):
     )
 
 
-def _sqlite_bounded(matching, bound_plus, per_page, offset):
-    """The search of a term of 3 letters or more on SQLite: `bounded`, the first `bound + 1`
-    matches in name order when the probe did not find them, and the page of a term the probe
-    found enough of, with `bound + 1` as its total.
+def _long_term(dialect: str, matching, bound_plus, per_page, offset):
+    """The page and the count of a term of 3 letters or more, which the trigram index can
+    find. Of three ways, one is taken (`way`, decided once, in a one-row CTE):
 
-    The probe counts the matches among the first PROBE_FACTOR × (bound + 1) live candidates
-    in name order, up to `bound + 1`: it walks the name index up to the last of those names
-    (`boundary`) and stops there or at `bound + 1` matches. It reads no row of the table and
-    keeps none: it only counts. When it counts `bound + 1`, the term is common; the page is
-    then the walk in name order to the page and no further, and there are more matches than
-    the cap. Else the term is looked up in the trigram index when it is rare (at most
-    TRIGRAM_LOOKUP_MAX matches: those rows are read by id and sorted) and walked in name order
-    otherwise (to `bound + 1`). One statement: every arm is there, and those not taken have
-    LIMIT 0, which SQLite does not start (nor does it count the trigram hits when the probe
-    was enough: a CASE evaluates its conditions in order).
+    - "page", the walk in name order to the end of the page, with `bound + 1` as the total
+      (more than the cap). Taken when the probe counts `bound + 1` matches among the first
+      PROBE_FACTOR × (bound + 1) live candidates in name order (a common term, "sen"), and
+      when the trigram index has more than TRIGRAM_LOOKUP_MAX hits and so at least `bound +
+      1` (a term spread over the names, "hansen" at national scale: the walk to 50 matches
+      reads a tenth of the names the walk to 501 did). The trigram index's hits are the
+      matches: on PostgreSQL they are the LIKE itself, on SQLite the FTS5 table's phrase
+      match, which the triggers keep equal to the live search text (tests).
+    - "lookup", the trigram index's hits (at most TRIGRAM_LOOKUP_MAX) read and sorted by name:
+      a rare term, "mette", whose matches may all sort late.
+    - "walk", the walk in name order to `bound + 1` matches: more hits than TRIGRAM_LOOKUP_MAX
+      but a page beyond them (`bound` above TRIGRAM_LOOKUP_MAX).
 
-    The probe's count is a one-row CTE (`probe`, for the caller to put where both the page and
-    `bounded` see it), referred to three times, so SQLite materialises it and probes once. (The
-    probe before kept the first `bound + 1` matches themselves and sorted them again for the
-    page: about three times the cost of counting them, bench/RESULTS.md.)"""
+    The last two are counted with a window over their first `bound + 1` matches. One
+    statement: every arm is there, and those not taken never start (SQLite: LIMIT 0, and a
+    CASE evaluates its conditions in order, so the trigram hits are not counted when the
+    probe is enough; PostgreSQL: one-time filters, whose InitPlans run only when reached).
+
+    The probe only counts: on SQLite it walks the name index (which holds the search text)
+    up to the last of those first names, found first; on PostgreSQL it reads them in name
+    order from the table (its name index holds no search text; the boundary name first cost
+    more there). The probe before kept its matches and sorted them again for the page: about
+    three times the cost of counting them (bench/RESULTS.md)."""
+    order = (Candidate.first_name, Candidate.last_name, Candidate.id)
+    sqlite = dialect == "sqlite"
+    lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
+    lookup_limit = bindparam("lookup_limit", type_=Integer)  # TRIGRAM_LOOKUP_MAX + 1
+    in_probe = (_sqlite_probe if sqlite else _postgresql_probe)(matching, bound_plus)
+    enough = select(func.count() >= bound_plus).select_from(in_probe).scalar_subquery()
+    if sqlite:
+        phrase = bindparam("phrase", type_=String)  # the term as one FTS5 phrase (`search`)
+        hits = (
+            select(literal_column("rowid").label("id"))
+            .select_from(table(SQLITE_SEARCH_TABLE))
+            .where(literal_column(SQLITE_SEARCH_TABLE).op("MATCH")(phrase))
+            .limit(lookup_limit)
+            .cte("trigram_hits")
+        )
+    else:
+        hits = matching.limit(lookup_limit).cte("trigram_hits").prefix_with("MATERIALIZED")
+    hit_count = select(func.count()).select_from(hits).scalar_subquery()
+    decided = select(
+        case(
+            (enough, "page"),
+            (hit_count <= lookup_max, "lookup"),
+            (lookup_limit >= bound_plus, "page"),
+            else_="walk",
+        ).label("way")
+    ).cte("way")
+    way = select(decided.c.way).scalar_subquery()
+
+    def taken(arm, name: str, limit):
+        """`arm` limited to `limit` rows when `way` is `name`, else not started."""
+        if sqlite:
+            return arm.limit(case((way == name, limit), else_=0))
+        return arm.where(way == name).limit(limit)
+
+    if sqlite:
+        looked_up = matching.where(Candidate.id.in_(select(hits.c.id))).order_by(*order)
+    else:
+        looked_up = select(*hits.c).order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
+    looked_up = taken(looked_up, "lookup", bound_plus).subquery("looked_up")
+    walked = taken(matching.order_by(*order), "walk", bound_plus).subquery("walked")
+    bounded = union_all(select(*looked_up.c), select(*walked.c)).cte("bounded", nesting=True)
+    if not sqlite:
+        bounded = bounded.prefix_with("MATERIALIZED")
+    counted = (
+        select(bounded.c.id, func.count().over().label("total"))
+        .order_by(bounded.c.first_name, bounded.c.last_name, bounded.c.id)
+        .limit(per_page)
+        .offset(offset)
+    )
+    walked_to_page = taken(
+        select(Candidate.id, bound_plus.label("total"))
+        .where(matching.whereclause)
+        .order_by(*order),
+        "page",
+        per_page,
+    ).offset(offset)
+    # A compound's arms with LIMIT must be subqueries on SQLite. `way` and the hits are stated
+    # where every arm sees them.
+    arms = [select(*arm.subquery().c) for arm in (walked_to_page, counted)]
+    page_ids = union_all(*arms).add_cte(decided, hits, nest_here=True).subquery("page_ids")
+    return page_ids, select(func.count()).select_from(bounded)
+
+
+def _sqlite_probe(matching, bound_plus):
+    """The probe on SQLite: the matches among the first PROBE_FACTOR × (bound + 1) live
+    candidates in name order, up to `bound + 1` of them. It walks the name index up to the
+    last of those names (`boundary`) and stops there or at `bound + 1` matches, reading no
+    row of the table and keeping none."""
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     live = Candidate.anonymised_at.is_(None)
     # 1 with a probe, 0 without (PROBE_FACTOR 0): no boundary, no match counted.
@@ -251,7 +314,7 @@ def _sqlite_bounded(matching, bound_plus, per_page, offset):
     # The probe's last name: the PROBE_FACTOR × (bound + 1)-th, or the very last if fewer.
     either = union_all(select(*nth.c), select(*last.c)).order_by("pick").limit(1).subquery()
     boundary = select(either.c.first_name, either.c.last_name, either.c.id).scalar_subquery()
-    in_probe = (
+    return (
         select(literal_column("1"))
         .select_from(Candidate)
         .where(matching.whereclause)
@@ -259,57 +322,11 @@ def _sqlite_bounded(matching, bound_plus, per_page, offset):
         .limit(bound_plus)
         .subquery("in_probe")
     )
-    probe = (
-        select((func.count() >= bound_plus).label("enough"))
-        .select_from(in_probe)
-        .cte("probe")
-        .prefix_with("MATERIALIZED")
-    )
-    enough = select(probe.c.enough).scalar_subquery()
-    phrase = bindparam("phrase", type_=String)  # the term as one FTS5 phrase (`search`)
-    hits = (
-        select(literal_column("rowid").label("id"))
-        .select_from(table(SQLITE_SEARCH_TABLE))
-        .where(literal_column(SQLITE_SEARCH_TABLE).op("MATCH")(phrase))
-        .limit(bindparam("lookup_limit", type_=Integer))
-        .cte("trigram_hits", nesting=True)
-    )
-    lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
-    rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
-    looked_up = (
-        matching.where(Candidate.id.in_(select(hits.c.id)))
-        .order_by(*order)
-        .limit(case((enough, 0), (rare, bound_plus), else_=0))
-        .subquery("looked_up")
-    )
-    walked = (
-        matching.order_by(*order)
-        .limit(case((enough, 0), (rare, 0), else_=bound_plus))
-        .subquery("walked")
-    )
-    # The hits are read once, where `bounded` begins, for the count and for the lookup.
-    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
-    bounded = arms.cte("bounded", nesting=True)
-    first_page = (
-        select(Candidate.id, bound_plus.label("total"))
-        .where(matching.whereclause)
-        .order_by(*order)
-        .limit(case((enough, per_page), else_=0))
-        .offset(offset)
-    )
-    return bounded, first_page, probe
 
 
-def _postgresql_bounded(matching, bound_plus, per_page, offset):
-    """As `_sqlite_bounded`, on PostgreSQL. The probe takes the first PROBE_FACTOR × (bound +
-    1) live candidates in name order and counts their matches up to `bound + 1` (the name
-    index holds no search text, so each is read from the table either way; a boundary name
-    first, as on SQLite, cost more than this). When the probe is not enough: the first
-    TRIGRAM_LOOKUP_MAX + 1 matches in any order (the planner takes the trigram index for a
-    rare term, and for a common one a scan that soon has them all), with their names; when
-    there are no more than the maximum, they are the matches, sorted here; else the whole walk
-    in name order. The arms not taken are behind one-time filters (their conditions are
-    InitPlans, evaluated only when reached), so PostgreSQL never starts them."""
+def _postgresql_probe(matching, bound_plus):
+    """The probe on PostgreSQL: the first PROBE_FACTOR × (bound + 1) live candidates in name
+    order, read from the table, and their matches counted up to `bound + 1`."""
     order = (Candidate.first_name, Candidate.last_name, Candidate.id)
     prefix = (
         select(Candidate.search_text)
@@ -318,42 +335,10 @@ def _postgresql_bounded(matching, bound_plus, per_page, offset):
         .limit(bindparam("probe_rows", type_=Integer))
         .subquery("prefix")
     )
-    in_probe = (
+    return (
         select(literal_column("1"))
         .select_from(prefix)
         .where(prefix.c.search_text.like(bindparam("pattern", type_=String), escape="\\"))
         .limit(bound_plus)
         .subquery("in_probe")
     )
-    probe = (
-        select((func.count() >= bound_plus).label("enough"))
-        .select_from(in_probe)
-        .cte("probe")
-        .prefix_with("MATERIALIZED")
-    )
-    enough = select(probe.c.enough).scalar_subquery()
-    hits = (
-        matching.limit(bindparam("lookup_limit", type_=Integer))
-        .cte("trigram_hits", nesting=True)
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    lookup_max = bindparam("lookup_max", type_=Integer)  # TRIGRAM_LOOKUP_MAX (`search`)
-    rare = select(func.count()).select_from(hits).scalar_subquery() <= lookup_max
-    looked_up = (
-        select(*hits.c)
-        .where(~enough & rare)
-        .order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
-        .limit(bound_plus)
-        .subquery("looked_up")
-    )
-    walked = matching.where(~enough & ~rare).order_by(*order).limit(bound_plus).subquery("walked")
-    arms = union_all(select(*looked_up.c), select(*walked.c)).add_cte(hits, nest_here=True)
-    bounded = arms.cte("bounded", nesting=True).prefix_with("MATERIALIZED", dialect="postgresql")
-    first_page = (
-        select(Candidate.id, bound_plus.label("total"))
-        .where(matching.whereclause, enough)
-        .order_by(*order)
-        .limit(per_page)
-        .offset(offset)
-    )
-    return bounded, first_page, probe
