@@ -199,7 +199,7 @@ def _with_active_placement(query, today):
 
 def _long_term(dialect: str, matching, bound_plus, per_page, offset):
     """The page and the count of a term of 3 letters or more, which the trigram index can
-    find. Of three ways, one is taken (`way`, decided once, in a one-row CTE):
+    find. Of four ways, one is taken (`way`, decided once, in a one-row CTE):
 
     - "page", the walk in name order to the end of the page, with `bound + 1` as the total
       (more than the cap). Taken when the probe counts `bound + 1` matches among the first
@@ -209,12 +209,14 @@ def _long_term(dialect: str, matching, bound_plus, per_page, offset):
       reads a tenth of the names the walk to 501 did). The trigram index's hits are the
       matches: on PostgreSQL they are the LIKE itself, on SQLite the FTS5 table's phrase
       match, which the triggers keep equal to the live search text (tests).
-    - "lookup", the trigram index's hits (at most TRIGRAM_LOOKUP_MAX) read and sorted by name:
-      a rare term, "mette", whose matches may all sort late.
+    - "lookup_page" and "lookup", the trigram index's hits (at most TRIGRAM_LOOKUP_MAX) read
+      and sorted by name: a rare term, "mette", whose matches may all sort late. With at least
+      `bound + 1` hits ("mette" at national scale), only the page is taken from them, with
+      `bound + 1` as the total; with fewer, the page and the exact count.
     - "walk", the walk in name order to `bound + 1` matches: more hits than TRIGRAM_LOOKUP_MAX
       but a page beyond them (`bound` above TRIGRAM_LOOKUP_MAX).
 
-    The last two are counted with a window over their first `bound + 1` matches. One
+    "lookup" and "walk" are counted with a window over their first `bound + 1` matches. One
     statement: every arm is there, and those not taken never start (SQLite: LIMIT 0, and a
     CASE evaluates its conditions in order, so the trigram hits are not counted when the
     probe is enough; PostgreSQL: one-time filters, whose InitPlans run only when reached).
@@ -241,15 +243,16 @@ def _long_term(dialect: str, matching, bound_plus, per_page, offset):
         )
     else:
         hits = matching.limit(lookup_limit).cte("trigram_hits").prefix_with("MATERIALIZED")
-    hit_count = select(func.count()).select_from(hits).scalar_subquery()
-    decided = select(
+    # Counted once, and only when the probe was not enough (a CASE evaluates in order).
+    hit_count = select(func.count().label("n")).select_from(hits).subquery("hit_count")
+    by_hits = select(
         case(
-            (enough, "page"),
-            (hit_count <= lookup_max, "lookup"),
-            (lookup_limit >= bound_plus, "page"),
-            else_="walk",
-        ).label("way")
-    ).cte("way")
+            (hit_count.c.n > lookup_max, case((lookup_limit >= bound_plus, "page"), else_="walk")),
+            (hit_count.c.n >= bound_plus, "lookup_page"),
+            else_="lookup",
+        )
+    ).scalar_subquery()
+    decided = select(case((enough, "page"), else_=by_hits).label("way")).cte("way")
     way = select(decided.c.way).scalar_subquery()
 
     def taken(arm, name: str, limit):
@@ -258,13 +261,31 @@ def _long_term(dialect: str, matching, bound_plus, per_page, offset):
             return arm.limit(case((way == name, limit), else_=0))
         return arm.where(way == name).limit(limit)
 
-    if sqlite:
-        looked_up = matching.where(Candidate.id.in_(select(hits.c.id))).order_by(*order)
-    else:
-        looked_up = select(*hits.c).order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
-    looked_up = taken(looked_up, "lookup", bound_plus).subquery("looked_up")
-    walked = taken(matching.order_by(*order), "walk", bound_plus).subquery("walked")
-    bounded = union_all(select(*looked_up.c), select(*walked.c)).cte("bounded", nesting=True)
+    def looked_up(*columns):
+        """The trigram index's hits in name order, with `columns` (SQLite: each hit's row
+        read by id and checked again; PostgreSQL: the hits are the matches, with names)."""
+        if sqlite:
+            return (
+                select(*columns)
+                .where(matching.whereclause, Candidate.id.in_(select(hits.c.id)))
+                .order_by(*order)
+            )
+        columns = [hits.c[column.key] if column.key in hits.c else column for column in columns]
+        return select(*columns).order_by(hits.c.first_name, hits.c.last_name, hits.c.id)
+
+    total = bound_plus.label("total")  # more than the bound
+    walked_to_page = taken(
+        select(Candidate.id, total).where(matching.whereclause).order_by(*order),
+        "page",
+        per_page,
+    ).offset(offset)
+    looked_up_to_page = taken(looked_up(Candidate.id, total), "lookup_page", per_page).offset(
+        offset
+    )
+    bounded = union_all(
+        select(*taken(looked_up(*order), "lookup", bound_plus).subquery("looked_up").c),
+        select(*taken(matching.order_by(*order), "walk", bound_plus).subquery("walked").c),
+    ).cte("bounded", nesting=True)
     if not sqlite:
         bounded = bounded.prefix_with("MATERIALIZED")
     counted = (
@@ -273,16 +294,9 @@ def _long_term(dialect: str, matching, bound_plus, per_page, offset):
         .limit(per_page)
         .offset(offset)
     )
-    walked_to_page = taken(
-        select(Candidate.id, bound_plus.label("total"))
-        .where(matching.whereclause)
-        .order_by(*order),
-        "page",
-        per_page,
-    ).offset(offset)
     # A compound's arms with LIMIT must be subqueries on SQLite. `way` and the hits are stated
     # where every arm sees them.
-    arms = [select(*arm.subquery().c) for arm in (walked_to_page, counted)]
+    arms = [select(*arm.subquery().c) for arm in (walked_to_page, looked_up_to_page, counted)]
     page_ids = union_all(*arms).add_cte(decided, hits, nest_here=True).subquery("page_ids")
     return page_ids, select(func.count()).select_from(bounded)
 
